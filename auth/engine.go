@@ -1,0 +1,643 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/strongauth/strongauth/store"
+)
+
+// Defaults and bounds of the engine's configuration.
+const (
+	DefaultFlowTTL = 10 * time.Minute
+	MaxFlowTTL     = time.Hour
+	// maxBegins bounds how many times factors may be begun in one flow.
+	maxBegins = 30
+	// casRetries bounds the optimistic-update retries of one request.
+	casRetries = 8
+	// flowGrace keeps an expired flow in the store a little longer, so that
+	// late requests get ErrFlowExpired rather than ErrFlowNotFound.
+	flowGrace = time.Minute
+)
+
+// Config configures an Engine.
+type Config struct {
+	// Store keeps flows. Required. Use store/memory for one instance and a
+	// shared store (store/redis) for several.
+	Store store.Store
+	// Factors are the factors flows may use, one per kind. Required.
+	Factors []Factor
+	// Policies give the rule for each action, one per action. Required.
+	// A policy that a weak factor alone could satisfy is refused.
+	Policies []Policy
+	// FlowTTL is how long a flow lives. Zero means DefaultFlowTTL; at most
+	// MaxFlowTTL.
+	FlowTTL time.Duration
+	// KeyPrefix prefixes the store keys of flows. Zero means "sa:flow:".
+	KeyPrefix string
+	// Now is the clock. Nil means time.Now.
+	Now func() time.Time
+	// Rand is the source of flow IDs. Nil means crypto/rand.
+	Rand io.Reader
+	// Audit receives an event for every start, begin, finish, failure,
+	// decision and cancellation. Nil discards them.
+	Audit Auditor
+}
+
+type policyEntry struct {
+	Policy
+	rule *compiled
+}
+
+// Engine runs authentication flows. It is safe for concurrent use, and keeps
+// no state of its own: every flow lives in the Store, so several engines
+// sharing one store act as one.
+type Engine struct {
+	store    store.Store
+	factors  map[Kind]Factor
+	policies map[string]*policyEntry
+	ttl      time.Duration
+	prefix   string
+	now      func() time.Time
+	rand     io.Reader
+	audit    Auditor
+}
+
+// New validates cfg and returns an Engine.
+func New(cfg Config) (*Engine, error) {
+	e := &Engine{
+		store:    cfg.Store,
+		factors:  make(map[Kind]Factor),
+		policies: make(map[string]*policyEntry),
+		ttl:      cfg.FlowTTL,
+		prefix:   cfg.KeyPrefix,
+		now:      cfg.Now,
+		rand:     cfg.Rand,
+		audit:    cfg.Audit,
+	}
+	if e.store == nil {
+		return nil, fmt.Errorf("%w: Store is required", ErrConfig)
+	}
+	switch {
+	case e.ttl == 0:
+		e.ttl = DefaultFlowTTL
+	case e.ttl < 0 || e.ttl > MaxFlowTTL:
+		return nil, fmt.Errorf("%w: FlowTTL must be in (0, %v]", ErrConfig, MaxFlowTTL)
+	}
+	if e.prefix == "" {
+		e.prefix = "sa:flow:"
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.rand == nil {
+		e.rand = rand.Reader
+	}
+	if e.audit == nil {
+		e.audit = nopAuditor{}
+	}
+	if len(cfg.Factors) == 0 {
+		return nil, fmt.Errorf("%w: no factors", ErrConfig)
+	}
+	for _, f := range cfg.Factors {
+		if f == nil {
+			return nil, fmt.Errorf("%w: nil factor", ErrConfig)
+		}
+		k := f.Kind()
+		if !validKind(string(k)) || k == "strong" {
+			return nil, fmt.Errorf("%w: invalid factor kind %q", ErrConfig, k)
+		}
+		if _, dup := e.factors[k]; dup {
+			return nil, fmt.Errorf("%w: two factors of kind %q", ErrConfig, k)
+		}
+		e.factors[k] = f
+	}
+	if len(cfg.Policies) == 0 {
+		return nil, fmt.Errorf("%w: no policies", ErrConfig)
+	}
+	for _, p := range cfg.Policies {
+		if p.Action == "" || !validKind(p.Action) {
+			return nil, fmt.Errorf("%w: invalid action %q", ErrConfig, p.Action)
+		}
+		if _, dup := e.policies[p.Action]; dup {
+			return nil, fmt.Errorf("%w: two policies for action %q", ErrConfig, p.Action)
+		}
+		if p.Rule == nil {
+			return nil, fmt.Errorf("%w: policy %q has no rule", ErrConfig, p.Action)
+		}
+		if p.MaxAge < 0 {
+			return nil, fmt.Errorf("%w: policy %q has a negative MaxAge", ErrConfig, p.Action)
+		}
+		c, err := compile(p.Rule)
+		if err != nil {
+			return nil, fmt.Errorf("policy %q: %w", p.Action, err)
+		}
+		for _, k := range c.kinds {
+			if _, ok := e.factors[k]; !ok {
+				return nil, fmt.Errorf("policy %q: %w %q (not configured)", p.Action, ErrUnknownFactor, k)
+			}
+		}
+		if err := c.check(func(k Kind) bool { return canBeStrong(k, e.factors[k]) }); err != nil {
+			return nil, fmt.Errorf("policy %q: %w", p.Action, err)
+		}
+		e.policies[p.Action] = &policyEntry{Policy: p, rule: c}
+	}
+	return e, nil
+}
+
+// StartRequest starts a flow.
+type StartRequest struct {
+	// Action the flow is for; it must have a policy.
+	Action string
+	// Subject, if the host already knows who is acting (a step-up for a
+	// logged-in user). Every factor must then prove this subject.
+	Subject string
+	// Binding is the secret that ties the flow to the starting browser,
+	// typically from NewBinding, kept in an HttpOnly cookie. Required: at
+	// least 16 bytes.
+	Binding string
+	// Client describes the starting browser.
+	Client ClientInfo
+}
+
+// StepRequest begins or finishes one factor in a flow.
+type StepRequest struct {
+	FlowID  string
+	Binding string
+	Kind    Kind
+	// Input is the client's JSON payload, passed to the factor.
+	Input  json.RawMessage
+	Client ClientInfo
+}
+
+// Outcome is what Finish returns: the decision after the new evidence and,
+// when the decision allows, the Result (the flow is then complete).
+type Outcome struct {
+	Decision Decision
+	Result   *Result
+	Flow     *Flow
+}
+
+// Result is what a completed flow proved; the host turns it into its own
+// session.
+type Result struct {
+	Subject string `json:"subject"`
+	Action  string `json:"action"`
+	// AMR is the union of the evidence's methods, plus "mfa" when two or
+	// more factors contributed.
+	AMR []string `json:"amr"`
+	// ACR is "strong" (one strong factor) or "strong-mfa" (a strong factor
+	// and at least one more).
+	ACR string `json:"acr"`
+	// AuthTime is the time of the oldest evidence that counted: the
+	// result is at least this fresh.
+	AuthTime time.Time  `json:"auth_time"`
+	Evidence []Evidence `json:"evidence"`
+	// Flow is the flow's log reference.
+	Flow string `json:"flow"`
+}
+
+// NewBinding returns a fresh browser-binding secret (256 random bits,
+// base64url) for StartRequest.Binding.
+func (e *Engine) NewBinding() (string, error) {
+	var b [32]byte
+	if _, err := io.ReadFull(e.rand, b[:]); err != nil {
+		return "", fmt.Errorf("%w: randomness: %w", ErrUnavailable, err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// Policy returns the policy of an action.
+func (e *Engine) Policy(action string) (Policy, bool) {
+	p, ok := e.policies[action]
+	if !ok {
+		return Policy{}, false
+	}
+	return p.Policy, true
+}
+
+// Factor returns the configured factor of a kind.
+func (e *Engine) Factor(k Kind) (Factor, bool) {
+	f, ok := e.factors[k]
+	return f, ok
+}
+
+// Now returns the engine's clock reading.
+func (e *Engine) Now() time.Time { return e.now() }
+
+// Start creates a flow.
+func (e *Engine) Start(ctx context.Context, req StartRequest) (*Flow, error) {
+	if _, ok := e.policies[req.Action]; !ok {
+		return nil, ErrUnknownAction
+	}
+	if len(req.Binding) < 16 {
+		return nil, fmt.Errorf("%w: binding secret shorter than 16 bytes", ErrInvalidInput)
+	}
+	var id [16]byte
+	if _, err := io.ReadFull(e.rand, id[:]); err != nil {
+		return nil, fmt.Errorf("%w: randomness: %w", ErrUnavailable, err)
+	}
+	now := e.now()
+	f := &Flow{
+		ID:          hex.EncodeToString(id[:]),
+		Action:      req.Action,
+		Subject:     req.Subject,
+		BindingHash: BindingHash(req.Binding),
+		Client:      req.Client,
+		CreatedAt:   now,
+		ExpiresAt:   now.Add(e.ttl),
+	}
+	v, err := e.save(ctx, f, 0)
+	if err != nil {
+		return nil, err
+	}
+	f.Version = v
+	e.audit.Audit(ctx, Event{Type: EventFlowStarted, Time: now, Flow: f.Ref(), Action: f.Action, Subject: f.Subject,
+		Attrs: clientAttrs(req.Client)})
+	return f.Clone(), nil
+}
+
+func clientAttrs(c ClientInfo) map[string]string {
+	if c.IP == "" {
+		return nil
+	}
+	return map[string]string{"ip": c.IP}
+}
+
+// Flow returns a copy of a flow after checking the binding. It refuses
+// expired, cancelled and completed flows like every other call.
+func (e *Engine) Flow(ctx context.Context, flowID, binding string) (*Flow, error) {
+	f, err := e.load(ctx, flowID, binding, e.now())
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Begin begins a factor in a flow, if the gates allow it, and returns the
+// factor's challenge for the client. A refusal by a gate is ErrGate and the
+// factor is not called: nothing is sent.
+func (e *Engine) Begin(ctx context.Context, req StepRequest) (*Challenge, error) {
+	now := e.now()
+	f, err := e.load(ctx, req.FlowID, req.Binding, now)
+	if err != nil {
+		return nil, err
+	}
+	p := e.policies[f.Action]
+	fac, ok := e.factors[req.Kind]
+	if !ok {
+		return nil, ErrUnknownFactor
+	}
+	if err := e.gate(ctx, f, p, req.Kind, now); err != nil {
+		e.audit.Audit(ctx, Event{Type: EventFactorRefused, Time: now, Flow: f.Ref(), Action: f.Action,
+			Subject: f.Subject, Kind: req.Kind, Code: Code(err)})
+		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
+	}
+	if len(f.Steps) >= maxBegins {
+		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: fmt.Errorf("%w: too many steps in one flow", ErrRateLimited)}
+	}
+	ch, err := fac.Begin(ctx, &BeginRequest{Flow: f.Clone(), Input: req.Input, Client: req.Client, Now: now})
+	if err != nil {
+		e.audit.Audit(ctx, Event{Type: EventFactorFailed, Time: now, Flow: f.Ref(), Action: f.Action,
+			Subject: f.Subject, Kind: req.Kind, Code: Code(err)})
+		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
+	}
+	if ch == nil {
+		ch = &Challenge{}
+	}
+	ch.Kind = req.Kind
+	_, err = e.update(ctx, f, now, func(f *Flow) error {
+		if len(f.Steps) >= maxBegins {
+			return fmt.Errorf("%w: too many steps in one flow", ErrRateLimited)
+		}
+		f.Steps = append(f.Steps, Step{Kind: req.Kind, BegunAt: now})
+		return nil
+	})
+	if err != nil {
+		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
+	}
+	e.audit.Audit(ctx, Event{Type: EventFactorBegun, Time: now, Flow: f.Ref(), Action: f.Action, Subject: f.Subject, Kind: req.Kind})
+	return ch, nil
+}
+
+// gate applies the built-in gate and the policy's own.
+func (e *Engine) gate(ctx context.Context, f *Flow, p *policyEntry, k Kind, now time.Time) error {
+	if _, done := f.EvidenceOf(k); done {
+		return ErrAlreadyCompleted
+	}
+	// A factor may begin only if it can contribute to the policy.
+	if p.rule.index(k) < 0 {
+		hasStrongAtom := slices.ContainsFunc(p.rule.combos, func(c combo) bool { return c.strong })
+		if !hasStrongAtom || !canBeStrong(k, e.factors[k]) {
+			return fmt.Errorf("%w: %s is not part of the %q policy", ErrGate, k, f.Action)
+		}
+	}
+	// The built-in gate: a weak factor only after a (fresh) strong one, and
+	// only once the subject is known.
+	if !canBeStrong(k, e.factors[k]) {
+		since := time.Time{}
+		if p.MaxAge > 0 {
+			since = now.Add(-p.MaxAge)
+		}
+		if !f.StrongSince(since) {
+			return fmt.Errorf("%w: %s may begin only after a strong factor", ErrGate, k)
+		}
+		if f.Subject == "" {
+			return fmt.Errorf("%w: %w", ErrGate, ErrNoSubject)
+		}
+	}
+	if p.Gate != nil {
+		if err := p.Gate(ctx, f.Clone(), k); err != nil {
+			return fmt.Errorf("%w: %w", ErrGate, err)
+		}
+	}
+	return nil
+}
+
+// Finish verifies a factor's answer, adds its evidence to the flow and
+// decides. When the decision allows, the flow is completed and the Result
+// returned; a completed flow cannot be used again.
+func (e *Engine) Finish(ctx context.Context, req StepRequest) (*Outcome, error) {
+	now := e.now()
+	f, err := e.load(ctx, req.FlowID, req.Binding, now)
+	if err != nil {
+		return nil, err
+	}
+	p := e.policies[f.Action]
+	fac, ok := e.factors[req.Kind]
+	if !ok {
+		return nil, ErrUnknownFactor
+	}
+	fail := func(err error) (*Outcome, error) {
+		e.audit.Audit(ctx, Event{Type: EventFactorFailed, Time: now, Flow: f.Ref(), Action: f.Action,
+			Subject: f.Subject, Kind: req.Kind, Code: Code(err)})
+		return nil, &FactorError{Kind: req.Kind, Op: "finish", Err: err}
+	}
+	if _, begun := f.begun(req.Kind); !begun {
+		return fail(ErrNotBegun)
+	}
+	if err := e.gate(ctx, f, p, req.Kind, now); err != nil {
+		return fail(err)
+	}
+	proof, err := fac.Finish(ctx, &FinishRequest{Flow: f.Clone(), Input: req.Input, Client: req.Client, Now: now})
+	if err != nil {
+		if errors.Is(err, ErrFraud) {
+			e.audit.Audit(ctx, Event{Type: EventFraudReported, Time: now, Flow: f.Ref(), Action: f.Action,
+				Subject: f.Subject, Kind: req.Kind})
+			_ = e.cancel(ctx, f.ID, EventFraudReported, now) // the refusal below stands either way
+		}
+		return fail(err)
+	}
+	if proof == nil || proof.Subject == "" {
+		return fail(fmt.Errorf("%w: the factor proved no subject", ErrNoSubject))
+	}
+	ev := Evidence{
+		Kind:       req.Kind,
+		Strength:   StrengthOf(req.Kind, proof.AMR),
+		Subject:    proof.Subject,
+		Time:       now,
+		AMR:        slices.Clone(proof.AMR),
+		Attributes: proof.Attributes,
+	}
+	var d Decision
+	f2, err := e.update(ctx, f, now, func(f *Flow) error {
+		if _, done := f.EvidenceOf(req.Kind); done {
+			return ErrAlreadyCompleted
+		}
+		if f.Subject != "" && f.Subject != ev.Subject {
+			return ErrSubjectMismatch
+		}
+		f.Subject = ev.Subject
+		f.Evidence = append(f.Evidence, ev)
+		d = p.rule.decide(f, p.MaxAge, now)
+		if d.Allowed {
+			f.Completed = true
+		}
+		return nil
+	})
+	if err != nil {
+		return fail(err)
+	}
+	e.audit.Audit(ctx, Event{Type: EventFactorFinished, Time: now, Flow: f2.Ref(), Action: f2.Action,
+		Subject: f2.Subject, Kind: req.Kind, Strength: ev.Strength, Attrs: ev.Attributes})
+	e.audit.Audit(ctx, Event{Type: EventDecision, Time: now, Flow: f2.Ref(), Action: f2.Action,
+		Subject: f2.Subject, Allowed: d.Allowed, Reasons: d.Reasons})
+	out := &Outcome{Decision: d, Flow: f2}
+	if d.Allowed {
+		out.Result = e.result(f2, p, now)
+		e.audit.Audit(ctx, Event{Type: EventFlowCompleted, Time: now, Flow: f2.Ref(), Action: f2.Action,
+			Subject: f2.Subject, Attrs: map[string]string{"acr": out.Result.ACR}})
+	}
+	return out, nil
+}
+
+func (e *Engine) result(f *Flow, p *policyEntry, now time.Time) *Result {
+	r := &Result{Subject: f.Subject, Action: f.Action, Flow: f.Ref()}
+	strong := false
+	for _, ev := range f.Evidence {
+		if ev.Subject != f.Subject || (p.MaxAge > 0 && now.Sub(ev.Time) > p.MaxAge) {
+			continue
+		}
+		r.Evidence = append(r.Evidence, ev)
+		if r.AuthTime.IsZero() || ev.Time.Before(r.AuthTime) {
+			r.AuthTime = ev.Time
+		}
+		for _, m := range ev.AMR {
+			if !slices.Contains(r.AMR, m) {
+				r.AMR = append(r.AMR, m)
+			}
+		}
+		strong = strong || ev.Strength == Strong
+	}
+	r.ACR = "strong"
+	if len(r.Evidence) > 1 && strong {
+		r.ACR = "strong-mfa"
+		r.AMR = append(r.AMR, AMRMFA)
+	}
+	return r
+}
+
+// Decide checks a flow against its policy without changing it.
+func (e *Engine) Decide(ctx context.Context, flowID, binding string) (Decision, error) {
+	now := e.now()
+	f, err := e.load(ctx, flowID, binding, now)
+	if err != nil {
+		return Decision{}, err
+	}
+	d := e.DecideFlow(f, now)
+	e.audit.Audit(ctx, Event{Type: EventDecision, Time: now, Flow: f.Ref(), Action: f.Action,
+		Subject: f.Subject, Allowed: d.Allowed, Reasons: d.Reasons})
+	return d, nil
+}
+
+// DecideFlow checks a flow the caller holds against its action's policy at
+// time now. It allocates nothing.
+func (e *Engine) DecideFlow(f *Flow, now time.Time) Decision {
+	p, ok := e.policies[f.Action]
+	if !ok {
+		return Decision{Reasons: ReasonMissing}
+	}
+	return p.rule.decide(f, p.MaxAge, now)
+}
+
+// Check reports whether a Result (kept in the host's session) still
+// satisfies the policy of action at the engine's current time: the same
+// action, the same rule, and no older than the policy's MaxAge. The Require
+// middleware of the HTTP layer uses it for step-up.
+func (e *Engine) Check(r *Result, action string) Decision {
+	p, ok := e.policies[action]
+	if !ok || r == nil || r.Action != action {
+		return Decision{Reasons: ReasonMissing, rule: ruleOf(p)}
+	}
+	now := e.now()
+	f := &Flow{Action: action, Subject: r.Subject, Evidence: r.Evidence, ExpiresAt: now.Add(time.Second)}
+	return p.rule.decide(f, p.MaxAge, now)
+}
+
+func ruleOf(p *policyEntry) *compiled {
+	if p == nil {
+		return nil
+	}
+	return p.rule
+}
+
+// Cancel cancels a flow for good (for example when the user reports from
+// another device that they did not start it). It needs no binding: it is
+// for server-side callers. Cancelling a missing flow is not an error.
+func (e *Engine) Cancel(ctx context.Context, flowID, reason string) error {
+	return e.cancel(ctx, flowID, reason, e.now())
+}
+
+func (e *Engine) cancel(ctx context.Context, flowID, reason string, now time.Time) error {
+	if !validFlowID(flowID) {
+		return nil
+	}
+	f, err := e.get(ctx, flowID)
+	if errors.Is(err, ErrFlowNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = e.update(ctx, f, now, func(f *Flow) error {
+		f.Cancelled = true
+		f.CancelReason = reason
+		return nil
+	})
+	if err == nil || errors.Is(err, ErrFlowCancelled) {
+		e.audit.Audit(ctx, Event{Type: EventFlowCancelled, Time: now, Flow: f.Ref(), Action: f.Action,
+			Subject: f.Subject, Attrs: map[string]string{"reason": reason}})
+		return nil
+	}
+	return err
+}
+
+// --- storage ---
+
+func validFlowID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *Engine) get(ctx context.Context, id string) (*Flow, error) {
+	b, v, err := e.store.Get(ctx, e.prefix+id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrFlowNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	var f Flow
+	if err := json.Unmarshal(b, &f); err != nil || f.ID != id {
+		return nil, fmt.Errorf("%w: stored flow is corrupt", ErrUnavailable)
+	}
+	f.Version = v
+	return &f, nil
+}
+
+// load reads a flow and checks the binding and the flow's state.
+func (e *Engine) load(ctx context.Context, id, binding string, now time.Time) (*Flow, error) {
+	if !validFlowID(id) {
+		return nil, ErrFlowNotFound
+	}
+	f, err := e.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !f.BoundTo(binding) {
+		return nil, ErrBinding
+	}
+	return f, usable(f, now)
+}
+
+func usable(f *Flow, now time.Time) error {
+	switch {
+	case f.Cancelled:
+		return ErrFlowCancelled
+	case f.Completed:
+		return ErrFlowCompleted
+	case !now.Before(f.ExpiresAt):
+		return ErrFlowExpired
+	}
+	return nil
+}
+
+func (e *Engine) save(ctx context.Context, f *Flow, old uint64) (uint64, error) {
+	b, err := json.Marshal(f)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	ttl := f.ExpiresAt.Sub(e.now()) + flowGrace
+	v, err := e.store.CompareAndSwap(ctx, e.prefix+f.ID, old, b, ttl)
+	if errors.Is(err, store.ErrConflict) {
+		return 0, err
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return v, nil
+}
+
+// update applies change to the flow under optimistic concurrency: on a
+// conflict it re-reads the flow, re-checks it and re-applies change.
+func (e *Engine) update(ctx context.Context, f *Flow, now time.Time, change func(*Flow) error) (*Flow, error) {
+	cur := f.Clone()
+	cur.Version = f.Version
+	for range casRetries {
+		if err := usable(cur, now); err != nil {
+			return nil, err
+		}
+		next := cur.Clone()
+		if err := change(next); err != nil {
+			return nil, err
+		}
+		v, err := e.save(ctx, next, cur.Version)
+		if err == nil {
+			next.Version = v
+			return next, nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return nil, err
+		}
+		if cur, err = e.get(ctx, f.ID); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("%w: too much contention on one flow", ErrUnavailable)
+}

@@ -1,0 +1,74 @@
+package auth
+
+import "strings"
+
+// Client-safe messages per error code, in Kazakh, Russian and English.
+// They say what the user can do; they never carry operator detail.
+var messages = map[string][3]string{ // kk, ru, en
+	"flow_not_found":           {"Кіру сеансы табылмады. Қайтадан бастаңыз.", "Сеанс входа не найден. Начните заново.", "Sign-in session not found. Please start again."},
+	"flow_expired":             {"Кіру сеансының уақыты бітті. Қайтадан бастаңыз.", "Время сеанса входа истекло. Начните заново.", "The sign-in session has expired. Please start again."},
+	"flow_completed":           {"Бұл кіру сеансы аяқталған.", "Этот сеанс входа уже завершён.", "This sign-in session is already complete."},
+	"flow_cancelled":           {"Кіру сеансы тоқтатылды.", "Сеанс входа отменён.", "The sign-in session was cancelled."},
+	"binding_mismatch":         {"Бұл сеанс басқа браузерде басталған.", "Этот сеанс начат в другом браузере.", "This session was started in another browser."},
+	"unknown_action":           {"Белгісіз әрекет.", "Неизвестное действие.", "Unknown action."},
+	"unknown_factor":           {"Бұл растау тәсілі қолжетімсіз.", "Этот способ подтверждения недоступен.", "This verification method is not available."},
+	"invalid_input":            {"Сұраным дұрыс емес.", "Некорректный запрос.", "The request is not valid."},
+	"factor_not_allowed":       {"Алдымен ЭЦҚ, биометрия немесе QR арқылы растаңыз.", "Сначала подтвердите вход через ЭЦП, биометрию или QR.", "First confirm with a digital signature, biometrics or a QR code."},
+	"factor_not_begun":         {"Растауды қайтадан бастаңыз.", "Начните подтверждение заново.", "Please start the verification again."},
+	"factor_already_completed": {"Бұл растау орындалған.", "Это подтверждение уже выполнено.", "This verification is already done."},
+	"subject_mismatch":         {"Растау басқа пайдаланушыға тиесілі.", "Подтверждение относится к другому пользователю.", "The verification belongs to another user."},
+	"subject_unknown":          {"Алдымен кім екеніңізді растаңыз.", "Сначала подтвердите, кто вы.", "First confirm who you are."},
+	"not_allowed":              {"Қосымша растау қажет.", "Требуется дополнительное подтверждение.", "Further verification is required."},
+	"verification_failed":      {"Растау сәтсіз аяқталды.", "Подтверждение не прошло.", "Verification failed."},
+	"expired":                  {"Уақыты бітті. Қайтадан сұраңыз.", "Срок действия истёк. Запросите заново.", "It has expired. Please request a new one."},
+	"replayed":                 {"Бұл растау қолданылған.", "Это подтверждение уже использовано.", "This confirmation has already been used."},
+	"rate_limited":             {"Тым көп сұраным. Кейінірек қайталаңыз.", "Слишком много запросов. Повторите позже.", "Too many requests. Please try again later."},
+	"locked":                   {"Тым көп сәтсіз әрекет. Кейінірек қайталаңыз.", "Слишком много неудачных попыток. Повторите позже.", "Too many failed attempts. Please try again later."},
+	"revoked":                  {"Сертификат кері қайтарылған.", "Сертификат отозван.", "The certificate has been revoked."},
+	"fraud_reported":           {"Сұраным тоқтатылды: сіз оны бастамағаныңызды хабарладыңыз.", "Запрос отменён: вы сообщили, что не начинали его.", "The request was stopped: you reported that you did not start it."},
+	"unavailable":              {"Қызмет уақытша қолжетімсіз.", "Сервис временно недоступен.", "The service is temporarily unavailable."},
+	"internal":                 {"Ішкі қате.", "Внутренняя ошибка.", "Internal error."},
+}
+
+// ClientMessage returns a message for err that is safe to show to the user,
+// in the language best matching lang (an Accept-Language value or a tag such
+// as "kk", "ru", "en"; English by default). It depends only on Code(err).
+func ClientMessage(err error, lang string) string {
+	return MessageForCode(Code(err), lang)
+}
+
+// MessageForCode is ClientMessage for a code already known.
+func MessageForCode(code, lang string) string {
+	m, ok := messages[code]
+	if !ok {
+		m = messages["internal"]
+	}
+	return m[langIndex(lang)]
+}
+
+// langIndex picks kk (0), ru (1) or en (2) from an Accept-Language value,
+// honouring its order but not its q-values (browsers list in preference
+// order).
+func langIndex(accept string) int {
+	for part := range strings.SplitSeq(accept, ",") {
+		tag := strings.ToLower(strings.TrimSpace(part))
+		if i := strings.IndexAny(tag, ";-_"); i >= 0 {
+			tag = tag[:i]
+		}
+		switch tag {
+		case "kk", "kz":
+			return 0
+		case "ru":
+			return 1
+		case "en":
+			return 2
+		}
+	}
+	return 2
+}
+
+// Lang returns "kk", "ru" or "en": the supported language that best matches
+// an Accept-Language value.
+func Lang(accept string) string {
+	return [3]string{"kk", "ru", "en"}[langIndex(accept)]
+}
