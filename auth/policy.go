@@ -551,4 +551,3 @@ func (c *compiled) decide(f *Flow, maxAge time.Duration, now time.Time) Decision
 	}
 	return d
 }
-
