@@ -282,6 +282,23 @@ func (e *Engine) Flow(ctx context.Context, flowID, binding string) (*Flow, error
 	return f, nil
 }
 
+// Inspect returns a copy of a flow in any state (open, completed,
+// cancelled or expired but still stored) after checking the binding: for
+// status pages that must tell the browser what became of its flow.
+func (e *Engine) Inspect(ctx context.Context, flowID, binding string) (*Flow, error) {
+	if !validFlowID(flowID) {
+		return nil, ErrFlowNotFound
+	}
+	f, err := e.get(ctx, flowID)
+	if err != nil {
+		return nil, err
+	}
+	if !f.BoundTo(binding) {
+		return nil, ErrBinding
+	}
+	return f, nil
+}
+
 // Begin begins a factor in a flow, if the gates allow it, and returns the
 // factor's challenge for the client. A refusal by a gate is ErrGate and the
 // factor is not called: nothing is sent.
@@ -326,6 +343,25 @@ func (e *Engine) Begin(ctx context.Context, req StepRequest) (*Challenge, error)
 	}
 	e.audit.Audit(ctx, Event{Type: EventFactorBegun, Time: now, Flow: f.Ref(), Action: f.Action, Subject: f.Subject, Kind: req.Kind})
 	return ch, nil
+}
+
+// Offer lists, in a stable order, the factor kinds that may begin now in
+// flow f: those that can contribute to its policy and that the gates allow.
+// A UI offers only these; for a fresh login flow it never lists sms.
+func (e *Engine) Offer(ctx context.Context, f *Flow) []Kind {
+	p, ok := e.policies[f.Action]
+	if !ok || usable(f, e.now()) != nil {
+		return nil
+	}
+	now := e.now()
+	var ks []Kind
+	for k := range e.factors {
+		if e.gate(ctx, f, p, k, now) == nil {
+			ks = append(ks, k)
+		}
+	}
+	slices.Sort(ks)
+	return ks
 }
 
 // gate applies the built-in gate and the policy's own.

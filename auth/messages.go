@@ -27,6 +27,12 @@ var messages = map[string][3]string{ // kk, ru, en
 	"revoked":                  {"Сертификат кері қайтарылған.", "Сертификат отозван.", "The certificate has been revoked."},
 	"fraud_reported":           {"Сұраным тоқтатылды: сіз оны бастамағаныңызды хабарладыңыз.", "Запрос отменён: вы сообщили, что не начинали его.", "The request was stopped: you reported that you did not start it."},
 	"unavailable":              {"Қызмет уақытша қолжетімсіз.", "Сервис временно недоступен.", "The service is temporarily unavailable."},
+	"csrf":                     {"Бетті жаңартып, қайталаңыз.", "Обновите страницу и повторите.", "Please reload the page and try again."},
+	"origin":                   {"Сұраным басқа сайттан келді.", "Запрос пришёл с другого сайта.", "The request came from another site."},
+	"content_type":             {"Сұраным пішімі дұрыс емес.", "Неверный формат запроса.", "Wrong request format."},
+	"too_large":                {"Сұраным тым үлкен.", "Слишком большой запрос.", "The request is too large."},
+	"binding_missing":          {"Cookie файлдарын қосып, қайтадан бастаңыз.", "Включите cookie и начните заново.", "Please enable cookies and start again."},
+	"step_up_required":         {"Бұл әрекет үшін ЭЦҚ, биометрия немесе QR арқылы қайта растаңыз.", "Для этого действия подтвердите ещё раз через ЭЦП, биометрию или QR.", "For this action, confirm again with a digital signature, biometrics or a QR code."},
 	"internal":                 {"Ішкі қате.", "Внутренняя ошибка.", "Internal error."},
 }
 

@@ -1,0 +1,381 @@
+// Package authhttp is the thin HTTP layer over auth.Engine: JSON endpoints
+// for a flow, browser binding by cookie, CSRF and origin checks, size and
+// content-type limits, per-IP rate limits, client-safe errors in Kazakh,
+// Russian and English, a step-up middleware and metrics hooks.
+//
+// # Endpoints
+//
+// Mount the Handler under any prefix with http.StripPrefix:
+//
+//	POST /flows                      {"action": "login"}            → flow, csrf, offer
+//	POST /flows/{id}/begin/{kind}    factor input (JSON)            → challenge
+//	POST /flows/{id}/finish/{kind}   factor input (JSON)            → decision (and the host's OnResult)
+//	GET  /flows/{id}/status          Server-Sent Events, or a long poll (?wait=25)
+//	GET  /flows/{id}/decision        the current decision
+//	GET  /client.js                  the browser client (see package webclient)
+//
+// Every call after the first must carry the flow's binding (an HttpOnly,
+// SameSite=Strict cookie set by POST /flows, Secure except on localhost; or a
+// binding the host supplies with Config.Binding) and, for POSTs, the per-flow
+// CSRF token in the X-StrongAuth-CSRF header. A browser's Origin must be one
+// of Config.Origins and Sec-Fetch-Site, when sent, same-origin.
+//
+// # Results
+//
+// When a finish completes the flow, the Handler calls Config.OnResult with the
+// engine's Result before answering; the host creates its own session there.
+// The library never owns the host's session cookie.
+//
+// # Errors
+//
+// Errors are JSON {"code", "message"} with a stable code (auth.Code) and a
+// message in the language of Accept-Language (kk, ru, en). Operator detail
+// goes to Config.Log, never to the client.
+package authhttp
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/store"
+)
+
+// Defaults.
+const (
+	DefaultMaxBody        = 64 << 10
+	DefaultStartsPerIP    = 30  // per minute
+	DefaultBeginsPerIP    = 120 // per minute
+	DefaultLongPoll       = 25 * time.Second
+	DefaultStatusInterval = time.Second
+	CSRFHeader            = "X-StrongAuth-CSRF"
+)
+
+// Errors of the HTTP layer (each with a stable code).
+var (
+	ErrCSRF        = codeErr("csrf", "authhttp: missing or wrong CSRF token")
+	ErrOrigin      = codeErr("origin", "authhttp: request from a foreign origin")
+	ErrContentType = codeErr("content_type", "authhttp: content type must be application/json")
+	ErrTooLarge    = codeErr("too_large", "authhttp: request body too large")
+	ErrNoBinding   = codeErr("binding_missing", "authhttp: no browser binding")
+	ErrStepUp      = codeErr("step_up_required", "authhttp: a fresh strong factor is required")
+)
+
+type codedErr struct{ code, msg string }
+
+func (e *codedErr) Error() string     { return e.msg }
+func (e *codedErr) ErrorCode() string { return e.code }
+
+func codeErr(code, msg string) error { return &codedErr{code, msg} }
+
+// Metrics receives one observation per handled operation. Implementations
+// must be safe for concurrent use. An OpenTelemetry or Prometheus adapter
+// implements this in the host, outside the core import graph.
+type Metrics interface {
+	// Observe records an operation ("start", "begin", "finish", "status",
+	// "decision"), the factor kind (empty when none), the outcome ("ok" or
+	// an error code) and its latency.
+	Observe(op string, kind auth.Kind, outcome string, d time.Duration)
+}
+
+// Config configures a Handler.
+type Config struct {
+	// Engine runs the flows. Required.
+	Engine *auth.Engine
+	// OnResult is called when a flow completes, before the response is
+	// written: create the host's session here. Required. An error denies.
+	OnResult func(w http.ResponseWriter, r *http.Request, res *auth.Result) error
+	// Origins are the exact origins browsers may call from
+	// ("https://example.kz"). Required.
+	Origins []string
+	// Store holds the per-IP rate-limit counters. Required (share the
+	// engine's store).
+	Store store.Store
+	// Binding, if set, supplies the browser binding secret from the
+	// request (for hosts that already bind their own session); the cookie
+	// is then neither set nor read.
+	Binding func(r *http.Request) (secret string, ok bool)
+	// CookieName overrides the binding cookie's name. Default
+	// "__Host-strongauth" on HTTPS hosts and "strongauth" on localhost.
+	CookieName string
+	// ClientIP extracts the client address (behind a trusted proxy, from
+	// its header). Default: the host part of RemoteAddr.
+	ClientIP func(r *http.Request) string
+	// Location gives a coarse, host-supplied place for a request
+	// ("Almaty, KZ"), shown to the user on a second device. Optional.
+	Location func(r *http.Request) string
+	// MaxBody bounds request bodies. Zero means DefaultMaxBody.
+	MaxBody int64
+	// StartsPerIP and BeginsPerIP bound starts and begins per client IP per
+	// minute. Zero means the defaults.
+	StartsPerIP, BeginsPerIP int64
+	// Metrics, if set, receives an observation per operation.
+	Metrics Metrics
+	// Log receives operator detail of failures. Nil means slog.Default().
+	Log *slog.Logger
+	// StatusInterval is how often the status stream re-reads the flow.
+	// Zero means DefaultStatusInterval.
+	StatusInterval time.Duration
+	// Client, if set, serves GET /client.js.
+	Client http.Handler
+}
+
+// Handler serves the flow endpoints. Create it with New.
+type Handler struct {
+	cfg Config
+	mux *http.ServeMux
+}
+
+// New validates cfg and returns a Handler.
+func New(cfg Config) (*Handler, error) {
+	switch {
+	case cfg.Engine == nil:
+		return nil, fmt.Errorf("%w: authhttp: Engine is required", auth.ErrConfig)
+	case cfg.OnResult == nil:
+		return nil, fmt.Errorf("%w: authhttp: OnResult is required", auth.ErrConfig)
+	case cfg.Store == nil:
+		return nil, fmt.Errorf("%w: authhttp: Store is required", auth.ErrConfig)
+	case len(cfg.Origins) == 0:
+		return nil, fmt.Errorf("%w: authhttp: Origins are required", auth.ErrConfig)
+	}
+	for _, o := range cfg.Origins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || o != u.Scheme+"://"+u.Host {
+			return nil, fmt.Errorf("%w: authhttp: origin %q is not scheme://host[:port]", auth.ErrConfig, o)
+		}
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.StartsPerIP <= 0 {
+		cfg.StartsPerIP = DefaultStartsPerIP
+	}
+	if cfg.BeginsPerIP <= 0 {
+		cfg.BeginsPerIP = DefaultBeginsPerIP
+	}
+	if cfg.StatusInterval <= 0 {
+		cfg.StatusInterval = DefaultStatusInterval
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.ClientIP == nil {
+		cfg.ClientIP = remoteIP
+	}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h.mux.HandleFunc("POST /flows", h.start)
+	h.mux.HandleFunc("POST /flows/{id}/begin/{kind}", h.begin)
+	h.mux.HandleFunc("POST /flows/{id}/finish/{kind}", h.finish)
+	h.mux.HandleFunc("GET /flows/{id}/status", h.status)
+	h.mux.HandleFunc("GET /flows/{id}/decision", h.decision)
+	if cfg.Client != nil {
+		h.mux.Handle("GET /client.js", cfg.Client)
+	}
+	return h, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h.mux.ServeHTTP(w, r)
+}
+
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func isLocalhost(r *http.Request) bool {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}
+
+func (h *Handler) cookieName(r *http.Request) string {
+	if h.cfg.CookieName != "" {
+		return h.cfg.CookieName
+	}
+	if isLocalhost(r) {
+		return "strongauth"
+	}
+	return "__Host-strongauth"
+}
+
+// bindingOf returns the request's binding secret.
+func (h *Handler) bindingOf(r *http.Request) (string, bool) {
+	if h.cfg.Binding != nil {
+		return h.cfg.Binding(r)
+	}
+	c, err := r.Cookie(h.cookieName(r))
+	if err != nil || len(c.Value) < 32 || len(c.Value) > 128 {
+		return "", false
+	}
+	return c.Value, true
+}
+
+// CSRFToken derives the per-flow CSRF token from the binding secret (which
+// scripts cannot read) and the flow ID. POST /flows returns it; hosts that
+// supply their own binding can compute it for their pages.
+func CSRFToken(binding, flowID string) string {
+	sum := sha256.Sum256([]byte("strongauth/csrf\x00" + binding + "\x00" + flowID))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// checkPost applies the origin, content-type and body-size checks of a POST.
+func (h *Handler) checkPost(w http.ResponseWriter, r *http.Request) (json.RawMessage, error) {
+	if sfs := r.Header.Get("Sec-Fetch-Site"); sfs != "" && sfs != "same-origin" {
+		return nil, ErrOrigin
+	}
+	if o := r.Header.Get("Origin"); o != "" && !slices.Contains(h.cfg.Origins, o) {
+		return nil, ErrOrigin
+	}
+	if r.ContentLength > h.cfg.MaxBody {
+		return nil, ErrTooLarge
+	}
+	body := http.MaxBytesReader(w, r.Body, h.cfg.MaxBody)
+	var raw json.RawMessage
+	if r.ContentLength != 0 {
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "application/json" {
+			return nil, ErrContentType
+		}
+		dec := json.NewDecoder(body)
+		if err := dec.Decode(&raw); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, ErrTooLarge
+			}
+			if errors.Is(err, io.EOF) {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("%w: body is not JSON", auth.ErrInvalidInput)
+		}
+		if dec.More() {
+			return nil, fmt.Errorf("%w: trailing data after JSON", auth.ErrInvalidInput)
+		}
+	}
+	return raw, nil
+}
+
+func (h *Handler) checkCSRF(r *http.Request, binding, flowID string) error {
+	got := r.Header.Get(CSRFHeader)
+	want := CSRFToken(binding, flowID)
+	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		return ErrCSRF
+	}
+	return nil
+}
+
+// limit counts one request of kind op from the client's IP in the current
+// minute and refuses past max.
+func (h *Handler) limit(ctx context.Context, op, ip string, max int64) error {
+	n, err := h.cfg.Store.Incr(ctx, "sa:http:"+op+":"+ip, 1, time.Minute)
+	if err != nil {
+		return fmt.Errorf("%w: rate limit: %w", auth.ErrUnavailable, err)
+	}
+	if n > max {
+		return rateLimited{time.Minute}
+	}
+	return nil
+}
+
+type rateLimited struct{ after time.Duration }
+
+func (e rateLimited) Error() string             { return "authhttp: too many requests from this address" }
+func (e rateLimited) Unwrap() error             { return auth.ErrRateLimited }
+func (e rateLimited) RetryAfter() time.Duration { return e.after }
+func (e rateLimited) Is(target error) bool      { return target == auth.ErrRateLimited }
+func (e rateLimited) ErrorCode() string         { return "rate_limited" }
+func (h *Handler) client(r *http.Request) auth.ClientInfo {
+	c := auth.ClientInfo{IP: h.cfg.ClientIP(r), UserAgent: r.UserAgent(), Origin: r.Header.Get("Origin")}
+	if len(c.UserAgent) > 512 {
+		c.UserAgent = c.UserAgent[:512]
+	}
+	if h.cfg.Location != nil {
+		c.Location = h.cfg.Location(r)
+	}
+	return c
+}
+
+func (h *Handler) observe(op string, kind auth.Kind, err error, start time.Time) {
+	if h.cfg.Metrics == nil {
+		return
+	}
+	outcome := "ok"
+	if err != nil {
+		outcome = auth.Code(err)
+	}
+	h.cfg.Metrics.Observe(op, kind, outcome, time.Since(start))
+}
+
+// statusOf maps an error code to an HTTP status.
+func statusOf(err error) int {
+	switch auth.Code(err) {
+	case "flow_not_found", "unknown_factor", "unknown_action":
+		return http.StatusNotFound
+	case "invalid_input", "policy_syntax":
+		return http.StatusBadRequest
+	case "content_type":
+		return http.StatusUnsupportedMediaType
+	case "too_large":
+		return http.StatusRequestEntityTooLarge
+	case "rate_limited", "locked":
+		return http.StatusTooManyRequests
+	case "flow_expired", "expired":
+		return http.StatusGone
+	case "flow_completed", "flow_cancelled", "factor_already_completed", "replayed":
+		return http.StatusConflict
+	case "verification_failed", "subject_mismatch", "revoked", "step_up_required":
+		return http.StatusUnauthorized
+	case "unavailable":
+		return http.StatusServiceUnavailable
+	case "internal":
+		return http.StatusInternalServerError
+	default: // binding, csrf, origin, gates, fraud, not_allowed …
+		return http.StatusForbidden
+	}
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op string, err error) {
+	status := statusOf(err)
+	level := slog.LevelWarn
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	h.cfg.Log.LogAttrs(r.Context(), level, "strongauth http", slog.String("op", op),
+		slog.String("code", auth.Code(err)), slog.String("error", err.Error()), slog.String("ip", h.cfg.ClientIP(r)))
+	var ra auth.RetryAfter
+	if errors.As(err, &ra) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(ra.RetryAfter().Seconds()+0.999)))
+	}
+	writeJSON(w, status, map[string]string{
+		"code":    auth.Code(err),
+		"message": auth.ClientMessage(err, r.Header.Get("Accept-Language")),
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

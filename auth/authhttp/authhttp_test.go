@@ -1,0 +1,379 @@
+package authhttp_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/auth/authhttp"
+	"github.com/strongauth/strongauth/auth/authtest"
+	"github.com/strongauth/strongauth/internal/fakeclock"
+	"github.com/strongauth/strongauth/store/memory"
+)
+
+type env struct {
+	srv     *httptest.Server
+	h       *authhttp.Handler
+	eng     *auth.Engine
+	clock   *fakeclock.Clock
+	results []*auth.Result
+	mu      sync.Mutex
+	metrics []string
+	failOn  bool
+}
+
+func (e *env) Observe(op string, kind auth.Kind, outcome string, _ time.Duration) {
+	e.mu.Lock()
+	e.metrics = append(e.metrics, op+"/"+string(kind)+"/"+outcome)
+	e.mu.Unlock()
+}
+
+func newEnv(t *testing.T, tweak func(*authhttp.Config)) *env {
+	t.Helper()
+	e := &env{clock: fakeclock.New(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))}
+	st := memory.New(memory.Config{Now: e.clock.Now})
+	t.Cleanup(func() { st.Close() })
+	login, _ := auth.ParseRule("(ecp & sms) | webauthn")
+	var err error
+	e.eng, err = auth.New(auth.Config{Store: st, Now: e.clock.Now,
+		Factors: []auth.Factor{authtest.Strong(auth.KindECP), authtest.Weak(auth.KindSMS), authtest.Strong(auth.KindWebAuthn)},
+		Policies: []auth.Policy{{Action: "login", Rule: login},
+			{Action: "sign-document", Rule: auth.AnyStrong(), MaxAge: 5 * time.Minute}}})
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	e.srv = httptest.NewUnstartedServer(mux)
+	cfg := authhttp.Config{
+		Engine: e.eng, Store: st, Metrics: e, StatusInterval: 10 * time.Millisecond,
+		Log:     slog.New(slog.DiscardHandler),
+		Origins: []string{"http://" + e.srv.Listener.Addr().String()},
+		OnResult: func(w http.ResponseWriter, r *http.Request, res *auth.Result) error {
+			if e.failOn {
+				return errors.New("session store down")
+			}
+			e.mu.Lock()
+			e.results = append(e.results, res)
+			e.mu.Unlock()
+			return nil
+		},
+		StartsPerIP: 5,
+	}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	e.h, err = authhttp.New(cfg)
+	require.NoError(t, err)
+	mux.Handle("/auth/", http.StripPrefix("/auth", e.h))
+	mux.Handle("/sign", e.h.Require("sign-document", func(*http.Request) []*auth.Result {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return e.results
+	})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "signed") })))
+	e.srv.Start()
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+type browser struct {
+	t      *testing.T
+	e      *env
+	c      *http.Client
+	origin string
+	csrf   string
+}
+
+func (e *env) browser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, e: e, c: &http.Client{Jar: jar}, origin: e.srv.URL}
+}
+
+type reply struct {
+	status int
+	body   map[string]any
+	header http.Header
+}
+
+func (b *browser) do(method, path, ctype, body string, hdr map[string]string) reply {
+	b.t.Helper()
+	req, err := http.NewRequest(method, b.e.srv.URL+"/auth"+path, strings.NewReader(body))
+	require.NoError(b.t, err)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if b.origin != "" {
+		req.Header.Set("Origin", b.origin)
+	}
+	if b.csrf != "" {
+		req.Header.Set(authhttp.CSRFHeader, b.csrf)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := b.c.Do(req)
+	require.NoError(b.t, err)
+	defer resp.Body.Close()
+	var m map[string]any
+	raw, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(raw, &m)
+	return reply{resp.StatusCode, m, resp.Header}
+}
+
+func (b *browser) post(path, body string) reply {
+	return b.do("POST", path, "application/json", body, nil)
+}
+
+func (b *browser) start(action string) string {
+	b.t.Helper()
+	r := b.post("/flows", `{"action":"`+action+`"}`)
+	require.Equal(b.t, http.StatusCreated, r.status, r.body)
+	b.csrf = r.body["csrf"].(string)
+	return r.body["flow"].(string)
+}
+
+func TestLoginOverHTTP(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.browser(t)
+	r := b.post("/flows", `{"action":"login"}`)
+	require.Equal(t, http.StatusCreated, r.status)
+	assert.Equal(t, []any{"ecp", "webauthn"}, r.body["offer"], "sms is not offered before a strong factor")
+	b.csrf = r.body["csrf"].(string)
+	flow := r.body["flow"].(string)
+
+	r = b.post("/flows/"+flow+"/begin/sms", "")
+	assert.Equal(t, http.StatusForbidden, r.status)
+	assert.Equal(t, "factor_not_allowed", r.body["code"])
+
+	require.Equal(t, http.StatusOK, b.post("/flows/"+flow+"/begin/ecp", "").status)
+	r = b.post("/flows/"+flow+"/finish/ecp", `{"subject":"alice","ok":true}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, false, r.body["allowed"])
+	assert.Contains(t, r.body["offer"], "sms")
+
+	require.Equal(t, http.StatusOK, b.post("/flows/"+flow+"/begin/sms", "").status)
+	r = b.post("/flows/"+flow+"/finish/sms", `{"ok":true}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, true, r.body["allowed"])
+	assert.Equal(t, "alice", r.body["subject"])
+	require.Len(t, e.results, 1)
+	assert.Equal(t, "alice", e.results[0].Subject)
+
+	r = b.do("GET", "/flows/"+flow+"/decision", "", "", nil)
+	assert.Equal(t, "completed", r.body["state"])
+	r = b.post("/flows/"+flow+"/finish/webauthn", `{"ok":true}`)
+	assert.Equal(t, http.StatusConflict, r.status)
+	assert.Equal(t, "flow_completed", r.body["code"])
+	assert.Contains(t, e.metrics, "finish/sms/ok")
+	assert.Contains(t, e.metrics, "begin/sms/factor_not_allowed")
+}
+
+func TestRefusals(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.browser(t)
+	flow := b.start("login")
+
+	cases := []struct {
+		name   string
+		do     func() reply
+		status int
+		code   string
+	}{
+		{"no binding cookie", func() reply {
+			o := e.browser(t)
+			o.csrf = b.csrf
+			return o.post("/flows/"+flow+"/begin/ecp", "")
+		}, http.StatusForbidden, "binding_missing"},
+		{"forged binding cookie", func() reply {
+			o := e.browser(t)
+			o.csrf = b.csrf
+			return o.do("POST", "/flows/"+flow+"/begin/ecp", "application/json", "",
+				map[string]string{"Cookie": "strongauth=" + strings.Repeat("A", 43)})
+		}, http.StatusForbidden, "csrf"},
+		{"forged binding cookie with a matching csrf", func() reply {
+			// The attacker's own binding and its CSRF token: the flow is
+			// bound to the victim's browser.
+			o := e.browser(t)
+			o.start("login")
+			u, _ := url.Parse(e.srv.URL)
+			o.csrf = authhttp.CSRFToken(o.c.Jar.Cookies(u)[0].Value, flow)
+			return o.post("/flows/"+flow+"/begin/ecp", "")
+		}, http.StatusForbidden, "binding_mismatch"},
+		{"no csrf token", func() reply {
+			return b.do("POST", "/flows/"+flow+"/begin/ecp", "application/json", "", map[string]string{authhttp.CSRFHeader: ""})
+		}, http.StatusForbidden, "csrf"},
+		{"csrf of another flow", func() reply {
+			return b.do("POST", "/flows/"+flow+"/begin/ecp", "application/json", "", map[string]string{authhttp.CSRFHeader: "x" + b.csrf[1:]})
+		}, http.StatusForbidden, "csrf"},
+		{"foreign origin", func() reply {
+			return b.do("POST", "/flows/"+flow+"/begin/ecp", "application/json", "", map[string]string{"Origin": "https://evil.example"})
+		}, http.StatusForbidden, "origin"},
+		{"cross-site fetch", func() reply {
+			return b.do("POST", "/flows/"+flow+"/begin/ecp", "application/json", "", map[string]string{"Sec-Fetch-Site": "cross-site"})
+		}, http.StatusForbidden, "origin"},
+		{"oversized body", func() reply {
+			return b.post("/flows/"+flow+"/finish/ecp", `{"pad":"`+strings.Repeat("a", authhttp.DefaultMaxBody)+`"}`)
+		}, http.StatusRequestEntityTooLarge, "too_large"},
+		{"wrong content type", func() reply {
+			return b.do("POST", "/flows/"+flow+"/finish/ecp", "text/plain", `{"ok":true}`, nil)
+		}, http.StatusUnsupportedMediaType, "content_type"},
+		{"form post", func() reply {
+			return b.do("POST", "/flows/"+flow+"/finish/ecp", "application/x-www-form-urlencoded", `ok=true`, nil)
+		}, http.StatusUnsupportedMediaType, "content_type"},
+		{"not json", func() reply {
+			return b.post("/flows/"+flow+"/finish/ecp", `{"ok":`)
+		}, http.StatusBadRequest, "invalid_input"},
+		{"trailing data", func() reply {
+			return b.post("/flows/"+flow+"/finish/ecp", `{"ok":true} {}`)
+		}, http.StatusBadRequest, "invalid_input"},
+		{"unknown factor", func() reply { return b.post("/flows/"+flow+"/begin/password", "") }, http.StatusNotFound, "unknown_factor"},
+		{"unknown flow", func() reply {
+			return b.post("/flows/00000000000000000000000000000000/begin/ecp", "")
+		}, http.StatusForbidden, "csrf"},
+		{"unknown action", func() reply { return b.post("/flows", `{"action":"transfer"}`) }, http.StatusNotFound, "unknown_action"},
+		{"finish before begin", func() reply { return b.post("/flows/"+flow+"/finish/webauthn", `{"ok":true}`) }, http.StatusForbidden, "factor_not_begun"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := c.do()
+			assert.Equal(t, c.status, r.status, r.body)
+			assert.Equal(t, c.code, r.body["code"], r.body)
+			assert.NotEmpty(t, r.body["message"])
+		})
+	}
+}
+
+func TestStartRateLimit(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.browser(t)
+	for range 5 {
+		b.start("login")
+	}
+	r := b.post("/flows", `{"action":"login"}`)
+	assert.Equal(t, http.StatusTooManyRequests, r.status)
+	assert.Equal(t, "rate_limited", r.body["code"])
+	assert.Equal(t, "60", r.header.Get("Retry-After"))
+	e.clock.Advance(time.Minute)
+	b.start("login")
+}
+
+func TestMessagesFollowAcceptLanguage(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.browser(t)
+	r := b.do("POST", "/flows", "text/plain", `x`, map[string]string{"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.8"})
+	assert.Equal(t, "Неверный формат запроса.", r.body["message"])
+	r = b.do("POST", "/flows", "text/plain", `x`, map[string]string{"Accept-Language": "kk"})
+	assert.Equal(t, "Сұраным пішімі дұрыс емес.", r.body["message"])
+}
+
+func TestHostSessionFailureDenies(t *testing.T) {
+	e := newEnv(t, nil)
+	e.failOn = true
+	b := e.browser(t)
+	flow := b.start("login")
+	require.Equal(t, http.StatusOK, b.post("/flows/"+flow+"/begin/webauthn", "").status)
+	r := b.post("/flows/"+flow+"/finish/webauthn", `{"subject":"alice","ok":true}`)
+	assert.Equal(t, http.StatusServiceUnavailable, r.status)
+	assert.Equal(t, "unavailable", r.body["code"])
+	assert.NotContains(t, r.body["message"], "session store down")
+}
+
+func TestStepUpMiddleware(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.browser(t)
+	get := func() (int, map[string]any) {
+		resp, err := b.c.Get(e.srv.URL + "/sign")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	code, m := get()
+	assert.Equal(t, http.StatusUnauthorized, code)
+	assert.Equal(t, "step_up_required", m["code"])
+	assert.Equal(t, []any{[]any{"strong"}}, m["alternatives"])
+
+	flow := b.start("sign-document")
+	require.Equal(t, http.StatusOK, b.post("/flows/"+flow+"/begin/webauthn", "").status)
+	r := b.post("/flows/"+flow+"/finish/webauthn", `{"subject":"alice","ok":true}`)
+	require.Equal(t, true, r.body["allowed"], r.body)
+	code, _ = get()
+	assert.Equal(t, http.StatusOK, code)
+
+	e.clock.Advance(5*time.Minute + time.Second)
+	code, m = get()
+	assert.Equal(t, http.StatusUnauthorized, code, "the strong factor is older than 5 minutes")
+	assert.Equal(t, "step_up_required", m["code"])
+}
+
+func TestStatusLongPollAndSSE(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.browser(t)
+	flow := b.start("login")
+	r := b.do("GET", "/flows/"+flow+"/status?wait=0", "", "", nil)
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, "open", r.body["state"])
+	v := r.body["version"].(float64)
+
+	// A long poll since the current version answers when the flow changes.
+	done := make(chan reply, 1)
+	go func() {
+		done <- b.do("GET", "/flows/"+flow+"/status?wait=10&since="+jsonNum(v), "", "", nil)
+	}()
+	time.Sleep(30 * time.Millisecond)
+	require.Equal(t, http.StatusOK, b.post("/flows/"+flow+"/begin/webauthn", "").status)
+	select {
+	case r = <-done:
+		assert.Greater(t, r.body["version"].(float64), v)
+	case <-time.After(5 * time.Second):
+		t.Fatal("long poll did not answer after the flow changed")
+	}
+
+	// SSE: events until the flow is no longer open.
+	req, _ := http.NewRequest("GET", e.srv.URL+"/auth/flows/"+flow+"/status", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := b.c.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	sc := bufio.NewScanner(resp.Body)
+	require.True(t, sc.Scan())
+	assert.Equal(t, "event: flow", sc.Text())
+	require.NoError(t, e.eng.Cancel(context.Background(), flow, "test"))
+	var last string
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "data: ") {
+			last = sc.Text()
+		}
+	}
+	assert.Contains(t, last, `"state":"cancelled"`)
+
+	// Another browser cannot read the status.
+	o := e.browser(t)
+	r = o.do("GET", "/flows/"+flow+"/status?wait=0", "", "", nil)
+	assert.Equal(t, http.StatusForbidden, r.status)
+}
+
+func jsonNum(f float64) string { b, _ := json.Marshal(f); return string(b) }
+
+func TestNewValidates(t *testing.T) {
+	_, err := authhttp.New(authhttp.Config{})
+	assert.ErrorIs(t, err, auth.ErrConfig)
+	e := newEnv(t, nil)
+	_, err = authhttp.New(authhttp.Config{Engine: e.eng, Store: memory.New(memory.Config{}), OnResult: func(http.ResponseWriter, *http.Request, *auth.Result) error { return nil },
+		Origins: []string{"https://example.kz/path"}})
+	assert.ErrorIs(t, err, auth.ErrConfig)
+}

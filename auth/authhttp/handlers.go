@@ -1,0 +1,320 @@
+package authhttp
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/strongauth/strongauth/auth"
+)
+
+type startRequest struct {
+	Action string `json:"action"`
+}
+
+// flowView is what the browser learns about a flow.
+type flowView struct {
+	Flow         string      `json:"flow"`
+	CSRF         string      `json:"csrf,omitempty"`
+	Action       string      `json:"action"`
+	State        string      `json:"state"` // "open", "completed", "cancelled", "expired"
+	Offer        []auth.Kind `json:"offer"`
+	Alternatives [][]string  `json:"alternatives"`
+	Done         []auth.Kind `json:"done"`
+	Subject      bool        `json:"subject_known"`
+	ExpiresAt    time.Time   `json:"expires_at"`
+	Version      uint64      `json:"version"`
+}
+
+func (h *Handler) view(r *http.Request, f *auth.Flow) flowView {
+	d := h.cfg.Engine.DecideFlow(f, h.cfg.Engine.Now())
+	v := flowView{Flow: f.ID, Action: f.Action, State: "open", Offer: h.cfg.Engine.Offer(r.Context(), f),
+		Alternatives: d.Alternatives(), Subject: f.Subject != "", ExpiresAt: f.ExpiresAt, Version: f.Version}
+	for _, e := range f.Evidence {
+		v.Done = append(v.Done, e.Kind)
+	}
+	switch {
+	case f.Cancelled:
+		v.State = "cancelled"
+	case f.Completed:
+		v.State = "completed"
+	case !h.cfg.Engine.Now().Before(f.ExpiresAt):
+		v.State = "expired"
+	}
+	if v.Offer == nil {
+		v.Offer = []auth.Kind{}
+	}
+	if v.Alternatives == nil {
+		v.Alternatives = [][]string{}
+	}
+	if v.Done == nil {
+		v.Done = []auth.Kind{}
+	}
+	return v
+}
+
+func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
+	t0 := time.Now()
+	err := h.doStart(w, r)
+	h.observe("start", "", err, t0)
+	if err != nil {
+		h.fail(w, r, "start", err)
+	}
+}
+
+func (h *Handler) doStart(w http.ResponseWriter, r *http.Request) error {
+	raw, err := h.checkPost(w, r)
+	if err != nil {
+		return err
+	}
+	var req startRequest
+	if raw == nil || json.Unmarshal(raw, &req) != nil || req.Action == "" {
+		return fmt.Errorf("%w: want {\"action\": \"…\"}", auth.ErrInvalidInput)
+	}
+	if _, ok := h.cfg.Engine.Policy(req.Action); !ok {
+		return auth.ErrUnknownAction
+	}
+	if err := h.limit(r.Context(), "start", h.cfg.ClientIP(r), h.cfg.StartsPerIP); err != nil {
+		return err
+	}
+	binding, ok := h.bindingOf(r)
+	if !ok {
+		if h.cfg.Binding != nil {
+			return ErrNoBinding
+		}
+		if binding, err = h.cfg.Engine.NewBinding(); err != nil {
+			return err
+		}
+		http.SetCookie(w, &http.Cookie{
+			Name: h.cookieName(r), Value: binding, Path: "/", HttpOnly: true,
+			Secure: !isLocalhost(r), SameSite: http.SameSiteStrictMode,
+		})
+	}
+	f, err := h.cfg.Engine.Start(r.Context(), auth.StartRequest{Action: req.Action, Binding: binding, Client: h.client(r)})
+	if err != nil {
+		return err
+	}
+	v := h.view(r, f)
+	v.CSRF = CSRFToken(binding, f.ID)
+	writeJSON(w, http.StatusCreated, v)
+	return nil
+}
+
+// step reads and checks what begin and finish share.
+func (h *Handler) step(w http.ResponseWriter, r *http.Request) (auth.StepRequest, error) {
+	raw, err := h.checkPost(w, r)
+	if err != nil {
+		return auth.StepRequest{}, err
+	}
+	binding, ok := h.bindingOf(r)
+	if !ok {
+		return auth.StepRequest{}, ErrNoBinding
+	}
+	id := r.PathValue("id")
+	if err := h.checkCSRF(r, binding, id); err != nil {
+		return auth.StepRequest{}, err
+	}
+	return auth.StepRequest{FlowID: id, Binding: binding, Kind: auth.Kind(r.PathValue("kind")), Input: raw, Client: h.client(r)}, nil
+}
+
+func (h *Handler) begin(w http.ResponseWriter, r *http.Request) {
+	t0 := time.Now()
+	kind := auth.Kind(r.PathValue("kind"))
+	err := func() error {
+		req, err := h.step(w, r)
+		if err != nil {
+			return err
+		}
+		if err := h.limit(r.Context(), "begin", req.Client.IP, h.cfg.BeginsPerIP); err != nil {
+			return err
+		}
+		ch, err := h.cfg.Engine.Begin(r.Context(), req)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, ch)
+		return nil
+	}()
+	h.observe("begin", kind, err, t0)
+	if err != nil {
+		h.fail(w, r, "begin", err)
+	}
+}
+
+type finishResponse struct {
+	Allowed      bool        `json:"allowed"`
+	Reasons      string      `json:"reasons,omitempty"`
+	Alternatives [][]string  `json:"alternatives"`
+	Offer        []auth.Kind `json:"offer"`
+	Subject      string      `json:"subject,omitempty"`
+	ACR          string      `json:"acr,omitempty"`
+	AMR          []string    `json:"amr,omitempty"`
+}
+
+func (h *Handler) finish(w http.ResponseWriter, r *http.Request) {
+	t0 := time.Now()
+	kind := auth.Kind(r.PathValue("kind"))
+	err := func() error {
+		req, err := h.step(w, r)
+		if err != nil {
+			return err
+		}
+		out, err := h.cfg.Engine.Finish(r.Context(), req)
+		if err != nil {
+			return err
+		}
+		resp := finishResponse{Allowed: out.Decision.Allowed, Alternatives: out.Decision.Alternatives(),
+			Offer: h.cfg.Engine.Offer(r.Context(), out.Flow)}
+		if out.Decision.Reasons != 0 {
+			resp.Reasons = out.Decision.Reasons.String()
+		}
+		if out.Result != nil {
+			if err := h.cfg.OnResult(w, r, out.Result); err != nil {
+				return fmt.Errorf("%w: host session: %w", auth.ErrUnavailable, err)
+			}
+			resp.Subject, resp.ACR, resp.AMR = out.Result.Subject, out.Result.ACR, out.Result.AMR
+		}
+		if resp.Alternatives == nil {
+			resp.Alternatives = [][]string{}
+		}
+		if resp.Offer == nil {
+			resp.Offer = []auth.Kind{}
+		}
+		writeJSON(w, http.StatusOK, resp)
+		return nil
+	}()
+	h.observe("finish", kind, err, t0)
+	if err != nil {
+		h.fail(w, r, "finish", err)
+	}
+}
+
+// load reads a flow for a GET endpoint: binding required, and the flow may
+// be in any state (a completed or cancelled flow reports its state).
+func (h *Handler) load(r *http.Request) (*auth.Flow, error) {
+	binding, ok := h.bindingOf(r)
+	if !ok {
+		return nil, ErrNoBinding
+	}
+	return h.cfg.Engine.Inspect(r.Context(), r.PathValue("id"), binding)
+}
+
+func (h *Handler) decision(w http.ResponseWriter, r *http.Request) {
+	t0 := time.Now()
+	f, err := h.load(r)
+	h.observe("decision", "", err, t0)
+	if err != nil {
+		h.fail(w, r, "decision", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, h.view(r, f))
+}
+
+// status streams the flow's view whenever it changes: as Server-Sent Events
+// when the client accepts text/event-stream, otherwise as a long poll that
+// answers when the version differs from ?since= or after ?wait= seconds
+// (default and maximum DefaultLongPoll).
+func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
+	t0 := time.Now()
+	f, err := h.load(r)
+	if err != nil {
+		h.observe("status", "", err, t0)
+		h.fail(w, r, "status", err)
+		return
+	}
+	wait := DefaultLongPoll
+	if s := r.URL.Query().Get("wait"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n >= 0 && time.Duration(n)*time.Second < wait {
+			wait = time.Duration(n) * time.Second
+		}
+	}
+	since, _ := strconv.ParseUint(r.URL.Query().Get("since"), 10, 64)
+	sse := r.Header.Get("Accept") == "text/event-stream"
+	flusher, canFlush := w.(http.Flusher)
+	if sse && canFlush {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+	}
+	ticker := time.NewTicker(h.cfg.StatusInterval)
+	defer ticker.Stop()
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	last := since
+	for {
+		if f.Version != last {
+			v := h.view(r, f)
+			if !sse || !canFlush {
+				writeJSON(w, http.StatusOK, v)
+				h.observe("status", "", nil, t0)
+				return
+			}
+			b, _ := json.Marshal(v)
+			fmt.Fprintf(w, "event: flow\ndata: %s\n\n", b)
+			flusher.Flush()
+			last = f.Version
+			if v.State != "open" {
+				h.observe("status", "", nil, t0)
+				return
+			}
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-deadline.C:
+			if !sse || !canFlush {
+				writeJSON(w, http.StatusOK, h.view(r, f))
+			}
+			h.observe("status", "", nil, t0)
+			return
+		case <-ticker.C:
+		}
+		nf, err := h.load(r)
+		if err != nil {
+			if !sse || !canFlush {
+				h.fail(w, r, "status", err)
+			} else {
+				fmt.Fprintf(w, "event: error\ndata: {\"code\":%q}\n\n", auth.Code(err))
+				flusher.Flush()
+			}
+			return
+		}
+		f = nf
+	}
+}
+
+// Require returns middleware for step-up: it lets a request through when one
+// of the results the host keeps in its session (results(r)) satisfies the
+// policy of action now — same action, fresh enough under its MaxAge —
+// and otherwise answers 401 {"code": "step_up_required", "action",
+// "alternatives"} so that the page can start a flow for action.
+func (h *Handler) Require(action string, results func(r *http.Request) []*auth.Result) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var alts [][]string
+			for _, res := range results(r) {
+				d := h.cfg.Engine.Check(res, action)
+				if d.Allowed {
+					next.ServeHTTP(w, r)
+					return
+				}
+				if alts == nil {
+					alts = d.Alternatives()
+				}
+			}
+			if alts == nil {
+				alts = h.cfg.Engine.Check(nil, action).Alternatives()
+			}
+			if alts == nil {
+				alts = [][]string{}
+			}
+			writeJSON(w, http.StatusUnauthorized, map[string]any{
+				"code":         "step_up_required",
+				"message":      auth.MessageForCode("step_up_required", r.Header.Get("Accept-Language")),
+				"action":       action,
+				"alternatives": alts,
+			})
+		})
+	}
+}
