@@ -12,7 +12,7 @@
 //	POST /flows/{id}/finish/{kind}   factor input (JSON)            → decision (and the host's OnResult)
 //	GET  /flows/{id}/status          Server-Sent Events, or a long poll (?wait=25)
 //	GET  /flows/{id}/decision        the current decision
-//	GET  /client.js                  the browser client (see package webclient)
+//	GET  /client.js                  the browser client (an ES module, embedded)
 //
 // Every call after the first must carry the flow's binding (an HttpOnly,
 // SameSite=Strict cookie set by POST /flows, Secure except on localhost; or a
@@ -35,6 +35,7 @@ package authhttp
 
 import (
 	"context"
+	_ "embed"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -130,8 +131,6 @@ type Config struct {
 	// StatusInterval is how often the status stream re-reads the flow.
 	// Zero means DefaultStatusInterval.
 	StatusInterval time.Duration
-	// Client, if set, serves GET /client.js.
-	Client http.Handler
 }
 
 // Handler serves the flow endpoints. Create it with New.
@@ -182,9 +181,7 @@ func New(cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("POST /flows/{id}/finish/{kind}", h.finish)
 	h.mux.HandleFunc("GET /flows/{id}/status", h.status)
 	h.mux.HandleFunc("GET /flows/{id}/decision", h.decision)
-	if cfg.Client != nil {
-		h.mux.Handle("GET /client.js", cfg.Client)
-	}
+	h.mux.HandleFunc("GET /client.js", serveClient)
 	return h, nil
 }
 
@@ -378,4 +375,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+//go:embed client.js
+var clientJS []byte
+
+// ClientJS returns the browser client, a dependency-free ES module: flow
+// calls with the CSRF token, an NCALayer WebSocket client, WebAuthn JSON
+// conversions and status watching (SSE with a long-poll fallback).
+func ClientJS() []byte { return append([]byte(nil), clientJS...) }
+
+func serveClient(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write(clientJS)
 }
