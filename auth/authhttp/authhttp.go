@@ -35,9 +35,9 @@ package authhttp
 
 import (
 	"context"
-	_ "embed"
 	"crypto/sha256"
 	"crypto/subtle"
+	_ "embed"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
