@@ -87,41 +87,76 @@ func FuzzParseVersion(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		n, err := parseVersion(s)
-		if err != nil {
-			if n != 0 {
-				t.Fatalf("error with result %d", n)
-			}
-			if !errors.Is(err, ErrUnexpectedReply) {
-				t.Fatalf("error %v is not ErrUnexpectedReply", err)
-			}
-			return
-		}
-		if n == 0 || strconv.FormatUint(n, 10) != s {
-			t.Fatalf("parseVersion(%q) = %d does not round-trip", s, n)
+		checkParsed(t, s, n, err, func(n uint64) string { return strconv.FormatUint(n, 10) })
+		if err == nil && n == 0 {
+			t.Fatal("version 0 accepted")
 		}
 	})
 }
 
-// FuzzParseCounter: as FuzzParseVersion, for signed counters.
+// FuzzParseCounter: as FuzzParseVersion, for signed counters in the
+// counter script's reply.
 func FuzzParseCounter(f *testing.F) {
 	for _, s := range []string{"0", "-0", "-1", "00", "9223372036854775807", "-9223372036854775808", "9223372036854775808", "+5", "-"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		n, err := parseIncr([]any{int64(1), s})
-		if err != nil {
-			if n != 0 {
-				t.Fatalf("error with result %d", n)
-			}
-			if !errors.Is(err, ErrUnexpectedReply) {
-				t.Fatalf("error %v is not ErrUnexpectedReply", err)
+		checkParsed(t, s, n, err, func(n int64) string { return strconv.FormatInt(n, 10) })
+	})
+}
+
+// FuzzParseGet: a Get reply with any value and any version text (or
+// missing fields) gives either a value that is exactly the stored bytes
+// with a round-tripping version, ErrNotFound, or ErrUnexpectedReply with no
+// result.
+func FuzzParseGet(f *testing.F) {
+	f.Add("value", "1", false, false)
+	f.Add("", "42", false, false)
+	f.Add("\x00\r\n", "007", false, false)
+	f.Add("v", "", false, true)
+	f.Add("", "3", true, false)
+	f.Fuzz(func(t *testing.T, value, version string, noValue, noVersion bool) {
+		reply := []any{value, version}
+		if noValue {
+			reply[0] = nil
+		}
+		if noVersion {
+			reply[1] = nil
+		}
+		v, n, err := parseGet(reply)
+		if noValue {
+			if !errors.Is(err, store.ErrNotFound) || v != nil || n != 0 {
+				t.Fatalf("no value: %q v%d %v, want ErrNotFound", v, n, err)
 			}
 			return
 		}
-		if strconv.FormatInt(n, 10) != s {
-			t.Fatalf("parseCounter(%q) = %d does not round-trip", s, n)
+		if err != nil && v != nil {
+			t.Fatalf("error with value %q", v)
+		}
+		checkParsed(t, version, n, err, func(n uint64) string { return strconv.FormatUint(n, 10) })
+		if err == nil && string(v) != value {
+			t.Fatalf("value %q came back as %q", value, v)
 		}
 	})
+}
+
+// checkParsed fails t unless an error comes with a zero result and is
+// ErrUnexpectedReply, and a success formats back to exactly the input.
+func checkParsed[N int64 | uint64](t *testing.T, s string, n N, err error, format func(N) string) {
+	t.Helper()
+	if err != nil {
+		if n != 0 {
+			t.Fatalf("error with result %d", n)
+		}
+		if !errors.Is(err, ErrUnexpectedReply) {
+			t.Fatalf("error %v is not ErrUnexpectedReply", err)
+		}
+		return
+	}
+	if format(n) != s {
+		t.Fatalf("%q parsed as %d does not round-trip", s, n)
+	}
 }
 
 func TestMillisRoundsUp(t *testing.T) {
