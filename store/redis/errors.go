@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -48,9 +49,23 @@ func (e *Error) Unwrap() []error {
 
 // fail wraps the cause of a failed operation in an *Error.
 func fail(ctx context.Context, op string, cause error) error {
-	e := &Error{Op: op, Err: cause, class: store.ErrUnavailable, ctx: ctx.Err()}
+	e := &Error{Op: op, Err: cause, class: store.ErrUnavailable, ctx: ctxErr(ctx)}
 	if errors.Is(cause, goredis.ErrClosed) {
 		e.class = store.ErrClosed
 	}
 	return e
+}
+
+// ctxErr returns the context's error, and context.DeadlineExceeded once
+// the deadline has passed even if the context has not noticed yet: go-redis
+// sets the socket deadline to the context's, and the socket can time out a
+// moment before the context's own timer fires.
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
