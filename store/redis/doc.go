@@ -95,8 +95,9 @@
 // # Testing
 //
 // Package redistest starts a private redis-server for a test. The tests
-// of this package run the store/storetest conformance kit against it, two
-// auth engines with separate clients on one server, and faults: a
-// stopped, restarted and frozen (SIGSTOP) server, a blocking script, and a
+// of this package run the store/storetest conformance kit against it
+// (also through a ClusterClient on a one-node Cluster), two auth engines
+// with separate clients on one server, and faults: a stopped, restarted
+// and frozen (SIGSTOP) server, a blocking script, a full server, and a
 // reply lost after a write ran.
 package redis

@@ -14,9 +14,11 @@
 // Start picks a free loopback port, runs redis-server bound to 127.0.0.1
 // with a temporary directory and persistence off (--save "" --appendonly
 // no), waits until it answers PING, and stops it when the test ends.
-// Every call of Start is a separate server; every call of Client is a
-// separate client with its own connection pool, as another instance of a
-// service would have.
+// Extra arguments to Start go to redis-server, for example
+// Start(t, "--cluster-enabled", "yes") for a Cluster node. Every call of
+// Start is a separate server; every call of Client is a separate client
+// with its own connection pool, as another instance of a service would
+// have.
 //
 // # Faults
 //

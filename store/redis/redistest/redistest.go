@@ -34,6 +34,7 @@ type Server struct {
 	bin  string
 	dir  string
 	port int
+	args []string
 
 	mu     sync.Mutex
 	proc   *exec.Cmd
@@ -45,9 +46,12 @@ type Server struct {
 // temporary working directory and persistence off, waits until it answers
 // PING, and stops it when the test ends (tb.Cleanup).
 //
+// Extra arguments are passed on to redis-server after the defaults, for
+// example "--cluster-enabled", "yes"; they apply again on Restart.
+//
 // If redis-server is not installed, Start fails tb when the environment
 // variable CI is "true" and skips it otherwise.
-func Start(tb testing.TB) *Server {
+func Start(tb testing.TB, args ...string) *Server {
 	tb.Helper()
 	bin, err := exec.LookPath(Binary)
 	if err != nil {
@@ -56,7 +60,7 @@ func Start(tb testing.TB) *Server {
 		}
 		tb.Skipf("redistest: %s not found on PATH (apt-get install redis-server); skipping", Binary)
 	}
-	s := &Server{tb: tb, bin: bin, dir: tb.TempDir()}
+	s := &Server{tb: tb, bin: bin, dir: tb.TempDir(), args: args}
 	tb.Cleanup(s.Stop)
 	var last error
 	for range startAttempts {
@@ -160,7 +164,7 @@ func (s *Server) launch() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.output = &syncBuffer{}
-	cmd := exec.Command(s.bin,
+	args := append([]string{
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--save", "",
@@ -168,7 +172,8 @@ func (s *Server) launch() error {
 		"--dir", s.dir,
 		"--daemonize", "no",
 		"--logfile", "",
-	)
+	}, s.args...)
+	cmd := exec.Command(s.bin, args...)
 	cmd.Dir = s.dir
 	cmd.Stdout = s.output
 	cmd.Stderr = s.output

@@ -3,6 +3,8 @@ package redistest_test
 import (
 	"context"
 	"net"
+	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -66,4 +68,38 @@ func TestPausedServerStopsCleanly(t *testing.T) {
 	srv.Stop() // must not hang on a stopped process
 	srv.Restart()
 	require.NoError(t, srv.Client(t).Ping(context.Background()).Err())
+}
+
+func TestExtraArguments(t *testing.T) {
+	srv := redistest.Start(t, "--maxmemory", "7mb")
+	c := srv.Client(t)
+	got, err := c.ConfigGet(context.Background(), "maxmemory").Result()
+	require.NoError(t, err)
+	assert.Equal(t, "7340032", got["maxmemory"])
+	srv.Restart()
+	got, err = c.ConfigGet(context.Background(), "maxmemory").Result()
+	require.NoError(t, err)
+	assert.Equal(t, "7340032", got["maxmemory"], "arguments apply again on Restart")
+}
+
+// TestMissingServer runs this test binary again with an empty PATH: Start
+// must fail when CI=true and skip otherwise.
+func TestMissingServer(t *testing.T) {
+	if os.Getenv("REDISTEST_CHILD") == "1" {
+		redistest.Start(t)
+		t.Fatal("Start returned without redis-server")
+	}
+	run := func(ci string) (string, error) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestMissingServer$", "-test.v")
+		cmd.Env = append(os.Environ(), "REDISTEST_CHILD=1", "PATH=/nonexistent", "CI="+ci)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run("true")
+	require.Error(t, err, "CI=true: a missing redis-server fails the test\n%s", out)
+	assert.Contains(t, out, "required when CI=true")
+	out, err = run("")
+	require.NoError(t, err, "elsewhere it skips\n%s", out)
+	assert.Contains(t, out, "--- SKIP")
+	assert.Contains(t, out, "redis-server not found")
 }
