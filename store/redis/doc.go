@@ -28,7 +28,8 @@
 // # Keys
 //
 // Every key starts with the namespace (Config.Namespace, default
-// "strongauth"), so several applications can share a server:
+// "strongauth") and a colon; a namespace contains no colon, so several
+// applications can share a server without ever sharing a key:
 //
 //	<namespace>:s:<key>    the store.Store contract: the engine's flows
 //	                       ("sa:flow:<id>"), codes, challenges, counters

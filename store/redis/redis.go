@@ -47,8 +47,8 @@ type Config struct {
 	Client goredis.UniversalClient
 	// Namespace separates the keys of one application from another's on a
 	// shared server: every key starts with Namespace + ":". Letters,
-	// digits and . _ - : only, at most 64 bytes. Empty means
-	// DefaultNamespace.
+	// digits, '.', '_' and '-' only (no ':', so that two namespaces never
+	// share a key), at most 64 bytes. Empty means DefaultNamespace.
 	Namespace string
 }
 
@@ -76,7 +76,7 @@ func New(cfg Config) (*Store, error) {
 		ns = DefaultNamespace
 	}
 	if !validNamespace(ns) {
-		return nil, fmt.Errorf("%w: Namespace must be 1 to %d letters, digits, '.', '_', '-' or ':'", ErrConfig, maxNamespace)
+		return nil, fmt.Errorf("%w: Namespace must be 1 to %d letters, digits, '.', '_' or '-'", ErrConfig, maxNamespace)
 	}
 	return &Store{c: cfg.Client, prefix: ns + ":" + shortLived}, nil
 }
@@ -113,7 +113,7 @@ func validNamespace(ns string) bool {
 	}
 	for i := 0; i < len(ns); i++ {
 		c := ns[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == ':') {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
 			return false
 		}
 	}

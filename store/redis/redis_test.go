@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -26,14 +27,21 @@ const kitTTL = 200 * time.Millisecond
 
 func TestConformance(t *testing.T) {
 	srv := redistest.Start(t)
-	client := srv.Client(t)
-	storetest.Run(t, storetest.Harness{
-		New: func(t *testing.T) store.Store {
-			return newStore(t, client, randomNamespace(t))
-		},
-		Advance: func(t *testing.T, d time.Duration) { time.Sleep(d) },
-		TTL:     kitTTL,
-	})
+	for _, protocol := range []int{3, 2} {
+		t.Run(fmt.Sprintf("RESP%d", protocol), func(t *testing.T) {
+			opts := srv.Options()
+			opts.Protocol = protocol
+			client := goredis.NewClient(opts)
+			t.Cleanup(func() { client.Close() })
+			storetest.Run(t, storetest.Harness{
+				New: func(t *testing.T) store.Store {
+					return newStore(t, client, randomNamespace(t))
+				},
+				Advance: func(t *testing.T, d time.Duration) { time.Sleep(d) },
+				TTL:     kitTTL,
+			})
+		})
+	}
 }
 
 func newStore(t testing.TB, c goredis.UniversalClient, ns string) *redis.Store {
@@ -213,7 +221,7 @@ func TestNewRefusesUnsafeConfig(t *testing.T) {
 
 	good := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true})
 	t.Cleanup(func() { good.Close() })
-	for _, ns := range []string{"{app}", "a b", "app\n", string(make([]byte, 65))} {
+	for _, ns := range []string{"{app}", "a b", "app\n", "app:prod", string(make([]byte, 65))} {
 		_, err = redis.New(redis.Config{Client: good, Namespace: ns})
 		assert.ErrorIs(t, err, redis.ErrConfig, "namespace %q", ns)
 	}
@@ -222,7 +230,7 @@ func TestNewRefusesUnsafeConfig(t *testing.T) {
 	assert.Equal(t, "strongauth:s:sa:flow:x", s.Key("sa:flow:x"))
 	goodCluster := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { goodCluster.Close() })
-	_, err = redis.New(redis.Config{Client: goodCluster, Namespace: "app:prod"})
+	_, err = redis.New(redis.Config{Client: goodCluster, Namespace: "app.prod"})
 	require.NoError(t, err)
 }
 
