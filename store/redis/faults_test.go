@@ -144,7 +144,11 @@ func TestBusyScriptHonoursDeadline(t *testing.T) {
 	// Let SCRIPT KILL in after 300ms instead of Redis's default 5s.
 	require.NoError(t, admin.ConfigSet(ctx, "busy-reply-threshold", "300").Err())
 
-	busy := srv.Client(t)
+	busyOpts := srv.Options()
+	busyOpts.MaxRetries = -1 // never start the endless script twice
+	busyOpts.ReadTimeout = -1
+	busy := goredis.NewClient(busyOpts)
+	t.Cleanup(func() { busy.Close() })
 	busyDone := make(chan error, 1)
 	go func() { busyDone <- busy.Eval(ctx, "while true do end", nil).Err() }()
 	// Wait until the script runs: then the server answers nobody.
