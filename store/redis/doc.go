@@ -1,0 +1,104 @@
+// Package redis implements the strongauth storage contract (package store)
+// on Redis, for services that run several instances behind a load
+// balancer. The instances then share flows, one-time codes, challenges, QR
+// sessions, attempt counters and send budgets: a code is used once across
+// all of them, and an attacker gets one budget of guesses, not one per
+// instance.
+//
+// It uses github.com/redis/go-redis/v9 and works with any of its clients
+// (goredis.UniversalClient): a single node, Sentinel failover, Cluster or
+// Ring.
+//
+//	client := goredis.NewClient(&goredis.Options{Addr: "redis:6379", ContextTimeoutEnabled: true})
+//	st, err := redis.New(redis.Config{Client: client, Namespace: "portal"})
+//	if err != nil { … }
+//	if err := st.LoadScripts(ctx); err != nil { … } // at start-up; optional
+//	eng, err := auth.New(auth.Config{Store: st, …})
+//
+// # One round trip per operation
+//
+// Every operation is one command: Get is an HMGET, Delete a DEL, and Put,
+// CompareAndSwap, Consume and Incr are each one Lua script, which Redis
+// runs atomically. Scripts are called by their SHA-1 (EVALSHA); a server
+// that does not know a script (restarted, or its cache flushed) answers
+// NOSCRIPT without running anything, and the Store then sends the script
+// in full (EVAL) — the only case of two round trips. LoadScripts loads all
+// scripts ahead of time.
+//
+// # Keys
+//
+// Every key starts with the namespace (Config.Namespace, default
+// "strongauth") and a colon; a namespace contains no colon, so several
+// applications can share a server without ever sharing a key:
+//
+//	<namespace>:s:<key>    the store.Store contract: the engine's flows
+//	                       ("sa:flow:<id>"), codes, challenges, counters
+//	<namespace>:c:…        reserved for durable credential stores
+//
+// A contract key holds a hash — {v: value, n: version} or {c: count, n:
+// version} — with the TTL the caller gave, in milliseconds (rounded up).
+// Redis expires keys by its own clock; the caller's clock decides the
+// durations (the engine passes a flow's ExpiresAt minus its own Now).
+//
+// Each operation touches exactly one key, so no hash tags are needed and
+// keys spread over all the slots of a Redis Cluster; the namespace may not
+// contain braces, so that it cannot pin every key to one slot. The "c:"
+// space is kept for the passkey and QR-device credential stores that will
+// follow: they will group a subject's records under one hash tag
+// (<namespace>:c:<kind>:{<subject>}:…) so that a script can update a
+// credential and the subject's index together on a Cluster.
+//
+// # Failure
+//
+// Every failure denies. A connection error, a timeout, a cancelled or
+// expired context, an error reply or a reply of the wrong shape is an
+// *Error, which matches store.ErrUnavailable (store.ErrClosed for a
+// closed client) and, when the context ended, the context's error, with
+// errors.Is. Its message names the operation, never a key or a value.
+//
+// Nothing is retried in a way that could run a write twice. Put,
+// CompareAndSwap, Consume and Incr are sent as commands that go-redis never
+// re-sends once they may have reached the server, whatever the client's
+// MaxRetries: after a lost reply the caller gets an error, and a Consume
+// that ran is not run again (the secret is spent and the request denied).
+// Get and Delete are idempotent and follow the client's retry settings.
+// A cancelled context is checked before anything is sent.
+//
+// # Client configuration
+//
+// New refuses a go-redis client that does not honour context deadlines
+// (ContextTimeoutEnabled must be true), since a stuck server would then hold
+// every request for the socket timeout rather than the request's deadline,
+// and one that uses client-side caching, which could answer Get from a
+// stale copy. Keep ReadTimeout and WriteTimeout short as a bound for
+// requests without a deadline.
+//
+// # Deployment
+//
+//   - Persistence is not needed for this short-lived state: after a restart
+//     without it, flows and codes are gone and requests are cleanly denied
+//     (auth.ErrFlowNotFound). Attempt counters and send budgets restart
+//     too; the codes they protected are gone with them.
+//   - Set maxmemory-policy to noeviction. Every key here has a TTL, so a
+//     volatile-* or allkeys-* policy could evict an attempt counter and
+//     hand out fresh guesses; with noeviction a full server refuses writes
+//     and the Store denies.
+//   - Replication is asynchronous. A Consume acknowledged by a primary that
+//     fails before its replicas saw it can be undone by a failover, and
+//     the secret used once more. WAIT and min-replicas-to-write narrow that
+//     window but Redis has no synchronous replication; where it matters,
+//     fail over by hand, or accept the window (seconds, for codes that
+//     live minutes).
+//   - Durable data — passkey and QR-device credentials — must not live on
+//     a Redis without persistence (appendonly yes). A host may instead keep
+//     them in its own database through the credential-store interfaces.
+//
+// # Testing
+//
+// Package redistest starts a private redis-server for a test. The tests
+// of this package run the store/storetest conformance kit against it
+// (also through a ClusterClient on a one-node Cluster), two auth engines
+// with separate clients on one server, and faults: a stopped, restarted
+// and frozen (SIGSTOP) server, a blocking script, a full server, and a
+// reply lost after a write ran.
+package redis

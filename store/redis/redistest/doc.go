@@ -1,0 +1,35 @@
+// Package redistest starts a private redis-server for a test, so that tests
+// of Redis-backed code run against a real server without ever touching a
+// developer's own Redis.
+//
+// # Use
+//
+//	func TestSomething(t *testing.T) {
+//		srv := redistest.Start(t)   // skipped (or failed when CI=true) without redis-server
+//		client := srv.Client(t)     // a go-redis client with the options store/redis wants
+//		st, err := redis.New(redis.Config{Client: client})
+//		…
+//	}
+//
+// Start picks a free loopback port, runs redis-server bound to 127.0.0.1
+// with a temporary directory and persistence off (--save "" --appendonly
+// no), waits until it answers PING, and stops it when the test ends.
+// Extra arguments to Start go to redis-server, for example
+// Start(t, "--cluster-enabled", "yes") for a Cluster node. Every call of
+// Start is a separate server; every call of Client is a separate client
+// with its own connection pool, as another instance of a service would
+// have.
+//
+// # Faults
+//
+// Stop kills the server (its data is gone), Restart brings up a new, empty
+// server on the same address, and Pause/Resume freeze and continue the
+// process with SIGSTOP/SIGCONT: connections stay open but nothing is
+// answered, which is how a stuck server looks to a client.
+//
+// # Requirements
+//
+// redis-server must be on PATH (Debian: apt-get install redis-server). When
+// the environment variable CI is "true" a missing redis-server fails the
+// test; elsewhere the test is skipped with a message saying so.
+package redistest

@@ -1,0 +1,253 @@
+package redistest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+)
+
+// Binary is the redis-server executable Start looks up on PATH.
+const Binary = "redis-server"
+
+const (
+	startAttempts = 3                // free-port races tolerated before giving up
+	readyTimeout  = 10 * time.Second // how long a starting server may take to answer PING
+	stopTimeout   = 5 * time.Second  // how long a stopping server may take before SIGKILL
+)
+
+// Server is a private redis-server process started by Start. Its methods
+// fail the test that started it on error; they are safe for concurrent use.
+type Server struct {
+	tb   testing.TB
+	bin  string
+	dir  string
+	port int
+	args []string
+
+	mu     sync.Mutex
+	proc   *exec.Cmd
+	done   chan struct{} // closed when proc has exited
+	output *syncBuffer   // the server's log, shown if it fails to start
+}
+
+// Start starts a redis-server for tb on a free loopback port, with a
+// temporary working directory and persistence off, waits until it answers
+// PING, and stops it when the test ends (tb.Cleanup).
+//
+// Extra arguments are passed on to redis-server after the defaults, for
+// example "--cluster-enabled", "yes"; they apply again on Restart.
+//
+// If redis-server is not installed, Start fails tb when the environment
+// variable CI is "true" and skips it otherwise.
+func Start(tb testing.TB, args ...string) *Server {
+	tb.Helper()
+	bin, err := exec.LookPath(Binary)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("redistest: %s is required when CI=true but was not found: %v", Binary, err)
+		}
+		tb.Skipf("redistest: %s not found on PATH (apt-get install redis-server); skipping", Binary)
+	}
+	s := &Server{tb: tb, bin: bin, dir: tb.TempDir(), args: args}
+	tb.Cleanup(s.Stop)
+	var last error
+	for range startAttempts {
+		if s.port, err = freePort(); err != nil {
+			tb.Fatalf("redistest: no free loopback port: %v", err)
+		}
+		if last = s.launch(); last == nil {
+			return s
+		}
+	}
+	tb.Fatalf("redistest: redis-server did not start: %v\n%s", last, s.output.String())
+	return nil
+}
+
+// Addr returns the server's "127.0.0.1:port" address. It stays the same
+// across Stop and Restart.
+func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
+
+// Options returns go-redis options for the server as store/redis wants
+// them: context deadlines honoured (ContextTimeoutEnabled), short dial and
+// socket timeouts so that a stopped server fails fast, and no optional
+// handshakes that a plain redis-server refuses. Callers may change the
+// result; each call returns a new value.
+func (s *Server) Options() *goredis.Options {
+	return &goredis.Options{
+		Addr:                     s.Addr(),
+		ContextTimeoutEnabled:    true,
+		DialTimeout:              time.Second,
+		DialerRetries:            1,
+		ReadTimeout:              2 * time.Second,
+		WriteTimeout:             2 * time.Second,
+		DisableIdentity:          true,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+	}
+}
+
+// Client returns a new client with Options, closed when the test ends.
+// Every call returns a separate client with its own connection pool, as
+// another service instance would have.
+func (s *Server) Client(tb testing.TB) *goredis.Client {
+	tb.Helper()
+	c := goredis.NewClient(s.Options())
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// Stop stops the server (SIGTERM, then SIGKILL after a few seconds) and
+// waits until it has exited. Its data is gone: there is no persistence.
+// Stopping a stopped server does nothing.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return
+	}
+	p := s.proc.Process
+	_ = p.Signal(syscall.SIGCONT) // a paused server cannot act on SIGTERM
+	_ = p.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(stopTimeout):
+		_ = p.Kill()
+		<-s.done
+	}
+	s.proc = nil
+}
+
+// Restart stops the server if it runs and starts a new, empty one on the
+// same port.
+func (s *Server) Restart() {
+	s.tb.Helper()
+	s.Stop()
+	if err := s.launch(); err != nil {
+		s.tb.Fatalf("redistest: redis-server did not restart: %v\n%s", err, s.output.String())
+	}
+}
+
+// Pause freezes the server process (SIGSTOP): connections stay open but
+// nothing is answered, like a server stuck in a slow command. Resume or
+// Stop undoes it.
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused server (SIGCONT).
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		s.tb.Fatalf("redistest: %v sent to a stopped server", sig)
+		return
+	}
+	if err := s.proc.Process.Signal(sig); err != nil {
+		s.tb.Fatalf("redistest: %v: %v", sig, err)
+	}
+}
+
+// launch starts redis-server on s.port and waits for PING.
+func (s *Server) launch() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.output = &syncBuffer{}
+	args := append([]string{
+		"--port", strconv.Itoa(s.port),
+		"--bind", "127.0.0.1",
+		"--save", "",
+		"--appendonly", "no",
+		"--dir", s.dir,
+		"--daemonize", "no",
+		"--logfile", "",
+	}, s.args...)
+	cmd := exec.Command(s.bin, args...)
+	cmd.Dir = s.dir
+	cmd.Stdout = s.output
+	cmd.Stderr = s.output
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		err := ping(s.Addr())
+		if err == nil {
+			s.proc, s.done = cmd, done
+			return nil
+		}
+		select {
+		case <-done:
+			return fmt.Errorf("redis-server exited: %v (port %d taken?)", cmd.ProcessState, s.port)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			<-done
+			return fmt.Errorf("no answer to PING within %v: %w", readyTimeout, err)
+		}
+	}
+}
+
+// ping sends PING in the inline protocol and expects +PONG.
+func ping(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(line) != "+PONG" {
+		return fmt.Errorf("PING answered %q", strings.TrimSpace(line))
+	}
+	return nil
+}
+
+// freePort asks the kernel for a free loopback port. Another process may
+// take it before redis-server binds it; Start then tries another.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
