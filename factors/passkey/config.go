@@ -298,6 +298,9 @@ func checkOrigin(o, rpID string) error {
 	default:
 		return fmt.Errorf("%w: origin %q: scheme must be https", ErrConfig, o)
 	}
+	if !validHostname(host) {
+		return fmt.Errorf("%w: origin %q: host is not a DNS name", ErrConfig, o)
+	}
 	if net.ParseIP(host) != nil {
 		return fmt.Errorf("%w: origin %q: an IP address cannot carry a relying party ID", ErrConfig, o)
 	}
@@ -305,6 +308,25 @@ func checkOrigin(o, rpID string) error {
 		return fmt.Errorf("%w: origin %q is not within the relying party ID %q", ErrConfig, o, rpID)
 	}
 	return nil
+}
+
+// validHostname accepts lower-case DNS names: labels of letters, digits and
+// inner hyphens.
+func validHostname(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			if c := label[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Kind implements auth.Factor: auth.KindWebAuthn.
