@@ -16,12 +16,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/strongauth/strongauth/factors/passkey"
+	"github.com/strongauth/strongauth/store/storetest"
 )
 
 // Racers is how many goroutines race in the concurrency checks.
@@ -266,31 +266,10 @@ func equal(t *testing.T, want, got *passkey.Credential) {
 	}
 }
 
-// race runs fn in Racers goroutines released at once and fails t on any
-// error they return.
+// race runs fn in Racers goroutines released at once.
 func race(t *testing.T, fn func(i int) error) {
 	t.Helper()
-	var (
-		start = make(chan struct{})
-		wg    sync.WaitGroup
-		errs  = make(chan error, Racers)
-	)
-	for i := range Racers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			if err := fn(i); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	storetest.Race(t, Racers, fn)
 }
 
 func must(t *testing.T, err error) {
