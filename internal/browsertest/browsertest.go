@@ -208,8 +208,8 @@ func (b *Browser) enableWebAuthn(ctx context.Context) error {
 }
 
 // AddAuthenticator enables the WebAuthn domain and adds a virtual
-// authenticator. Several may be attached at once; Chromium then lets the
-// page use any of them.
+// authenticator. Chromium accepts one platform (internal) authenticator at
+// a time, besides any number of cross-platform ones.
 func (b *Browser) AddAuthenticator(a Authenticator) (AuthenticatorID, error) {
 	ctx, cancel := b.op()
 	defer cancel()
@@ -282,16 +282,43 @@ func (b *Browser) SetOverrides(id AuthenticatorID, o Overrides) error {
 // Credential is a credential held by a virtual authenticator.
 type Credential = webauthn.Credential
 
+// addCredentialParams is WebAuthn.addCredential without the CMTG fields,
+// which Chromium refuses ("CMTG is not supported by this authenticator")
+// when they are present at all, as cdproto always sends them.
+type addCredentialParams struct {
+	AuthenticatorID AuthenticatorID `json:"authenticatorId"`
+	Credential      struct {
+		CredentialID         []byte  `json:"credentialId"`
+		IsResidentCredential bool    `json:"isResidentCredential"`
+		RpID                 string  `json:"rpId"`
+		PrivateKey           []byte  `json:"privateKey"`
+		UserHandle           []byte  `json:"userHandle,omitzero"`
+		SignCount            float64 `json:"signCount"`
+		BackupEligibility    bool    `json:"backupEligibility"`
+		BackupState          bool    `json:"backupState"`
+		UserName             string  `json:"userName,omitzero"`
+		UserDisplayName      string  `json:"userDisplayName,omitzero"`
+	} `json:"credential"`
+}
+
 // AddCredential puts a credential into an authenticator directly, as if it
 // had been registered elsewhere: cred.PrivateKey is an ECDSA P-256 key in
-// PKCS#8 DER, cred.RpID is required.
+// PKCS#8 DER, cred.RpID is required. Large blobs and CMTG keys are not
+// passed on.
 func (b *Browser) AddCredential(id AuthenticatorID, cred Credential) error {
 	if cred.RpID == "" || len(cred.CredentialID) == 0 || len(cred.PrivateKey) == 0 {
 		return errors.New("browsertest: AddCredential needs RpID, CredentialID and PrivateKey")
 	}
+	var p addCredentialParams
+	p.AuthenticatorID = id
+	c := &p.Credential
+	c.CredentialID, c.IsResidentCredential, c.RpID, c.PrivateKey = cred.CredentialID, cred.IsResidentCredential, cred.RpID, cred.PrivateKey
+	c.UserHandle, c.SignCount, c.BackupEligibility, c.BackupState = cred.UserHandle, cred.SignCount, cred.BackupEligibility, cred.BackupState
+	c.UserName, c.UserDisplayName = cred.UserName, cred.UserDisplayName
 	ctx, cancel := b.op()
 	defer cancel()
-	_, err := chromedp.Call(ctx, webauthn.AddCredential, webauthn.AddCredentialParams{AuthenticatorID: id, Credential: &cred})
+	cmd := cdp.Command[addCredentialParams, cdp.Empty]{Method: webauthn.CommandAddCredential}
+	_, err := chromedp.Call(ctx, cmd, p)
 	return err
 }
 
