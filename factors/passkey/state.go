@@ -3,6 +3,7 @@ package passkey
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"time"
@@ -76,8 +77,27 @@ func decodeState(b []byte) (*ceremony, error) {
 	if err := dec.Decode(&c); err != nil || dec.More() {
 		return nil, ErrStateVersion
 	}
-	if (c.Kind != ceremonyLogin && c.Kind != ceremonyRegister) || len(c.Challenge) != challengeLen || c.Expires.IsZero() {
+	if len(c.Challenge) != challengeLen || c.Expires.IsZero() {
 		return nil, ErrStateVersion
+	}
+	switch c.Kind {
+	case ceremonyLogin:
+		if c.Flow == "" || len(c.Binding) != 0 || len(c.UserHandle) != 0 || len(c.Algs) != 0 {
+			return nil, ErrStateVersion
+		}
+	case ceremonyRegister:
+		if len(c.Binding) != sha256.Size || c.Subject == "" || len(c.UserHandle) == 0 || c.Flow != "" || len(c.Allowed) != 0 {
+			return nil, ErrStateVersion
+		}
+	default:
+		return nil, ErrStateVersion
+	}
+	// One canonical form: no empty-but-present lists.
+	if len(c.Allowed) == 0 {
+		c.Allowed = nil
+	}
+	if len(c.Algs) == 0 {
+		c.Algs = nil
 	}
 	return &c, nil
 }
