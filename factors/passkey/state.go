@@ -65,16 +65,12 @@ func encodeState(c *ceremony) ([]byte, error) {
 // decodeState parses a stored blob: an unknown version or shape is
 // ErrStateVersion.
 func decodeState(b []byte) (*ceremony, error) {
-	var probe struct {
-		V int `json:"v"`
-	}
-	if err := json.Unmarshal(b, &probe); err != nil || probe.V != stateVersion {
-		return nil, ErrStateVersion
-	}
+	// One strict pass: a blob of another version has another shape, or at
+	// least another "v".
 	var c ceremony
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil || dec.More() {
+	if err := dec.Decode(&c); err != nil || dec.More() || c.V != stateVersion {
 		return nil, ErrStateVersion
 	}
 	if len(c.Challenge) != challengeLen || c.Expires.IsZero() {
