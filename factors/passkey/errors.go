@@ -70,6 +70,10 @@ var (
 	// ErrAttestation reports an attestation this relying party does not
 	// accept (format, statement, metadata).
 	ErrAttestation = errors.New("passkey: attestation not accepted")
+	// ErrModelRevoked reports a login with a credential whose authenticator
+	// model the metadata service (Config.Metadata) no longer vouches for:
+	// revoked, compromised, or delisted since it was enrolled.
+	ErrModelRevoked = errors.New("passkey: authenticator model refused by the metadata service")
 	// ErrAAGUID reports an authenticator model outside Config.AllowedAAGUIDs.
 	ErrAAGUID = errors.New("passkey: authenticator model (AAGUID) not allowed")
 	// ErrAttachment reports an authenticator of another attachment than
@@ -124,6 +128,8 @@ func classOf(err error) error {
 		return auth.ErrGate
 	case ErrUnavailable:
 		return auth.ErrUnavailable
+	case ErrModelRevoked:
+		return auth.ErrRevoked
 	default:
 		return auth.ErrVerification
 	}

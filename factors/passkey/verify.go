@@ -56,6 +56,13 @@ func classify(err error, registration bool) (error, string) {
 		return ErrVerification, ""
 	}
 	detail := pe.Type + ": " + pe.Details
+	if !registration {
+		for e := err; e != nil; e = errors.Unwrap(e) {
+			if p, ok := e.(*protocol.Error); ok && p.Type == protocol.ErrMetadata.Type {
+				return ErrModelRevoked, detail
+			}
+		}
+	}
 	switch pe.Type {
 	case protocol.ErrAssertionSignature.Type:
 		return ErrSignature, detail
