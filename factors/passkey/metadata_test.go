@@ -167,13 +167,10 @@ func TestEnrolmentWithMetadata(t *testing.T) {
 	}
 	d := newDevice(virtualwebauthn.AuthenticatorOptions{})
 	d.auth.Aaguid = certified
-	reg, err := e.pk.BeginRegistration(context.Background(), passkey.RegistrationRequest{Result: e.ecpResult(alice), Binding: binding})
-	require.NoError(t, err)
-	cred, err := e.pk.FinishRegistration(context.Background(), reg.ID, binding, d.attest(t, e.rp, reg.Options))
+	cred, err := e.enrolDevice(alice, d)
 	require.NoError(t, err)
 	assert.Equal(t, certified, cred.AAGUID)
 	assert.Equal(t, "basic_surrogate", cred.AttestationType)
-	d.auth.Options.UserHandle = cred.UserHandle
 	flow, opts := e.loginFlow(alice)
 	_, err = e.finish(flow, d.assert(t, e.rp, opts))
 	require.NoError(t, err)

@@ -340,9 +340,7 @@ func TestAllowedAAGUID(t *testing.T) {
 	e := newEnv(t, func(c *passkey.Config) { c.AllowedAAGUIDs = []string{passkey.AAGUIDString(aaguid)} })
 	d := newDevice(virtualwebauthn.AuthenticatorOptions{})
 	d.auth.Aaguid = aaguid
-	reg, err := e.pk.BeginRegistration(context.Background(), passkey.RegistrationRequest{Result: e.ecpResult(alice), Binding: binding})
-	require.NoError(t, err)
-	cred, err := e.pk.FinishRegistration(context.Background(), reg.ID, binding, d.attest(t, e.rp, reg.Options))
+	cred, err := e.enrolDevice(alice, d)
 	require.NoError(t, err)
 	assert.Equal(t, aaguid, cred.AAGUID)
 	assert.Equal(t, "packed", cred.AttestationFormat)
