@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/factors/passkey"
+	"github.com/strongauth/strongauth/store/storetest"
 )
 
 func TestEnrolThenLogin(t *testing.T) {
@@ -235,28 +237,31 @@ func TestConcurrentFinish(t *testing.T) {
 	d, _ := e.enrol(alice, virtualwebauthn.AuthenticatorOptions{})
 	flow, opts := e.loginFlow("")
 	resp := d.assert(t, e.rp, opts)
-	const n = 50
-	errs := make(chan error, n)
-	start := make(chan struct{})
-	for range n {
-		go func() {
-			<-start
-			_, err := e.pk.Finish(context.Background(), &auth.FinishRequest{Flow: &auth.Flow{ID: flow}, Input: resp, Now: e.clock.Now()})
-			errs <- err
-		}()
-	}
-	close(start)
-	wins := 0
-	for range n {
-		err := <-errs
+	wins := exactlyOne(t, func() error {
+		_, err := e.pk.Finish(context.Background(), &auth.FinishRequest{Flow: &auth.Flow{ID: flow}, Input: resp, Now: e.clock.Now()})
+		return err
+	}, passkey.ErrNoCeremony, auth.ErrReplay)
+	assert.Equal(t, int32(1), wins)
+}
+
+// exactlyOne races fn in 50 goroutines and returns how many succeeded;
+// every failure must match all of want.
+func exactlyOne(t *testing.T, fn func() error, want ...error) int32 {
+	var wins atomic.Int32
+	storetest.Race(t, 50, func(int) error {
+		err := fn()
 		if err == nil {
-			wins++
-			continue
+			wins.Add(1)
+			return nil
 		}
-		require.ErrorIs(t, err, passkey.ErrNoCeremony)
-		require.ErrorIs(t, err, auth.ErrReplay)
-	}
-	assert.Equal(t, 1, wins)
+		for _, w := range want {
+			if !errors.Is(err, w) {
+				return err
+			}
+		}
+		return nil
+	})
+	return wins.Load()
 }
 
 func TestLoginExpiresByOurClock(t *testing.T) {
@@ -309,4 +314,22 @@ func TestErrorsCarryNoSecrets(t *testing.T) {
 	require.True(t, errors.As(err, &pe))
 	assert.Equal(t, "finish", pe.Op)
 	assert.NotContains(t, pe.Detail, b64(o.Challenge))
+}
+
+// TestConcurrentFinishRegistration: racing finishes of one registration
+// store exactly one credential.
+func TestConcurrentFinishRegistration(t *testing.T) {
+	e := newEnv(t)
+	d := newDevice(virtualwebauthn.AuthenticatorOptions{})
+	reg, err := e.pk.BeginRegistration(context.Background(), passkey.RegistrationRequest{Result: e.ecpResult(alice), Binding: binding})
+	require.NoError(t, err)
+	resp := d.attest(t, e.rp, reg.Options)
+	wins := exactlyOne(t, func() error {
+		_, err := e.pk.FinishRegistration(context.Background(), reg.ID, binding, resp)
+		return err
+	}, passkey.ErrNoCeremony)
+	assert.Equal(t, int32(1), wins)
+	list, err := e.creds.List(context.Background(), alice)
+	require.NoError(t, err)
+	assert.Len(t, list, 1)
 }
