@@ -86,6 +86,9 @@ var (
 	// ErrCredentialExists is returned by CredentialStore.Add for a
 	// credential ID that is already registered.
 	ErrCredentialExists = errors.New("passkey: credential already registered")
+	// ErrInvalidRequest reports a RegistrationRequest the host got wrong
+	// (binding too short, user handle out of bounds or not the subject's).
+	ErrInvalidRequest = errors.New("passkey: invalid registration request")
 	// ErrInvalidCredential reports a Credential record that fails Validate.
 	ErrInvalidCredential = errors.New("passkey: invalid credential record")
 	// ErrUnavailable reports a store that could not answer; it denies.
@@ -116,7 +119,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // client-facing code.
 func classOf(err error) error {
 	switch err {
-	case ErrMalformed, ErrInvalidCredential:
+	case ErrMalformed, ErrInvalidCredential, ErrInvalidRequest:
 		return auth.ErrInvalidInput
 	case ErrNoCeremony:
 		return auth.ErrReplay

@@ -218,7 +218,20 @@ func TestSecondCredentialSharesHandle(t *testing.T) {
 
 	_, err = e.pk.BeginRegistration(context.Background(), passkey.RegistrationRequest{Result: e.ecpResult(alice),
 		Binding: binding, User: passkey.UserInfo{Handle: []byte("another handle")}})
+	require.ErrorIs(t, err, passkey.ErrInvalidRequest)
 	require.ErrorIs(t, err, auth.ErrInvalidInput)
+	_, err = e.pk.BeginRegistration(context.Background(), passkey.RegistrationRequest{Result: e.ecpResult(bob), Binding: "short"})
+	require.ErrorIs(t, err, passkey.ErrInvalidRequest)
+	_, err = e.pk.BeginRegistration(context.Background(), passkey.RegistrationRequest{Result: e.ecpResult(bob), Binding: binding,
+		User: passkey.UserInfo{Handle: make([]byte, passkey.MaxUserHandleLen+1)}})
+	require.ErrorIs(t, err, passkey.ErrInvalidRequest)
+	reg, err := e.pk.BeginRegistration(context.Background(), passkey.RegistrationRequest{Result: e.ecpResult(bob), Binding: binding,
+		User: passkey.UserInfo{Handle: []byte("bob's chosen handle")}})
+	require.NoError(t, err)
+	d := newDevice(virtualwebauthn.AuthenticatorOptions{})
+	cred, err := e.pk.FinishRegistration(context.Background(), reg.ID, binding, d.attest(t, e.rp, reg.Options))
+	require.NoError(t, err)
+	assert.Equal(t, []byte("bob's chosen handle"), cred.UserHandle)
 }
 
 func TestLoginWithoutCredentials(t *testing.T) {
@@ -332,4 +345,63 @@ func TestConcurrentFinishRegistration(t *testing.T) {
 	list, err := e.creds.List(context.Background(), alice)
 	require.NoError(t, err)
 	assert.Len(t, list, 1)
+}
+
+func TestRegistrationOptions(t *testing.T) {
+	type sel struct {
+		Attachment       string `json:"authenticatorAttachment"`
+		ResidentKey      string `json:"residentKey"`
+		UserVerification string `json:"userVerification"`
+	}
+	type regOpts struct {
+		PublicKey struct {
+			RP struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"rp"`
+			User struct {
+				ID          string `json:"id"`
+				Name        string `json:"name"`
+				DisplayName string `json:"displayName"`
+			} `json:"user"`
+			Challenge   string `json:"challenge"`
+			Selection   sel    `json:"authenticatorSelection"`
+			Attestation string `json:"attestation"`
+			Timeout     int    `json:"timeout"`
+			Params      []struct {
+				Alg int `json:"alg"`
+			} `json:"pubKeyCredParams"`
+		} `json:"publicKey"`
+	}
+	for name, c := range map[string]struct {
+		mut  func(*passkey.Config)
+		want sel
+	}{
+		"defaults":      {func(*passkey.Config) {}, sel{"platform", "preferred", "required"}},
+		"cross":         {func(c *passkey.Config) { c.Attachment = passkey.AttachmentCrossPlatform }, sel{"cross-platform", "preferred", "required"}},
+		"any":           {func(c *passkey.Config) { c.Attachment = passkey.AttachmentAny }, sel{"", "preferred", "required"}},
+		"resident keys": {func(c *passkey.Config) { c.Attachment = passkey.AttachmentPlatform; c.RequireResidentKey = true }, sel{"platform", "required", "required"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, func(cfg *passkey.Config) { cfg.Attachment = passkey.AttachmentPlatform }, c.mut)
+			reg, err := e.pk.BeginRegistration(context.Background(), passkey.RegistrationRequest{Result: e.ecpResult(alice),
+				Binding: binding, User: passkey.UserInfo{Name: "a***@example.kz", DisplayName: "Alice"}})
+			require.NoError(t, err)
+			var o regOpts
+			require.NoError(t, json.Unmarshal(reg.Options, &o))
+			p := o.PublicKey
+			assert.Equal(t, c.want, p.Selection)
+			assert.Equal(t, rpID, p.RP.ID)
+			assert.Equal(t, "Example", p.RP.Name)
+			assert.Equal(t, "a***@example.kz", p.User.Name)
+			assert.Equal(t, "Alice", p.User.DisplayName)
+			assert.NotContains(t, string(reg.Options), alice, "the subject is not sent when a name is given")
+			assert.Len(t, p.Challenge, 43, "32 random bytes, base64url")
+			assert.Contains(t, []string{"", "none"}, p.Attestation)
+			assert.Equal(t, int(passkey.DefaultTimeout/time.Millisecond), p.Timeout)
+			assert.NotEmpty(t, p.Params)
+			assert.Equal(t, t0.Add(passkey.DefaultTimeout), reg.ExpiresAt)
+			assert.Len(t, reg.ID, 32)
+		})
+	}
 }

@@ -90,7 +90,7 @@ func (f *Factor) BeginRegistration(ctx context.Context, req RegistrationRequest)
 		return nil, f.refuseRegistration(ctx, op, ErrEnrolmentGate, subject, now, "no fresh strong evidence for the subject")
 	}
 	if len(req.Binding) < 16 {
-		return nil, fail(op, ErrInvalidCredential, "binding secret shorter than 16 bytes")
+		return nil, fail(op, ErrInvalidRequest, "binding secret shorter than 16 bytes")
 	}
 	existing, err := f.creds.List(ctx, subject)
 	if err != nil {
@@ -99,7 +99,7 @@ func (f *Factor) BeginRegistration(ctx context.Context, req RegistrationRequest)
 	handle := req.User.Handle
 	if len(existing) > 0 {
 		if handle != nil && !bytes.Equal(handle, existing[0].UserHandle) {
-			return nil, fail(op, ErrInvalidCredential, "user handle differs from the subject's credentials")
+			return nil, fail(op, ErrInvalidRequest, "user handle differs from the subject's credentials")
 		}
 		handle = existing[0].UserHandle
 	}
@@ -110,7 +110,7 @@ func (f *Factor) BeginRegistration(ctx context.Context, req RegistrationRequest)
 		}
 	}
 	if len(handle) == 0 || len(handle) > MaxUserHandleLen {
-		return nil, fail(op, ErrInvalidCredential, "user handle must be 1 to 64 bytes")
+		return nil, fail(op, ErrInvalidRequest, "user handle must be 1 to 64 bytes")
 	}
 	name := req.User.Name
 	if name == "" {
