@@ -1,10 +1,13 @@
 package passkey_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -404,4 +407,23 @@ func TestRegistrationOptions(t *testing.T) {
 			assert.Len(t, reg.ID, 32)
 		})
 	}
+}
+
+func TestRegistrationRedactsItself(t *testing.T) {
+	e := newEnv(t)
+	reg, err := e.pk.BeginRegistration(context.Background(), passkey.RegistrationRequest{Result: e.ecpResult(alice), Binding: binding})
+	require.NoError(t, err)
+	var o struct {
+		PublicKey struct {
+			Challenge string `json:"challenge"`
+		} `json:"publicKey"`
+	}
+	require.NoError(t, json.Unmarshal(reg.Options, &o))
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("registration", "reg", reg)
+	for _, out := range []string{fmt.Sprint(reg), fmt.Sprintf("%v %+v %#v", reg, reg, reg), buf.String()} {
+		assert.NotContains(t, out, reg.ID)
+		assert.NotContains(t, out, o.PublicKey.Challenge)
+	}
+	assert.Contains(t, buf.String(), "REDACTED")
 }

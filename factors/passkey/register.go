@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -64,6 +65,20 @@ type Registration struct {
 	Options json.RawMessage `json:"options"`
 	// ExpiresAt is when the ceremony stops being accepted.
 	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// String redacts the ceremony: its ID and options (which hold the
+// challenge) stay out of logs.
+func (r *Registration) String() string {
+	return "passkey.Registration{expires " + r.ExpiresAt.UTC().Format(time.RFC3339) + ", redacted}"
+}
+
+// GoString redacts like String.
+func (r *Registration) GoString() string { return r.String() }
+
+// LogValue redacts like String.
+func (r *Registration) LogValue() slog.Value {
+	return slog.GroupValue(slog.Time("expires_at", r.ExpiresAt), slog.String("id", "REDACTED"))
 }
 
 // BeginRegistration checks the enrolment gate and starts a registration
