@@ -193,10 +193,6 @@ func (f *Factor) verifyAssertion(ctx context.Context, c *ceremony, flow *auth.Fl
 	if ad.Flags.HasBackupEligible() != cred.BackupEligible {
 		return nil, nil, fail(op, ErrVerification, "backup eligibility of the credential changed")
 	}
-	if !CounterAdvances(cred.SignCount, ad.Counter) {
-		f.counterRegression(ctx, flow, cred, ad.Counter, now)
-		return nil, nil, fail(op, ErrCounterRegression, "")
-	}
 
 	user := &waUser{handle: cred.UserHandle, name: cred.Subject, creds: []webauthn.Credential{toLibrary(cred)}}
 	session := webauthn.SessionData{
@@ -213,6 +209,12 @@ func (f *Factor) verifyAssertion(ctx context.Context, c *ceremony, flow *auth.Fl
 	if err != nil {
 		sentinel, detail := classify(err, false)
 		return nil, nil, fail(op, sentinel, detail)
+	}
+	// Only a verified signature may speak of the counter: a forged
+	// assertion must not raise a clone alarm for someone's credential.
+	if !CounterAdvances(cred.SignCount, ad.Counter) {
+		f.counterRegression(ctx, flow, cred, ad.Counter, now)
+		return nil, nil, fail(op, ErrCounterRegression, "")
 	}
 
 	err = f.creds.Update(ctx, cred.ID, Use{SignCount: ad.Counter, BackupState: ad.Flags.HasBackupState(), At: now})

@@ -200,6 +200,17 @@ func TestCounterRegression(t *testing.T) {
 	got, err := e.creds.Find(context.Background(), cred.ID)
 	require.NoError(t, err)
 	assert.Equal(t, uint32(5), got.SignCount)
+
+	// A forged assertion (another key) with a low counter is a bad
+	// signature, not a clone alarm about alice's credential.
+	forger := *d
+	forger.cred.Key = newCredential().Key
+	forger.cred.Counter = 1
+	flow, opts := e.loginFlow("")
+	_, err = e.finish(flow, forger.assert(t, e.rp, opts))
+	require.ErrorIs(t, err, passkey.ErrSignature)
+	assert.Len(t, e.audit.Of(passkey.EventCounterRegression), 3)
+
 	require.NoError(t, login(6))
 
 	// An authenticator without a counter (always 0) is fine.
