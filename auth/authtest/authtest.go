@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -92,3 +93,37 @@ func OK(subject string) json.RawMessage {
 
 // Bad returns a Finish input that fails verification.
 func Bad() json.RawMessage { return json.RawMessage(`{"ok":false}`) }
+
+// Recorder is an auth.Auditor that keeps every event, for tests. It is safe
+// for concurrent use; the zero value is ready.
+type Recorder struct {
+	mu     sync.Mutex
+	events []auth.Event
+}
+
+// Audit implements auth.Auditor.
+func (r *Recorder) Audit(_ context.Context, e auth.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	r.mu.Unlock()
+}
+
+// Events returns a copy of the events so far.
+func (r *Recorder) Events() []auth.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]auth.Event(nil), r.events...)
+}
+
+// Of returns the events of one type.
+func (r *Recorder) Of(typ string) []auth.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []auth.Event
+	for _, e := range r.events {
+		if e.Type == typ {
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -316,12 +316,20 @@ func Run(t *testing.T, h Harness) {
 // error they return.
 func race(t *testing.T, fn func(i int) error) {
 	t.Helper()
+	Race(t, Racers, fn)
+}
+
+// Race runs fn in n goroutines released at once, waits for all of them and
+// fails t on any error they return. Conformance kits of other stores use it
+// for their "exactly one wins" checks.
+func Race(t *testing.T, n int, fn func(i int) error) {
+	t.Helper()
 	var (
 		start = make(chan struct{})
 		wg    sync.WaitGroup
-		errs  = make(chan error, Racers)
+		errs  = make(chan error, n)
 	)
-	for i := 0; i < Racers; i++ {
+	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()

@@ -1,0 +1,144 @@
+package passkey
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/strongauth/strongauth/auth"
+)
+
+// Sentinel errors. Every error a Factor returns wraps one of these and one of
+// the auth sentinels (auth.ErrVerification, auth.ErrReplay, …), so callers
+// match with errors.Is and auth.Code gives the client-safe code. No error
+// message carries a challenge, key, signature, binding or credential ID.
+var (
+	// ErrConfig reports an invalid Config.
+	ErrConfig = errors.New("passkey: invalid configuration")
+
+	// ErrMalformed reports a response that is not a well-formed WebAuthn
+	// credential (JSON, base64url, CBOR, authenticator data, sizes).
+	ErrMalformed = errors.New("passkey: malformed response")
+	// ErrNoCeremony reports that no ceremony is pending under this flow or
+	// ID: it was used already (a replay), it expired from the store, or it
+	// was never begun.
+	ErrNoCeremony = errors.New("passkey: no pending ceremony (already used, expired or never begun)")
+	// ErrCeremonyExpired reports a ceremony past its expiry by our clock.
+	ErrCeremonyExpired = errors.New("passkey: ceremony expired")
+	// ErrStateVersion reports stored ceremony state written by an
+	// incompatible version of this package; the ceremony must be begun again.
+	ErrStateVersion = errors.New("passkey: stored ceremony state has an unknown version")
+	// ErrBinding reports a registration finished by another browser than
+	// the one that began it.
+	ErrBinding = errors.New("passkey: ceremony is bound to another browser")
+
+	// ErrCeremonyType reports client data of the wrong ceremony
+	// ("webauthn.create" where "webauthn.get" was expected, or back).
+	ErrCeremonyType = errors.New("passkey: wrong ceremony type in client data")
+	// ErrChallenge reports client data for another challenge.
+	ErrChallenge = errors.New("passkey: challenge mismatch")
+	// ErrOrigin reports client data from an origin not in Config.Origins,
+	// or from a cross-origin frame.
+	ErrOrigin = errors.New("passkey: origin not allowed")
+	// ErrRPID reports authenticator data scoped to another relying party
+	// (RP ID hash mismatch).
+	ErrRPID = errors.New("passkey: relying party ID hash mismatch")
+	// ErrUserNotPresent reports authenticator data without the UP flag.
+	ErrUserNotPresent = errors.New("passkey: authenticator did not test user presence")
+	// ErrUserNotVerified reports authenticator data without the UV flag:
+	// the authenticator did not verify the user (biometric or PIN). It is
+	// refused, never downgraded to a weak factor.
+	ErrUserNotVerified = errors.New("passkey: authenticator did not verify the user")
+	// ErrSignature reports an assertion or attestation whose signature
+	// does not verify.
+	ErrSignature = errors.New("passkey: signature does not verify")
+	// ErrUnknownCredential reports a credential that is not registered, or
+	// not registered to the flow's subject, or whose user handle disagrees.
+	ErrUnknownCredential = errors.New("passkey: unknown credential")
+	// ErrCounterRegression reports a signature counter that did not
+	// increase: a sign of a cloned authenticator. The login is denied and an
+	// audit event raised.
+	ErrCounterRegression = errors.New("passkey: signature counter did not increase (possible cloned authenticator)")
+	// ErrVerification reports any other verification failure.
+	ErrVerification = errors.New("passkey: verification failed")
+
+	// ErrEnrolmentGate reports a registration begun without strong evidence
+	// for the same subject within the enrolment window.
+	ErrEnrolmentGate = errors.New("passkey: enrolment needs a fresh strong factor for the same subject")
+	// ErrNoCredentials reports a login for a subject with no registered
+	// credential.
+	ErrNoCredentials = errors.New("passkey: subject has no registered credential")
+	// ErrAttestation reports an attestation this relying party does not
+	// accept (format, statement, metadata).
+	ErrAttestation = errors.New("passkey: attestation not accepted")
+	// ErrModelRevoked reports a login with a credential whose authenticator
+	// model the metadata service (Config.Metadata) no longer vouches for:
+	// revoked, compromised, or delisted since it was enrolled.
+	ErrModelRevoked = errors.New("passkey: authenticator model refused by the metadata service")
+	// ErrAAGUID reports an authenticator model outside Config.AllowedAAGUIDs.
+	ErrAAGUID = errors.New("passkey: authenticator model (AAGUID) not allowed")
+	// ErrAttachment reports an authenticator of another attachment than
+	// Config.Attachment allows.
+	ErrAttachment = errors.New("passkey: authenticator attachment not allowed")
+
+	// ErrCredentialNotFound is returned by a CredentialStore for an unknown
+	// credential ID.
+	ErrCredentialNotFound = errors.New("passkey: credential not found")
+	// ErrCredentialExists is returned by CredentialStore.Add for a
+	// credential ID that is already registered.
+	ErrCredentialExists = errors.New("passkey: credential already registered")
+	// ErrInvalidRequest reports a RegistrationRequest the host got wrong
+	// (binding too short, user handle out of bounds or not the subject's).
+	ErrInvalidRequest = errors.New("passkey: invalid registration request")
+	// ErrInvalidCredential reports a Credential record that fails Validate.
+	ErrInvalidCredential = errors.New("passkey: invalid credential record")
+	// ErrUnavailable reports a store that could not answer; it denies.
+	ErrUnavailable = errors.New("passkey: storage unavailable")
+)
+
+// Error is the error the Factor's operations return. It names the
+// operation and wraps a classified cause: both the package sentinel and the
+// auth sentinel match with errors.Is. Detail, for operators only, may name
+// what the underlying WebAuthn library reported; it never holds a secret,
+// and it is not part of Error().
+type Error struct {
+	// Op is "begin", "finish", "begin-registration" or
+	// "finish-registration".
+	Op string
+	// Err is the cause: auth.Classify(auth sentinel, package sentinel).
+	Err error
+	// Detail is an operator-facing description, possibly empty.
+	Detail string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("passkey %s: %v", e.Op, e.Err) }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// classOf maps a package sentinel to the auth sentinel that gives its
+// client-facing code.
+func classOf(err error) error {
+	switch err {
+	case ErrMalformed, ErrInvalidCredential, ErrInvalidRequest:
+		return auth.ErrInvalidInput
+	case ErrNoCeremony:
+		return auth.ErrReplay
+	case ErrCeremonyExpired, ErrStateVersion:
+		return auth.ErrExpired
+	case ErrBinding:
+		return auth.ErrBinding
+	case ErrEnrolmentGate, ErrNoCredentials:
+		return auth.ErrGate
+	case ErrUnavailable:
+		return auth.ErrUnavailable
+	case ErrModelRevoked:
+		return auth.ErrRevoked
+	default:
+		return auth.ErrVerification
+	}
+}
+
+// fail returns the operation's *Error for a package sentinel.
+func fail(op string, sentinel error, detail string) *Error {
+	return &Error{Op: op, Err: auth.Classify(classOf(sentinel), sentinel), Detail: detail}
+}
