@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
-	"encoding/pem"
 	"errors"
 	"testing"
 
@@ -18,21 +17,9 @@ import (
 // Real test material of the Kazakh NCA (see testdata/kz-nca/README.md of the
 // shared testdata): the ground truth for byte orders and OIDs.
 
-func der(t testing.TB, rel string) []byte {
-	t.Helper()
-	b := testenv.ReadFile(t, rel)
-	if blk, _ := pem.Decode(b); blk != nil {
-		return blk.Bytes
-	}
-	return b
-}
+func der(t testing.TB, rel string) []byte { t.Helper(); return testenv.ReadDER(t, rel) }
 
-func cert(t testing.TB, rel string) *x509.Certificate {
-	t.Helper()
-	c, err := x509.ParseCertificate(der(t, rel))
-	require.NoError(t, err, rel)
-	return c
-}
+func cert(t testing.TB, rel string) *x509.Certificate { t.Helper(); return testenv.Certificate(t, rel) }
 
 const (
 	ncaRoot  = "kz-nca/ca/root_test_gost_2022.cer"

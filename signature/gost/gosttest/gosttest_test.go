@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/pem"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -30,13 +29,7 @@ func curves() []*gost.Curve {
 
 func readCert(t testing.TB, rel string) *x509.Certificate {
 	t.Helper()
-	b := testenv.ReadFile(t, rel)
-	if blk, _ := pem.Decode(b); blk != nil {
-		b = blk.Bytes
-	}
-	c, err := x509.ParseCertificate(b)
-	require.NoError(t, err)
-	return c
+	return testenv.Certificate(t, rel)
 }
 
 // TestNCAKeyScalars: for every NCA test key, d·G is the public key of its

@@ -109,10 +109,8 @@ func CreateCertificate(rand io.Reader, template, parent *x509.Certificate, pub *
 	if err != nil {
 		return nil, err
 	}
-	if len(parent.RawSubjectPublicKeyInfo) > 0 {
-		if pk, err := gost.ParsePublicKey(parent.RawSubjectPublicKeyInfo); err != nil || !pk.Equal(signer.Public()) {
-			return nil, errors.New("gosttest: signer does not hold the parent certificate's key")
-		}
+	if err := checkIssuerKey(parent, signer); err != nil {
+		return nil, err
 	}
 	spki, err := MarshalPublicKey(pub, alg.Kazakh)
 	if err != nil {
@@ -141,6 +139,18 @@ func CreateCertificate(rand io.Reader, template, parent *x509.Certificate, pub *
 		return nil, err
 	}
 	return signAndWrap(rand, signer, alg, tbs)
+}
+
+// checkIssuerKey fails when issuer is a parsed certificate whose key is not
+// the signer's (as crypto/x509 does); a bare template passes.
+func checkIssuerKey(issuer *x509.Certificate, signer *PrivateKey) error {
+	if len(issuer.RawSubjectPublicKeyInfo) == 0 {
+		return nil
+	}
+	if pk, err := gost.ParsePublicKey(issuer.RawSubjectPublicKeyInfo); err != nil || !pk.Equal(signer.Public()) {
+		return errors.New("gosttest: signer does not hold the issuer certificate's key")
+	}
+	return nil
 }
 
 // algorithmFor checks that signer fits sigAlg.
@@ -218,10 +228,8 @@ func CreateRevocationList(rand io.Reader, template *x509.RevocationList, issuer 
 	if err != nil {
 		return nil, err
 	}
-	if len(issuer.RawSubjectPublicKeyInfo) > 0 {
-		if pk, err := gost.ParsePublicKey(issuer.RawSubjectPublicKeyInfo); err != nil || !pk.Equal(signer.Public()) {
-			return nil, errors.New("gosttest: signer does not hold the issuer certificate's key")
-		}
+	if err := checkIssuerKey(issuer, signer); err != nil {
+		return nil, err
 	}
 	tmpKey, err := throwawaySigner()
 	if err != nil {
