@@ -108,15 +108,12 @@ func splitSigned(t testing.TB, b []byte) (tbs []byte, oid asn1.ObjectIdentifier,
 	return s.TBS.FullBytes, alg.OID, s.Sig.Bytes
 }
 
-// TestNCATampering flips bits of the signed data, of the signature and of
-// the key: every change must be rejected.
-func TestNCATampering(t *testing.T) {
-	inter := cert(t, ncaInter)
-	leaf := cert(t, ncaLeaves[0])
-	pub := mustKey(t, inter)
-	tbs, oid, sig := splitSigned(t, leaf.Raw)
-	require.NoError(t, gost.CheckSignature(oid, pub, tbs, sig))
-
+// requireTamperEvident flips bits of the signed data, of the signature and
+// of the key of a valid (sigAlg, pub, signed, sig): every change must be
+// rejected.
+func requireTamperEvident(t *testing.T, oid asn1.ObjectIdentifier, pub *gost.PublicKey, signed, sig []byte) {
+	t.Helper()
+	require.NoError(t, gost.CheckSignature(oid, pub, signed, sig))
 	flip := func(b []byte, bit int) []byte {
 		c := bytes.Clone(b)
 		c[bit/8] ^= 1 << (bit % 8)
@@ -125,14 +122,14 @@ func TestNCATampering(t *testing.T) {
 	// Every byte of the signature (one bit each, cycling through positions)
 	// and a spread of the signed data.
 	for i := range len(sig) {
-		err := gost.CheckSignature(oid, pub, tbs, flip(sig, 8*i+i%8))
+		err := gost.CheckSignature(oid, pub, signed, flip(sig, 8*i+i%8))
 		require.Error(t, err, "signature bit %d", 8*i+i%8)
 		require.True(t, errors.Is(err, gost.ErrVerification) || errors.Is(err, gost.ErrMalformedSignature), err)
 	}
-	for i := 0; i < len(tbs); i += 13 {
-		require.ErrorIs(t, gost.CheckSignature(oid, pub, flip(tbs, 8*i+i%8), sig), gost.ErrVerification, "tbs bit %d", 8*i)
+	for i := 0; i < len(signed); i += 13 {
+		require.ErrorIs(t, gost.CheckSignature(oid, pub, flip(signed, 8*i+i%8), sig), gost.ErrVerification, "signed bit %d", 8*i)
 	}
-	require.ErrorIs(t, gost.CheckSignature(oid, pub, append(bytes.Clone(tbs), 0), sig), gost.ErrVerification)
+	require.ErrorIs(t, gost.CheckSignature(oid, pub, append(bytes.Clone(signed), 0), sig), gost.ErrVerification)
 	// Key bits: almost always an invalid point; otherwise a different key.
 	for i := range len(pub.Bytes()) {
 		k, err := gost.NewPublicKey(pub.Curve(), flip(pub.Bytes(), 8*i+3))
@@ -140,8 +137,23 @@ func TestNCATampering(t *testing.T) {
 			require.ErrorIs(t, err, gost.ErrInvalidPublicKey)
 			continue
 		}
-		require.ErrorIs(t, gost.CheckSignature(oid, k, tbs, sig), gost.ErrVerification)
+		require.ErrorIs(t, gost.CheckSignature(oid, k, signed, sig), gost.ErrVerification)
 	}
+}
+
+// TestNCATampering: the 2015 certificate signature and the 2004 CMS
+// signature of the NCA material are tamper-evident, and the layouts and
+// sizes are enforced.
+func TestNCATampering(t *testing.T) {
+	tok := parseTimeStampToken(t, der(t, "kz-nca/tsp/tsp_token.bin"))
+	requireTamperEvident(t, tok.sigAlg, mustKey(t, tok.signer), tok.signedAttrs, tok.signature)
+
+	inter := cert(t, ncaInter)
+	leaf := cert(t, ncaLeaves[0])
+	pub := mustKey(t, inter)
+	tbs, oid, sig := splitSigned(t, leaf.Raw)
+	requireTamperEvident(t, oid, pub, tbs, sig)
+
 	// The NCA layout is not the RFC one: the reversed bytes do not verify
 	// under the Kazakh OID...
 	alg, ok := gost.SignatureAlgorithmByOID(oid)
