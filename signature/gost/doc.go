@@ -61,6 +61,8 @@
 //     as GOST producers often write it.
 //   - CheckSignature(sigAlg, pub, signed, sig): the common core; hashes with
 //     the algorithm's hash and verifies with its layout.
+//   - SignatureOID(der) with IsGOSTSignatureOID: dispatch GOST structures
+//     (x509 reports them as Unknown) to these helpers and the rest elsewhere.
 //
 // These check signatures only: validity periods, names, key usage, policies
 // and revocation belong to chain building (package signature).

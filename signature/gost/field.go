@@ -10,8 +10,8 @@ import (
 // constants and bounds checks disappear.
 type limbs interface{ [4]uint64 | [8]uint64 }
 
-// wide holds a double-width product (up to 2·8 words) plus one guard word.
-type wide [17]uint64
+// wide holds a double-width product (up to 2·8 words).
+type wide [16]uint64
 
 // modulus implements arithmetic modulo an odd m < 2^(64·n) on fully reduced
 // residues (every value handed out is in [0, m)).
@@ -23,6 +23,11 @@ type wide [17]uint64
 //   - Montgomery otherwise (the orders q and the RFC test curves): residues are
 //     kept as a·R mod m with R = 2^(64·n).
 //
+// The 4-limb pseudo-Mersenne fields (CryptoPro-A, TC26-256-A) take the
+// unrolled code of field256.go: add, sub, mul and sqr dispatch to it with a
+// cheap type assertion (limbs in local variables rather than arrays roughly
+// halve the cost of a field operation there).
+//
 // None of this is constant time: it only ever processes public data
 // (signatures, digests, public keys). See doc.go.
 type modulus[T limbs] struct {
@@ -31,12 +36,11 @@ type modulus[T limbs] struct {
 	m0inv uint64 // −m⁻¹ mod 2^64 (Montgomery)
 	rr    T      // R² mod m (Montgomery)
 	one   T      // 1 in the internal representation
-	bits  int    // bit length of m
 }
 
 // newModulus prepares arithmetic modulo m, which must be odd and fit in T.
 func newModulus[T limbs](m *big.Int) *modulus[T] {
-	md := &modulus[T]{bits: m.BitLen()}
+	md := &modulus[T]{}
 	md.m = intToLimbs[T](m)
 	n := len(md.m)
 	r := new(big.Int).Lsh(big.NewInt(1), uint(64*n))

@@ -202,6 +202,11 @@ func FuzzSignedStructures(f *testing.F) {
 			require.Nil(t, basic)
 			requireSentinel(t, err)
 		}
+		oid, err := gost.SignatureOID(der)
+		if err != nil {
+			require.Nil(t, oid)
+			requireSentinel(t, err)
+		}
 	})
 }
 

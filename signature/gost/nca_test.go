@@ -43,6 +43,16 @@ func TestNCACertificateChain2015(t *testing.T) {
 	root, inter := cert(t, ncaRoot), cert(t, ncaInter)
 	assert.Equal(t, x509.UnknownSignatureAlgorithm, root.SignatureAlgorithm, "x509 cannot check GOST itself")
 
+	oid, err := gost.SignatureOID(root.Raw)
+	require.NoError(t, err)
+	require.True(t, gost.IsGOSTSignatureOID(oid))
+	require.Equal(t, gost.OIDKZSignature2015512, oid.String())
+	oid, err = gost.SignatureOID(der(t, "kz-nca/legacy/certs/individual_valid_sign_2004_rsa.cer"))
+	require.NoError(t, err)
+	require.False(t, gost.IsGOSTSignatureOID(oid), "RSA goes elsewhere")
+	_, err = gost.SignatureOID([]byte{0x30, 0x00})
+	require.ErrorIs(t, err, gost.ErrMalformedSignature)
+
 	require.NoError(t, gost.CheckCertificateSignature(root, root), "root self-signature")
 	require.NoError(t, gost.CheckCertificateSignature(inter, root), "intermediate ← root")
 	for _, leaf := range ncaLeaves {
@@ -56,6 +66,7 @@ func TestNCACertificateChain2015(t *testing.T) {
 	pub, err := gost.PublicKeyFromCertificate(inter)
 	require.NoError(t, err)
 	assert.Equal(t, gost.CurveTC26512A(), pub.Curve())
+	assert.True(t, gost.IsGOSTPublicKeyOID(gost.OID(gost.OIDKZPublicKey2015512)))
 	assert.Len(t, pub.Bytes(), 128)
 }
 
