@@ -71,13 +71,6 @@ func intToLimbs[T limbs](x *big.Int) T {
 	return z
 }
 
-// limbsToInt converts limbs to a big.Int (tests, set-up, signing support).
-func limbsToInt[T limbs](x *T) *big.Int {
-	b := make([]byte, 8*len(*x))
-	putLE(b, x)
-	return new(big.Int).SetBytes(reverse(b))
-}
-
 // getLE reads a little-endian integer of exactly 8·n bytes.
 func getLE[T limbs](z *T, b []byte) {
 	for i := range len(*z) {
@@ -87,25 +80,6 @@ func getLE[T limbs](z *T, b []byte) {
 		}
 		(*z)[i] = w
 	}
-}
-
-// putLE writes x as a little-endian integer of exactly 8·n bytes.
-func putLE[T limbs](b []byte, x *T) {
-	for i := range len(*x) {
-		w := (*x)[i]
-		for j := range 8 {
-			b[8*i+j] = byte(w >> (8 * j))
-		}
-	}
-}
-
-// reverse returns a reversed copy of b.
-func reverse(b []byte) []byte {
-	r := make([]byte, len(b))
-	for i, v := range b {
-		r[len(b)-1-i] = v
-	}
-	return r
 }
 
 // less reports a < b as integers.
