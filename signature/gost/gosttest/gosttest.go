@@ -1,6 +1,7 @@
 package gosttest
 
 import (
+	cryptorand "crypto/rand"
 	"encoding/asn1"
 	"encoding/hex"
 	"errors"
@@ -54,12 +55,21 @@ func NewPrivateKey(c *gost.Curve, d *big.Int) (*PrivateKey, error) {
 	return &PrivateKey{curve: c, d: new(big.Int).Set(d), pub: pub}, nil
 }
 
-// GenerateKey draws a uniform scalar in [1, q−1] from rand.
+// orDefault returns rand, or crypto/rand.Reader when rand is nil.
+func orDefault(rand io.Reader) io.Reader {
+	if rand == nil {
+		return cryptorand.Reader
+	}
+	return rand
+}
+
+// GenerateKey draws a uniform scalar in [1, q−1] from rand (crypto/rand when
+// nil).
 func GenerateKey(c *gost.Curve, rand io.Reader) (*PrivateKey, error) {
 	if c == nil {
 		return nil, errors.New("gosttest: nil curve")
 	}
-	d, err := refCurve(c).RandScalar(rand)
+	d, err := refCurve(c).RandScalar(orDefault(rand))
 	if err != nil {
 		return nil, fmt.Errorf("gosttest: %w", err)
 	}
@@ -111,7 +121,7 @@ func (k *PrivateKey) Format(f fmt.State, _ rune) { io.WriteString(f, k.String())
 
 // Sign signs a digest (the raw hash output, read little-endian as in
 // gost.VerifyDigest) and lays (r, s) out as layout says. The nonce comes from
-// rand.
+// rand (crypto/rand when nil).
 func Sign(rand io.Reader, priv *PrivateKey, digest []byte, layout gost.SigLayout) ([]byte, error) {
 	if priv == nil {
 		return nil, errors.New("gosttest: nil private key")
@@ -121,7 +131,7 @@ func Sign(rand io.Reader, priv *PrivateKey, digest []byte, layout gost.SigLayout
 		return nil, fmt.Errorf("gosttest: %d-byte digest for a %d-bit curve", len(digest), priv.curve.BitSize())
 	}
 	alpha := new(big.Int).SetBytes(reverseCopy(digest))
-	r, s, err := refCurve(priv.curve).Sign(rand, priv.d, alpha)
+	r, s, err := refCurve(priv.curve).Sign(orDefault(rand), priv.d, alpha)
 	if err != nil {
 		return nil, fmt.Errorf("gosttest: %w", err)
 	}

@@ -142,6 +142,16 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	require.Error(t, err, "invalid layout")
 	_, err = SignMessage(detRand(5), k, gost.OID(gost.OIDKZSignature2004), nil)
 	require.Error(t, err, "2004 algorithm with a 512-bit key")
+
+	// A nil source means crypto/rand.
+	k2, err := GenerateKey(gost.CurveCryptoProA(), nil)
+	require.NoError(t, err)
+	sig, err := SignMessage(nil, k2, gost.OID(gost.OIDKZSignature2004), []byte("m"))
+	require.NoError(t, err)
+	require.NoError(t, gost.CheckSignature(gost.OID(gost.OIDKZSignature2004), k2.Public(), []byte("m"), sig))
+	tmpl := &x509.Certificate{Subject: pkix.Name{CommonName: "nil rand"}, NotBefore: time.Unix(0, 0), NotAfter: time.Unix(1e9, 0)}
+	_, err = CreateCertificate(nil, tmpl, tmpl, k2.Public(), k2, gost.OID(gost.OIDKZSignature2004))
+	require.NoError(t, err, "random serial number from crypto/rand")
 }
 
 // TestSignMessageAllAlgorithms covers every supported signature OID.

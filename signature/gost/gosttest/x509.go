@@ -130,7 +130,7 @@ func CreateCertificate(rand io.Reader, template, parent *x509.Certificate, pub *
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.CreateCertificate(rand, &tmpl, &par, &tmpKey.PublicKey, tmpKey)
+	der, err := x509.CreateCertificate(orDefault(rand), &tmpl, &par, &tmpKey.PublicKey, tmpKey)
 	if err != nil {
 		return nil, fmt.Errorf("gosttest: laying out the certificate: %w", err)
 	}
@@ -235,7 +235,7 @@ func CreateRevocationList(rand io.Reader, template *x509.RevocationList, issuer 
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.CreateRevocationList(rand, template, issuer, tmpKey)
+	der, err := x509.CreateRevocationList(orDefault(rand), template, issuer, tmpKey)
 	if err != nil {
 		return nil, fmt.Errorf("gosttest: laying out the CRL: %w", err)
 	}
