@@ -124,6 +124,11 @@ func checkModulus[T limbs](t *testing.T, m *big.Int) {
 			md.inv(&z, &ai)
 			eqInt(t, new(big.Int).ModInverse(a, m), out(z), "inv %x", a)
 		}
+		if a.Sign() != 0 {
+			al := intToLimbs[T](a)
+			md.invPlain(&z, &al)
+			eqInt(t, new(big.Int).ModInverse(a, m), limbsToInt(&z), "invPlain %x", a)
+		}
 	}
 	// toInternal reduces any value below 2^(64n).
 	for _, x := range []*big.Int{new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(bits)), big.NewInt(1)), m} {

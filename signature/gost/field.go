@@ -326,3 +326,59 @@ func (md *modulus[T]) inv(z, a *T) {
 	}
 	*z = r
 }
+
+// invPlain sets z = a⁻¹ mod m for a plain integer 0 < a < m (m odd), by the
+// binary extended Euclidean algorithm. Variable time, for public values; it
+// is several times faster than Fermat inversion. The result is plain too.
+func (md *modulus[T]) invPlain(z, a *T) {
+	var one T
+	one[0] = 1
+	var zero T
+	u, v := *a, md.m
+	x1, x2 := one, zero
+	for u != one && v != one {
+		if isZero(&u) || isZero(&v) {
+			*z = zero // a = 0 (or a shares a factor with m): no inverse
+			return
+		}
+		for u[0]&1 == 0 {
+			shiftRight1(&u, 0)
+			md.halve(&x1)
+		}
+		for v[0]&1 == 0 {
+			shiftRight1(&v, 0)
+			md.halve(&x2)
+		}
+		if !less(&u, &v) {
+			subBorrow(&u, &u, &v)
+			md.sub(&x1, &x1, &x2)
+		} else {
+			subBorrow(&v, &v, &u)
+			md.sub(&x2, &x2, &x1)
+		}
+	}
+	if u == one {
+		*z = x1
+	} else {
+		*z = x2
+	}
+}
+
+// halve sets x = x/2 mod m for x in [0, m): x/2 when x is even, else
+// (x + m)/2, whose 64n+1-bit intermediate keeps its top bit in the carry.
+func (md *modulus[T]) halve(x *T) {
+	var top uint64
+	if (*x)[0]&1 != 0 {
+		top = addCarry(x, x, &md.m)
+	}
+	shiftRight1(x, top)
+}
+
+// shiftRight1 sets x = (top·2^(64n) + x) >> 1 for top ∈ {0, 1}.
+func shiftRight1[T limbs](x *T, top uint64) {
+	n := len(*x)
+	for i := range n - 1 {
+		(*x)[i] = (*x)[i]>>1 | (*x)[i+1]<<63
+	}
+	(*x)[n-1] = (*x)[n-1]>>1 | top<<63
+}
