@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strongauth/strongauth/signature/gost"
+	"github.com/strongauth/strongauth/signature/gost/internal/cmstest"
 	"github.com/strongauth/strongauth/signature/gost/internal/testenv"
 )
 
@@ -157,7 +158,7 @@ func requireTamperEvident(t *testing.T, oid asn1.ObjectIdentifier, pub *gost.Pub
 // sizes are enforced.
 func TestNCATampering(t *testing.T) {
 	tok := parseTimeStampToken(t, der(t, "kz-nca/tsp/tsp_token.bin"))
-	requireTamperEvident(t, tok.sigAlg, mustKey(t, tok.signer), tok.signedAttrs, tok.signature)
+	requireTamperEvident(t, tok.SignatureAlgorithm, mustKey(t, tok.Signer()), tok.SignedAttributes, tok.Signature)
 
 	inter := cert(t, ncaInter)
 	leaf := cert(t, ncaLeaves[0])
@@ -257,90 +258,36 @@ func TestNCAOCSPLegacyResponderChain(t *testing.T) {
 // attribute and the signature over the signed attributes.
 func TestNCATimeStampToken(t *testing.T) {
 	tok := parseTimeStampToken(t, der(t, "kz-nca/tsp/tsp_token.bin"))
-	newHash, ok := gost.DigestByOID(tok.digestAlg)
+	newHash, ok := gost.DigestByOID(tok.DigestAlgorithm)
 	require.True(t, ok)
 	h := newHash()
-	h.Write(tok.content)
-	require.Equal(t, tok.messageDigest, h.Sum(nil), "messageDigest is the raw hash output")
+	h.Write(tok.Content)
+	require.Equal(t, tok.MessageDigest, h.Sum(nil), "messageDigest is the raw hash output")
 
-	pub := mustKey(t, tok.signer)
-	require.NoError(t, gost.CheckSignerInfoSignature(tok.digestAlg, tok.sigAlg, pub, tok.signedAttrs, tok.signature))
+	pub := mustKey(t, tok.Signer())
+	require.NoError(t, gost.CheckSignerInfoSignature(tok.DigestAlgorithm, tok.SignatureAlgorithm, pub, tok.SignedAttributes, tok.Signature))
 	// The public-key OID in signatureAlgorithm (a common CMS habit) works too.
-	require.NoError(t, gost.CheckSignerInfoSignature(tok.digestAlg, gost.OID(gost.OIDKZPublicKey2004), pub, tok.signedAttrs, tok.signature))
+	require.NoError(t, gost.CheckSignerInfoSignature(tok.DigestAlgorithm, gost.OID(gost.OIDKZPublicKey2004), pub, tok.SignedAttributes, tok.Signature))
 	// A digest that does not belong to the algorithm is refused.
-	err := gost.CheckSignerInfoSignature(gost.OID(gost.OIDRUDigest341194), tok.sigAlg, pub, tok.signedAttrs, tok.signature)
+	err := gost.CheckSignerInfoSignature(gost.OID(gost.OIDRUDigest341194), tok.SignatureAlgorithm, pub, tok.SignedAttributes, tok.Signature)
 	require.ErrorIs(t, err, gost.ErrUnsupportedAlgorithm)
 	// Tampered attributes.
-	bad := bytes.Clone(tok.signedAttrs)
+	bad := bytes.Clone(tok.SignedAttributes)
 	bad[len(bad)-1] ^= 1
-	require.ErrorIs(t, gost.CheckSignerInfoSignature(tok.digestAlg, tok.sigAlg, pub, bad, tok.signature), gost.ErrVerification)
+	require.ErrorIs(t, gost.CheckSignerInfoSignature(tok.DigestAlgorithm, tok.SignatureAlgorithm, pub, bad, tok.Signature), gost.ErrVerification)
 }
 
 func TestNCATimeStampTokenChain(t *testing.T) {
 	tok := parseTimeStampToken(t, der(t, "kz-nca/tsp/tsp_token.bin"))
-	require.NoError(t, gost.CheckCertificateSignature(tok.signer, cert(t, legacyCA)))
+	require.NoError(t, gost.CheckCertificateSignature(tok.Signer(), cert(t, legacyCA)))
 }
 
-type timeStampToken struct {
-	content                []byte
-	digestAlg, sigAlg      asn1.ObjectIdentifier
-	signedAttrs, signature []byte
-	messageDigest          []byte
-	signer                 *x509.Certificate
-}
-
-func parseTimeStampToken(t testing.TB, b []byte) *timeStampToken {
+func parseTimeStampToken(t testing.TB, b []byte) *cmstest.SignedData {
 	t.Helper()
-	type algID struct {
-		OID    asn1.ObjectIdentifier
-		Params asn1.RawValue `asn1:"optional"`
-	}
-	var ci struct {
-		Type    asn1.ObjectIdentifier
-		Content asn1.RawValue `asn1:"explicit,tag:0"`
-	}
-	_, err := asn1.Unmarshal(b, &ci)
+	tok, err := cmstest.Parse(b)
 	require.NoError(t, err)
-	var sd struct {
-		Version    int
-		DigestAlgs asn1.RawValue
-		Encap      struct {
-			Type    asn1.ObjectIdentifier
-			Content []byte `asn1:"explicit,tag:0"`
-		}
-		Certs   []asn1.RawValue `asn1:"optional,tag:0"`
-		Signers []asn1.RawValue `asn1:"set"`
-	}
-	_, err = asn1.Unmarshal(ci.Content.Bytes, &sd)
-	require.NoError(t, err)
-	require.Len(t, sd.Signers, 1)
-	var si struct {
-		Version   int
-		SID       asn1.RawValue
-		DigestAlg algID
-		Attrs     asn1.RawValue `asn1:"tag:0"`
-		SigAlg    algID
-		Signature []byte
-	}
-	_, err = asn1.Unmarshal(sd.Signers[0].FullBytes, &si)
-	require.NoError(t, err)
-	tok := &timeStampToken{content: sd.Encap.Content, digestAlg: si.DigestAlg.OID, sigAlg: si.SigAlg.OID, signature: si.Signature}
-	// RFC 5652 §5.4: the signature covers the attributes with a SET tag.
-	tok.signedAttrs = append([]byte{0x31}, si.Attrs.FullBytes[1:]...)
-	var attrs []struct {
-		Type   asn1.ObjectIdentifier
-		Values []asn1.RawValue `asn1:"set"`
-	}
-	_, err = asn1.UnmarshalWithParams(tok.signedAttrs, &attrs, "set")
-	require.NoError(t, err)
-	for _, a := range attrs {
-		if a.Type.String() == "1.2.840.113549.1.9.4" {
-			tok.messageDigest = a.Values[0].Bytes
-		}
-	}
-	require.NotNil(t, tok.messageDigest)
-	require.Len(t, sd.Certs, 1)
-	tok.signer, err = x509.ParseCertificate(sd.Certs[0].FullBytes)
-	require.NoError(t, err)
+	require.NotNil(t, tok.MessageDigest)
+	require.Len(t, tok.Certificates, 1)
+	require.NotNil(t, tok.Signer())
 	return tok
 }

@@ -21,6 +21,9 @@
 //     and CRLs built from crypto/x509 templates, in the shape the NCA issues
 //     (NULL parameters in certificate and outer CRL algorithm identifiers, none
 //     in the CRL's inner one).
+//   - CreateSignedData: a CMS SignedData (attached or detached, with or
+//     without signed attributes) in the shape NCALayer produces, e.g. a signed
+//     login challenge.
 //
 // # The NCA test keys
 //
@@ -30,7 +33,8 @@
 //
 // # Randomness
 //
-// Every function takes the nonce source explicitly. Tests pass a seeded
-// math/rand/v2 ChaCha8 to get reproducible signatures; anything else should
-// pass crypto/rand.Reader.
+// Every function takes the nonce source explicitly; nil means
+// crypto/rand.Reader. Tests pass a seeded math/rand/v2 ChaCha8 to get
+// reproducible signatures. There is no clock: times (validity, signingTime)
+// come from the templates and options the test passes.
 package gosttest

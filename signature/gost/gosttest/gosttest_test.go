@@ -293,22 +293,24 @@ func buildChain(t testing.TB, c *gost.Curve, sigAlg asn1.ObjectIdentifier, seed 
 	return ch
 }
 
+// algorithmCases pairs every signature OID with a curve of its size.
+var algorithmCases = []struct {
+	name  string
+	curve func() *gost.Curve
+	alg   string
+}{
+	{"KZ 2015-512", gost.CurveTC26512A, gost.OIDKZSignature2015512},
+	{"KZ 2004", gost.CurveCryptoProA, gost.OIDKZSignature2004},
+	{"KZ 2015-256", gost.CurveTC26256A, gost.OIDKZSignature2015256},
+	{"RU 2012-512", gost.CurveTC26512A, gost.OIDRUSignature2012512},
+	{"RU 2012-256", gost.CurveTC26256A, gost.OIDRUSignature2012256},
+	{"RU 2001", gost.CurveCryptoProA, gost.OIDRUSignature2001},
+}
+
 func TestCreateCertificate(t *testing.T) {
-	cases := []struct {
-		name  string
-		curve *gost.Curve
-		alg   string
-	}{
-		{"KZ 2015-512", gost.CurveTC26512A(), gost.OIDKZSignature2015512},
-		{"KZ 2004", gost.CurveCryptoProA(), gost.OIDKZSignature2004},
-		{"KZ 2015-256", gost.CurveTC26256A(), gost.OIDKZSignature2015256},
-		{"RU 2012-512", gost.CurveTC26512A(), gost.OIDRUSignature2012512},
-		{"RU 2012-256", gost.CurveTC26256A(), gost.OIDRUSignature2012256},
-		{"RU 2001", gost.CurveCryptoProA(), gost.OIDRUSignature2001},
-	}
-	for i, c := range cases {
+	for i, c := range algorithmCases {
 		t.Run(c.name, func(t *testing.T) {
-			ch := buildChain(t, c.curve, gost.OID(c.alg), byte(10+i))
+			ch := buildChain(t, c.curve(), gost.OID(c.alg), byte(10+i))
 			require.NoError(t, gost.CheckCertificateSignature(ch.root, ch.root))
 			require.NoError(t, gost.CheckCertificateSignature(ch.inter, ch.root))
 			require.NoError(t, gost.CheckCertificateSignature(ch.leaf, ch.inter))
