@@ -6,9 +6,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"math"
+	"sync"
 	"time"
 )
 
@@ -33,12 +35,22 @@ func (Key) LogValue() slog.Value { return slog.StringValue("redacted") }
 const keyIDLen = 8
 
 type macKey struct {
-	id  [keyIDLen]byte
-	key []byte
+	id   [keyIDLen]byte
+	key  []byte
+	pool sync.Pool // of *macState keyed with key
 }
 
-func newMacKey(k Key) macKey {
-	m := macKey{key: append([]byte(nil), k...)}
+// macState is a reusable HMAC with its input buffer. hmac.Reset returns to
+// the keyed state without hashing the key pads again.
+type macState struct {
+	h   hash.Hash
+	in  []byte
+	out [sha256.Size]byte
+}
+
+func newMacKey(k Key) *macKey {
+	m := &macKey{key: append([]byte(nil), k...)}
+	m.pool.New = func() any { return &macState{h: hmac.New(sha256.New, m.key), in: make([]byte, 0, 512)} }
 	h := hmac.New(sha256.New, m.key)
 	h.Write([]byte("strongauth/otp/key-id"))
 	copy(m.id[:], h.Sum(nil))
@@ -49,17 +61,19 @@ func newMacKey(k Key) macKey {
 // every field length-prefixed so that no two different tuples share an
 // input.
 func (k *macKey) mac(purpose, flowID, account, phone, code string) [sha256.Size]byte {
-	var buf [256]byte
-	in := appendField(buf[:0], "strongauth/otp/v1")
+	st := k.pool.Get().(*macState)
+	in := appendField(st.in[:0], "strongauth/otp/v1")
 	in = appendField(in, purpose)
 	in = appendField(in, flowID)
 	in = appendField(in, account)
 	in = appendField(in, phone)
 	in = appendField(in, code)
-	h := hmac.New(sha256.New, k.key)
-	h.Write(in)
-	var out [sha256.Size]byte
-	h.Sum(out[:0])
+	st.h.Reset()
+	st.h.Write(in)
+	out := [sha256.Size]byte(st.h.Sum(st.out[:0]))
+	clear(in) // the code was in it
+	st.in = in[:0]
+	k.pool.Put(st)
 	return out
 }
 

@@ -104,6 +104,19 @@ const (
 	gsm7Ext = "^{}\\[~]|€\f"
 )
 
+// gsm7ASCII reports whether r is an ASCII character of the GSM default
+// alphabet: the printable ones but for `^{}[]~|\ (the last seven are in the
+// extension table), plus LF and CR.
+func gsm7ASCII(r rune) bool {
+	switch {
+	case r == '\n' || r == '\r':
+		return true
+	case r < ' ' || r > '~':
+		return false
+	}
+	return !strings.ContainsRune("`^{}[]~|\\", r)
+}
+
 // Segments reports how text travels as SMS: the encoding (GSM-7 when every
 // character is in the GSM default alphabet or its extension, UCS-2
 // otherwise), its length in that encoding's units (septets, or UTF-16 code
@@ -113,7 +126,7 @@ const (
 func Segments(text string) (encoding string, units, segments int) {
 	gsm := true
 	for _, r := range text {
-		if strings.ContainsRune(gsm7Basic, r) {
+		if gsm7ASCII(r) || r >= utf8.RuneSelf && strings.ContainsRune(gsm7Basic, r) {
 			units++
 		} else if strings.ContainsRune(gsm7Ext, r) {
 			units += 2

@@ -256,7 +256,7 @@ func New(cfg Config) (*Service, error) {
 			return nil, fmt.Errorf("%w: key %d repeats an earlier key", ErrConfig, i)
 		}
 		seen[string(mk.id[:])] = true
-		s.keys = append(s.keys, &mk)
+		s.keys = append(s.keys, mk)
 	}
 	if err := s.setBudgets(cfg.Budgets); err != nil {
 		return nil, err
@@ -571,7 +571,9 @@ func (s *Service) Verify(ctx context.Context, a Attempt) error {
 	if mk == nil {
 		return fmt.Errorf("%w: made under a retired key", ErrExpired)
 	}
-	n, err := s.store.Incr(ctx, s.prefix+"a:"+hex.EncodeToString(rec.gen[:]), 1, s.ttl)
+	var gen [2 * genLen]byte
+	hex.Encode(gen[:], rec.gen[:])
+	n, err := s.store.Incr(ctx, s.prefix+"a:"+string(gen[:]), 1, s.ttl)
 	if err != nil {
 		return storeErr(err)
 	}
@@ -579,14 +581,14 @@ func (s *Service) Verify(ctx context.Context, a Attempt) error {
 		return ErrAttemptsExhausted
 	}
 	acct := s.hashed("account", a.Account)
-	lockKey := s.prefix + "l:" + acct
 	failKey := s.prefix + "f:" + acct
 	f, err := s.store.Incr(ctx, failKey, 1, s.failWindow)
 	if err != nil {
 		return storeErr(err)
 	}
-	claimed := false
+	claimed, lockKey := false, ""
 	if f >= s.maxFailures {
+		lockKey = s.prefix + "l:" + acct
 		// At or past the limit only one attempt per lockout period may
 		// compare: the one that claims the lock.
 		if _, err := s.store.CompareAndSwap(ctx, lockKey, 0, encodeTime(now.Add(s.lockout)), s.lockout); err != nil {
@@ -771,13 +773,12 @@ func (s *Service) codeKey(purpose, flowID string) string {
 // hashed names a phone, account, IP or prefix in store keys without putting
 // it there in clear.
 func (s *Service) hashed(scope, v string) string {
-	h := sha256.New()
-	h.Write([]byte("strongauth/otp/"))
-	h.Write([]byte(scope))
-	h.Write([]byte{0})
-	h.Write([]byte(v))
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+	var buf [320]byte
+	in := append(append(append(append(buf[:0], "strongauth/otp/"...), scope...), 0), v...)
+	sum := sha256.Sum256(in)
+	var out [32]byte
+	hex.Encode(out[:], sum[:16])
+	return string(out[:])
 }
 
 func checkIDs(purpose, flowID, account string) error {
