@@ -36,6 +36,8 @@ type spyStore struct {
 	writes   map[string][][]byte
 	ttlScale time.Duration
 	fail     error
+	// failDelete makes only Delete fail.
+	failDelete bool
 }
 
 func newSpy(inner store.Store) *spyStore {
@@ -99,6 +101,12 @@ func (s *spyStore) Consume(ctx context.Context, key string) ([]byte, error) {
 func (s *spyStore) Delete(ctx context.Context, key string) error {
 	if err := s.failing(); err != nil {
 		return err
+	}
+	s.mu.Lock()
+	failDelete := s.failDelete
+	s.mu.Unlock()
+	if failDelete {
+		return store.ErrUnavailable
 	}
 	return s.Store.Delete(ctx, key)
 }

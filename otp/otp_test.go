@@ -463,6 +463,37 @@ func TestSendFailureLeavesNoCodeAndChargesOnce(t *testing.T) {
 	assert.ErrorIs(t, err, otp.ErrBudget, "the one successful send used the budget")
 }
 
+func TestUnsentCodeUnusableEvenIfItCannotBeDeleted(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.spy.mu.Lock()
+	e.spy.failDelete = true
+	e.spy.mu.Unlock()
+	e.sent.FailWith(errors.New("gateway down"))
+	_, err := e.svc.Issue(ctx, e.request(flowA))
+	require.ErrorIs(t, err, otp.ErrSend)
+	// The record is still in the store, but it was never armed.
+	assert.ErrorIs(t, e.svc.Verify(ctx, e.attempt(flowA, e.sent.Last().Code())), otp.ErrNoCode)
+}
+
+func TestBudgetRefusalLeavesNoCooldown(t *testing.T) {
+	e := newEnv(t, func(c *otp.Config) { c.Budgets.Global = otp.Limit{Max: 1, Per: time.Hour} })
+	ctx := context.Background()
+	e.clock.Set(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	e.issue(t, e.request(flowA))
+	e.clock.Set(time.Date(2026, 11, 23, 10, 59, 55, 0, time.UTC))
+	r := e.request(flowB)
+	r.Phone = e.mustPhone(t, "+7 777 000 00 01")
+	_, err := e.svc.Issue(ctx, r)
+	require.ErrorIs(t, err, otp.ErrCircuitOpen)
+	_, after := retryAfter(t, err)
+	assert.Equal(t, 5*time.Second, after)
+	// Nothing was sent to that phone, so no cooldown holds it back when
+	// the breaker closes.
+	e.clock.Advance(after)
+	e.issue(t, r)
+}
+
 // leakyLast is an error that quotes the message being sent, code included.
 type leakyLast struct{ e *env }
 
