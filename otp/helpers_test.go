@@ -3,6 +3,7 @@ package otp_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -38,6 +39,28 @@ type spyStore struct {
 	fail     error
 	// failDelete makes only Delete fail.
 	failDelete bool
+	// codeReads, if set, holds reads of code records until enough
+	// readers arrived: every one of them then holds the same version.
+	codeReads *barrier
+}
+
+// barrier releases its first n waiters together; later ones pass.
+type barrier struct {
+	mu sync.Mutex
+	n  int
+	ch chan struct{}
+}
+
+func newBarrier(n int) *barrier { return &barrier{n: n, ch: make(chan struct{})} }
+
+func (b *barrier) wait() {
+	b.mu.Lock()
+	b.n--
+	if b.n == 0 {
+		close(b.ch)
+	}
+	b.mu.Unlock()
+	<-b.ch
 }
 
 func newSpy(inner store.Store) *spyStore {
@@ -67,7 +90,11 @@ func (s *spyStore) Get(ctx context.Context, key string) ([]byte, uint64, error) 
 	if err := s.failing(); err != nil {
 		return nil, 0, err
 	}
-	return s.Store.Get(ctx, key)
+	b, v, err := s.Store.Get(ctx, key)
+	if s.codeReads != nil && strings.HasPrefix(key, "sa:otp:c:") {
+		s.codeReads.wait()
+	}
+	return b, v, err
 }
 
 func (s *spyStore) Put(ctx context.Context, key string, v []byte, ttl time.Duration) (uint64, error) {

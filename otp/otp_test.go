@@ -182,31 +182,32 @@ func TestReplayRejected(t *testing.T) {
 }
 
 func TestConcurrentRightCodeOneWins(t *testing.T) {
-	e := newEnv(t, func(c *otp.Config) { c.MaxAttempts = otp.MaxMaxAttempts })
-	code := e.issue(t, e.request(flowA))
-	const n = 100
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			errs[i] = e.svc.Verify(context.Background(), e.attempt(flowA, code))
+	for _, n := range []int{otp.MaxMaxAttempts, 100} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			e := newEnv(t, func(c *otp.Config) { c.MaxAttempts = otp.MaxMaxAttempts })
+			code := e.issue(t, e.request(flowA))
+			// The first MaxAttempts readers all read the armed code before
+			// any goes on, so they race on using it.
+			e.spy.codeReads = newBarrier(otp.MaxMaxAttempts)
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() { errs[i] = e.svc.Verify(context.Background(), e.attempt(flowA, code)) })
+			}
+			wg.Wait()
+			wins := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					wins++
+				case errors.Is(err, otp.ErrUsed), errors.Is(err, otp.ErrAttemptsExhausted):
+				default:
+					t.Errorf("unexpected error %v", err)
+				}
+			}
+			assert.Equal(t, 1, wins)
 		})
 	}
-	close(start)
-	wg.Wait()
-	wins := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			wins++
-		case errors.Is(err, otp.ErrUsed), errors.Is(err, otp.ErrAttemptsExhausted):
-		default:
-			t.Errorf("unexpected error %v", err)
-		}
-	}
-	assert.Equal(t, 1, wins)
 }
 
 func TestConcurrentWrongCodesBoundedByAttempts(t *testing.T) {
