@@ -35,7 +35,9 @@ type HTTPConfig struct {
 	// Header is added to every request (for example Authorization). It is
 	// never logged.
 	Header http.Header
-	// Client sends the requests. Nil means a new http.Client.
+	// Client sends the requests. Nil means a new http.Client. Either
+	// way redirects are not followed: a gateway that redirects fails
+	// rather than having the code posted somewhere else.
 	Client *http.Client
 	// Timeout bounds each attempt. Zero means 10 seconds; at most one
 	// minute.
@@ -80,7 +82,6 @@ func NewHTTPSender(cfg HTTPConfig) (*HTTPSender, error) {
 	h := &HTTPSender{
 		url:      cfg.URL,
 		header:   cfg.Header.Clone(),
-		client:   cfg.Client,
 		timeout:  orDefault(cfg.Timeout, DefaultHTTPTimeout),
 		attempts: orDefault(cfg.Attempts, DefaultHTTPAttempts),
 		backoff:  orDefault(cfg.Backoff, DefaultHTTPBackoff),
@@ -95,9 +96,12 @@ func NewHTTPSender(cfg HTTPConfig) (*HTTPSender, error) {
 	case h.backoff < 0:
 		return nil, fmt.Errorf("%w: HTTPConfig.Backoff must not be negative", ErrConfig)
 	}
-	if h.client == nil {
-		h.client = &http.Client{}
+	client := http.Client{}
+	if cfg.Client != nil {
+		client = *cfg.Client
 	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	h.client = &client
 	if h.body == nil {
 		h.body = func(m *Message) any {
 			return map[string]string{"id": m.ID, "to": m.To.E164(), "text": m.Text, "lang": m.Lang}
@@ -150,8 +154,7 @@ func (h *HTTPSender) Send(ctx context.Context, m *Message) error {
 	}
 }
 
-// post makes one attempt. Its error never contains the body: transport
-// errors are reduced to their kind.
+// post makes one attempt. Its error never contains the body or the URL.
 func (h *HTTPSender) post(ctx context.Context, body []byte) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
@@ -168,6 +171,12 @@ func (h *HTTPSender) post(ctx context.Context, body []byte) (int, error) {
 	if err != nil {
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
+		}
+		// Not the url.Error itself: its message quotes the URL, which
+		// may hold a gateway key in its query.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return 0, fmt.Errorf("transport: %w", ue.Err)
 		}
 		return 0, errors.New("transport error")
 	}

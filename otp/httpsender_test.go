@@ -198,3 +198,33 @@ func TestHTTPSenderCustomBody(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "EXAMPLE", g.last.Load().(map[string]string)["sender"])
 }
+
+func TestHTTPSenderDoesNotFollowRedirects(t *testing.T) {
+	elsewhere := newGateway(t, nil, 200)
+	var redirected atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		redirected.Add(1)
+		http.Redirect(w, r, elsewhere.srv.URL+"/send", http.StatusTemporaryRedirect)
+	}))
+	defer srv.Close()
+	s, err := otp.NewHTTPSender(otp.HTTPConfig{URL: srv.URL + "/send?key=gateway-key", Client: srv.Client()})
+	require.NoError(t, err)
+	err = s.Send(context.Background(), &otp.Message{To: mustParse(t, "+77012345612"), Text: "secret text"})
+	require.ErrorIs(t, err, otp.ErrGateway)
+	assert.Contains(t, err.Error(), "307")
+	assert.EqualValues(t, 1, redirected.Load())
+	assert.Zero(t, elsewhere.requests.Load(), "the message did not follow the redirect")
+}
+
+func TestHTTPSenderTransportErrorHidesTheURL(t *testing.T) {
+	g := newGateway(t, nil, 200)
+	url := g.srv.URL
+	g.srv.Close() // nothing listens any more
+	s, err := otp.NewHTTPSender(otp.HTTPConfig{URL: url + "/send?key=gateway-key", Client: g.srv.Client(), Attempts: 1})
+	require.NoError(t, err)
+	err = s.Send(context.Background(), &otp.Message{To: mustParse(t, "+77012345612"), Text: "secret text"})
+	require.ErrorIs(t, err, otp.ErrGateway)
+	assert.NotContains(t, err.Error(), "gateway-key")
+	assert.NotContains(t, err.Error(), "secret text")
+	assert.Contains(t, err.Error(), "transport")
+}

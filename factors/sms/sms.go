@@ -47,7 +47,10 @@ type Languages interface {
 
 // Config configures a Factor.
 type Config struct {
-	// OTP issues and verifies the codes. Required.
+	// OTP issues and verifies the codes. Required. Give it the engine's
+	// store and clock, and an action phrase (otp.Config.Actions) for every
+	// action whose policy includes sms: a code is never sent with a
+	// message that does not say what it confirms.
 	OTP *otp.Service
 	// Phones gives the phone bound to an account; codes go only there.
 	// Required.
