@@ -380,3 +380,37 @@ func TestBinarySafe(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(6), n, "exactly the six counters are left: nothing injected ran")
 }
+
+// TestHelpersForCredentialStores: the exported Script runs a one-key
+// script by SHA with the NOSCRIPT fallback, and NewError classifies
+// failures as the Store's own errors are.
+func TestHelpersForCredentialStores(t *testing.T) {
+	s, client, rec := recordedStore(t)
+	ctx := context.Background()
+	assert.Equal(t, s.Key("x"), s.Namespace()+":s:x")
+	sc := redis.NewScript(`return redis.call('INCR', KEYS[1])`)
+	n, err := sc.Run(ctx, client, "k")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), n)
+	assert.Equal(t, []string{"evalsha", "eval"}, rec.take(), "not cached yet: NOSCRIPT, then the source, run once")
+	n, err = sc.Run(ctx, client, "k")
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), n, "the fallback ran the script once")
+	assert.Equal(t, []string{"evalsha"}, rec.take())
+	require.NoError(t, client.ScriptFlush(ctx).Err())
+	require.NoError(t, sc.Load(ctx, client))
+	rec.take()
+	_, err = sc.Run(ctx, client, "k")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"evalsha"}, rec.take(), "Load cached it")
+
+	cause := errors.New("boom")
+	e := redis.NewError(ctx, "passkey-add", cause)
+	assert.ErrorIs(t, e, store.ErrUnavailable)
+	assert.ErrorIs(t, e, cause)
+	assert.Equal(t, "redis: passkey-add: store: unavailable: boom", e.Error())
+	assert.ErrorIs(t, redis.NewError(ctx, "op", goredis.ErrClosed), store.ErrClosed)
+	dctx, cancel := context.WithTimeout(ctx, -time.Second)
+	defer cancel()
+	assert.ErrorIs(t, redis.NewError(dctx, "op", cause), context.DeadlineExceeded)
+}
