@@ -24,7 +24,7 @@ func TestCluster(t *testing.T) {
 	s := newStore(t, cc, "cl")
 	require.NoError(t, s.LoadScripts(ctx))
 	storetest.Run(t, storetest.Harness{
-		New:     func(t *testing.T) store.Store { return newStore(t, cc, randomNamespace(t)) },
+		New:     func(t *testing.T) store.Store { return newStore(t, cc, redistest.Namespace(t)) },
 		Advance: func(t *testing.T, d time.Duration) { time.Sleep(d) },
 		TTL:     kitTTL,
 	})

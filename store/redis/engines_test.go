@@ -53,7 +53,7 @@ type cluster struct {
 func newCluster(t *testing.T) *cluster {
 	t.Helper()
 	c := &cluster{srv: redistest.Start(t), clock: fakeclock.New(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))}
-	ns := randomNamespace(t)
+	ns := redistest.Namespace(t)
 	c.a, c.b = c.instance(t, ns), c.instance(t, ns)
 	return c
 }

@@ -2,11 +2,8 @@ package redis_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,7 +32,7 @@ func TestConformance(t *testing.T) {
 			t.Cleanup(func() { client.Close() })
 			storetest.Run(t, storetest.Harness{
 				New: func(t *testing.T) store.Store {
-					return newStore(t, client, randomNamespace(t))
+					return newStore(t, client, redistest.Namespace(t))
 				},
 				Advance: func(t *testing.T, d time.Duration) { time.Sleep(d) },
 				TTL:     kitTTL,
@@ -51,61 +48,16 @@ func newStore(t testing.TB, c goredis.UniversalClient, ns string) *redis.Store {
 	return s
 }
 
-func randomNamespace(t testing.TB) string {
-	var b [8]byte
-	_, err := rand.Read(b[:])
-	require.NoError(t, err)
-	return "t-" + hex.EncodeToString(b[:])
-}
-
-// recorder is a go-redis hook that records the commands a client sends:
-// one Process call is one round trip.
-type recorder struct {
-	mu    sync.Mutex
-	names []string
-}
-
-func (r *recorder) DialHook(next goredis.DialHook) goredis.DialHook { return next }
-
-func (r *recorder) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
-	return func(ctx context.Context, cmd goredis.Cmder) error {
-		r.mu.Lock()
-		r.names = append(r.names, cmd.Name())
-		r.mu.Unlock()
-		return next(ctx, cmd)
-	}
-}
-
-func (r *recorder) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		r.mu.Lock()
-		for _, c := range cmds {
-			r.names = append(r.names, c.Name())
-		}
-		r.mu.Unlock()
-		return next(ctx, cmds)
-	}
-}
-
 // recordedStore returns a Store on a new server, its client, and a
 // recorder of the client's commands. The client is connected already, so
 // that the connection handshake is not counted against the Store.
-func recordedStore(t *testing.T) (*redis.Store, *goredis.Client, *recorder) {
+func recordedStore(t *testing.T) (*redis.Store, *goredis.Client, *redistest.Trips) {
 	t.Helper()
 	client := redistest.Start(t).Client(t)
 	require.NoError(t, client.Ping(context.Background()).Err())
-	rec := &recorder{}
+	rec := &redistest.Trips{}
 	client.AddHook(rec)
-	return newStore(t, client, randomNamespace(t)), client, rec
-}
-
-// take returns and forgets the commands recorded so far.
-func (r *recorder) take() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := r.names
-	r.names = nil
-	return n
+	return newStore(t, client, redistest.Namespace(t)), client, rec
 }
 
 // TestOneRoundTripPerOperation counts the commands of every operation with
@@ -114,7 +66,7 @@ func TestOneRoundTripPerOperation(t *testing.T) {
 	s, _, rec := recordedStore(t)
 	ctx := context.Background()
 	require.NoError(t, s.LoadScripts(ctx))
-	rec.take()
+	rec.Take()
 
 	ops := []struct {
 		name string
@@ -140,7 +92,7 @@ func TestOneRoundTripPerOperation(t *testing.T) {
 	}
 	for _, op := range ops {
 		require.NoError(t, op.run(), op.name)
-		assert.Equal(t, []string{op.want}, rec.take(), "%s: exactly one round trip", op.name)
+		assert.Equal(t, []string{op.want}, rec.Take(), "%s: exactly one round trip", op.name)
 	}
 
 	// A cancelled request never reaches the server.
@@ -149,12 +101,12 @@ func TestOneRoundTripPerOperation(t *testing.T) {
 	_, err := s.Put(cctx, "k", []byte("v"), time.Minute)
 	require.ErrorIs(t, err, context.Canceled)
 	require.ErrorIs(t, err, store.ErrUnavailable)
-	assert.Empty(t, rec.take(), "no command for a cancelled context")
+	assert.Empty(t, rec.Take(), "no command for a cancelled context")
 
 	// Invalid arguments never reach the server either.
 	_, err = s.Incr(ctx, "", 1, time.Minute)
 	require.ErrorIs(t, err, store.ErrInvalid)
-	assert.Empty(t, rec.take())
+	assert.Empty(t, rec.Take())
 }
 
 func expect(err, want error) error {
@@ -173,17 +125,17 @@ func TestScriptCacheFlushed(t *testing.T) {
 
 	_, err := s.Put(ctx, "k", []byte("once"), time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"evalsha", "eval"}, rec.take(), "a fresh server has no scripts")
+	assert.Equal(t, []string{"evalsha", "eval"}, rec.Take(), "a fresh server has no scripts")
 	_, err = s.Put(ctx, "k", []byte("once"), time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"evalsha"}, rec.take(), "EVAL cached the script")
+	assert.Equal(t, []string{"evalsha"}, rec.Take(), "EVAL cached the script")
 
 	require.NoError(t, client.ScriptFlush(ctx).Err())
-	rec.take()
+	rec.Take()
 	v, err := s.Consume(ctx, "k")
 	require.NoError(t, err)
 	assert.Equal(t, "once", string(v))
-	assert.Equal(t, []string{"evalsha", "eval"}, rec.take())
+	assert.Equal(t, []string{"evalsha", "eval"}, rec.Take())
 	_, err = s.Consume(ctx, "k")
 	assert.ErrorIs(t, err, store.ErrNotFound, "the fallback consumed once, not twice")
 
@@ -392,17 +344,17 @@ func TestHelpersForCredentialStores(t *testing.T) {
 	n, err := sc.Run(ctx, client, "k")
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), n)
-	assert.Equal(t, []string{"evalsha", "eval"}, rec.take(), "not cached yet: NOSCRIPT, then the source, run once")
+	assert.Equal(t, []string{"evalsha", "eval"}, rec.Take(), "not cached yet: NOSCRIPT, then the source, run once")
 	n, err = sc.Run(ctx, client, "k")
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), n, "the fallback ran the script once")
-	assert.Equal(t, []string{"evalsha"}, rec.take())
+	assert.Equal(t, []string{"evalsha"}, rec.Take())
 	require.NoError(t, client.ScriptFlush(ctx).Err())
 	require.NoError(t, sc.Load(ctx, client))
-	rec.take()
+	rec.Take()
 	_, err = sc.Run(ctx, client, "k")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"evalsha"}, rec.take(), "Load cached it")
+	assert.Equal(t, []string{"evalsha"}, rec.Take(), "Load cached it")
 
 	cause := errors.New("boom")
 	e := redis.NewError(ctx, "passkey-add", cause)

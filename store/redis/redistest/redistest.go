@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
@@ -296,4 +298,15 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// Namespace returns a fresh random namespace ("t-" and 16 hex digits), so
+// that stores of several tests on one server never share a key.
+func Namespace(tb testing.TB) string {
+	tb.Helper()
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	return "t-" + hex.EncodeToString(b[:])
 }
