@@ -470,3 +470,28 @@ func TestStoppedServerDenies(t *testing.T) {
 		assert.NotContains(t, err.Error(), "alice", "no subject in an error")
 	}
 }
+
+// TestDurableWithAppendOnly: on a server with persistence on, as the
+// package documentation requires, credentials and their counters survive
+// a restart.
+func TestDurableWithAppendOnly(t *testing.T) {
+	srv := redistest.Start(t, "--appendonly", "yes", "--appendfsync", "always")
+	client := srv.Client(t)
+	s := newCreds(t, client)
+	ctx := context.Background()
+	c := passkeytest.Credential("alice", 1)
+	require.NoError(t, s.Add(ctx, c))
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	require.NoError(t, s.Update(ctx, c.ID, passkey.Use{SignCount: 9, At: at}))
+
+	srv.Restart()
+	got, err := s.Find(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(9), got.SignCount)
+	assert.True(t, got.LastUsedAt.Equal(at))
+	list, err := s.List(ctx, "alice")
+	require.NoError(t, err)
+	assert.Len(t, list, 1)
+	assert.ErrorIs(t, s.Update(ctx, c.ID, passkey.Use{SignCount: 9, At: at}), passkey.ErrCounterRegression,
+		"the counter survived: a replayed count is still refused")
+}
