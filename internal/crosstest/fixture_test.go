@@ -80,9 +80,15 @@ type pair struct {
 // OTP configuration of both alike.
 func newPair(t *testing.T, mutate ...func(*otp.Config)) *pair {
 	t.Helper()
+	return newPairOn(t, redistest.Start(t), mutate...)
+}
+
+// newPairOn makes two instances on srv.
+func newPairOn(t *testing.T, srv *redistest.Server, mutate ...func(*otp.Config)) *pair {
+	t.Helper()
 	p := &pair{
 		t:     t,
-		srv:   redistest.Start(t),
+		srv:   srv,
 		clock: fakeclock.New(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)),
 		rp:    virtualwebauthn.RelyingParty{ID: rpID, Name: "Example", Origin: origin},
 	}
@@ -242,7 +248,11 @@ func (in *instance) begin(flowID string, k auth.Kind) (*auth.Challenge, error) {
 }
 
 func (in *instance) finish(flowID string, k auth.Kind, input json.RawMessage) (*auth.Outcome, error) {
-	return in.eng.Finish(context.Background(), auth.StepRequest{FlowID: flowID, Binding: binding, Kind: k, Input: input,
+	return in.finishCtx(context.Background(), flowID, k, input)
+}
+
+func (in *instance) finishCtx(ctx context.Context, flowID string, k auth.Kind, input json.RawMessage) (*auth.Outcome, error) {
+	return in.eng.Finish(ctx, auth.StepRequest{FlowID: flowID, Binding: binding, Kind: k, Input: input,
 		Client: auth.ClientInfo{IP: clientIP}})
 }
 
