@@ -121,3 +121,31 @@ func TestParseRecordShapes(t *testing.T) {
 		t.Errorf("a last use past year 9999 = %v, want ErrInvalidUse", err)
 	}
 }
+
+// BenchmarkParseRecord: reading a record (strict JSON, checks, Validate)
+// beside the plain json.Unmarshal of the same fixed part that it wraps.
+func BenchmarkParseRecord(b *testing.B) {
+	c := seedCredentials()[0]
+	fields, err := encodeRecord(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	vals, idh := toAny(fields), idHash(c.ID)
+	b.Run("parseRecord", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := parseRecord(vals, idh); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("raw-json.Unmarshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var st static
+			if err := json.Unmarshal([]byte(fields[2]), &st); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
