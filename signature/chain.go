@@ -127,8 +127,9 @@ type pathBuilder struct {
 	best   error
 }
 
-func (b *pathBuilder) fail(path []*certEntry, e *certEntry, err error) {
-	err = &CertificateError{Index: len(path), Serial: e.serial, Subject: e.cn, Err: err}
+// fail records a refusal about e, the certificate at index i of the path.
+func (b *pathBuilder) fail(i int, e *certEntry, err error) {
+	err = &CertificateError{Index: i, Serial: e.serial, Subject: e.cn, Err: err}
 	if b.best == nil || errRank(err) > errRank(b.best) {
 		b.best = err
 	}
@@ -175,25 +176,26 @@ func (b *pathBuilder) candidates(cur *certEntry, path []*certEntry) []*certEntry
 func (b *pathBuilder) extend(path []*certEntry) []*certEntry {
 	cur := path[len(path)-1]
 	if len(path) >= maxChainLength {
-		b.fail(path[:len(path)-1], cur, fmt.Errorf("%w: chain longer than %d", ErrChainUntrusted, maxChainLength))
+		b.fail(len(path)-1, cur, fmt.Errorf("%w: chain longer than %d", ErrChainUntrusted, maxChainLength))
 		return nil
 	}
 	cands := b.candidates(cur, path)
 	if len(cands) == 0 {
-		b.fail(path[:len(path)-1], cur, fmt.Errorf("%w: no configured root or intermediate issued it", ErrChainUntrusted))
+		b.fail(len(path)-1, cur, fmt.Errorf("%w: no configured root or intermediate issued it", ErrChainUntrusted))
 		return nil
 	}
 	for _, c := range cands {
 		if b.budget--; b.budget < 0 {
-			b.fail(path, c, fmt.Errorf("%w: too many candidate issuers", ErrChainUntrusted))
+			b.fail(len(path), c, fmt.Errorf("%w: too many candidate issuers", ErrChainUntrusted))
 			return nil
 		}
 		if err := b.v.checkLink(cur, c); err != nil {
-			b.fail(path, c, err)
+			// The signature on cur does not verify with c's key.
+			b.fail(len(path)-1, cur, err)
 			continue
 		}
 		if err := checkIssuer(c, len(path), b.now); err != nil {
-			b.fail(path, c, err)
+			b.fail(len(path), c, err)
 			continue
 		}
 		next := append(path[:len(path):len(path)], c)

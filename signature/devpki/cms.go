@@ -17,7 +17,6 @@ import (
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
-	"github.com/strongauth/strongauth/signature/gost"
 	"github.com/strongauth/strongauth/signature/gost/gosttest"
 )
 
@@ -50,7 +49,8 @@ type CMSOptions struct {
 	NoSigningCertificateV2 bool
 	// Hash is the digest for RSA and ECDSA signers: SHA-256 (default),
 	// SHA-384, SHA-512 — or SHA-1, which verifiers should refuse. GOST
-	// signers always use Streebog-512.
+	// signers use the hash of their algorithm (Streebog-512 for GOST-2015
+	// 512-bit keys, GOST 34.311-95 for GOST-2004 keys).
 	Hash crypto.Hash
 	// PSS signs RSA with RSASSA-PSS (salt length = hash length).
 	PSS bool
@@ -61,6 +61,9 @@ type CMSOptions struct {
 	// by default it carries the signer's certificate only, as NCALayer
 	// does.
 	Chain bool
+	// NoSignerCertificate leaves the signer's certificate out of the CMS
+	// (as openssl cms -nocerts does).
+	NoSignerCertificate bool
 	// ExtraCertificates are added to the CMS as they are.
 	ExtraCertificates []*x509.Certificate
 	// CoSigners sign the same content in further SignerInfos.
@@ -108,7 +111,9 @@ func (l *Leaf) SignCMS(content []byte, o CMSOptions) ([]byte, error) {
 		if !slices.ContainsFunc(digestAlgs, func(b []byte) bool { return bytes.Equal(b, dalg) }) {
 			digestAlgs = append(digestAlgs, dalg)
 		}
-		addCert(s.Cert)
+		if !o.NoSignerCertificate {
+			addCert(s.Cert)
+		}
 		if o.Chain && len(s.Chain) > 1 {
 			for _, c := range s.Chain[:len(s.Chain)-1] {
 				addCert(c)
@@ -179,7 +184,8 @@ func (l *Leaf) algorithms(o CMSOptions) (digestAlg, sigAlg []byte, err error) {
 		return b.BytesOrPanic()
 	}
 	if l.key.gost != nil {
-		return algID(gost.OIDKZDigestStreebog512, false, nil), algID(gost.OIDKZSignature2015512, false, nil), nil
+		a := l.key.gostAlgorithm()
+		return algID(a.DigestOID.String(), false, nil), algID(a.SignatureOID.String(), false, nil), nil
 	}
 	var digestOID string
 	switch o.Hash {
@@ -224,7 +230,7 @@ func (l *Leaf) algorithms(o CMSOptions) (digestAlg, sigAlg []byte, err error) {
 // digest hashes b with the signer's digest.
 func (l *Leaf) digest(o CMSOptions, b []byte) []byte {
 	if l.key.gost != nil {
-		h := gost.New512()
+		h := l.key.gostAlgorithm().NewHash()
 		h.Write(b)
 		return h.Sum(nil)
 	}
@@ -238,7 +244,7 @@ func (l *Leaf) sign(o CMSOptions, msg []byte) ([]byte, error) {
 	r := l.g.reader()
 	switch {
 	case l.key.gost != nil:
-		return gosttest.SignMessage(r, l.key.gost, gost.OID(gost.OIDKZSignature2015512), msg)
+		return gosttest.SignMessage(r, l.key.gost, l.key.gostAlgorithm().SignatureOID, msg)
 	case l.key.rsa != nil && o.PSS:
 		return rsa.SignPSS(r, l.key.rsa, o.Hash, l.digest(o, msg), &rsa.PSSOptions{SaltLength: o.Hash.Size(), Hash: o.Hash})
 	case l.key.rsa != nil:

@@ -53,7 +53,7 @@ func (ca *CA) CRL(o CRLOptions) ([]byte, error) {
 		})
 	}
 	if ca.key.gost != nil {
-		return gosttest.CreateRevocationList(ca.g.reader(), t, ca.Cert, ca.key.gost, gostSignatureOID())
+		return gosttest.CreateRevocationList(ca.g.reader(), t, ca.Cert, ca.key.gost, ca.key.gostAlgorithm().SignatureOID)
 	}
 	t.SignatureAlgorithm = ca.key.x509Algorithm()
 	return x509.CreateRevocationList(ca.g.reader(), t, ca.Cert, ca.key.signer())

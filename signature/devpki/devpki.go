@@ -1,7 +1,9 @@
 package devpki
 
 import (
+	"crypto/ecdsa"
 	crand "crypto/rand"
+	"crypto/rsa"
 	"crypto/sha1" //nolint:gosec // subject key identifiers, RFC 5280 method 1
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/strongauth/strongauth/signature/gost"
+	"github.com/strongauth/strongauth/signature/gost/gosttest"
 )
 
 // Object identifiers of the Kazakh profile used by the generator.
@@ -520,4 +523,34 @@ func CertificatePEM(certs ...*x509.Certificate) []byte {
 		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
 	}
 	return out
+}
+
+// Leaf wraps an existing certificate and its private key — for example a
+// real NCA test key — so that it can sign CMS like a generated leaf. priv
+// is a *rsa.PrivateKey, *ecdsa.PrivateKey or *gosttest.PrivateKey; chain is
+// the issuing CA's certificate and its issuers (may be empty).
+func (g *Generator) Leaf(cert *x509.Certificate, chain []*x509.Certificate, priv any) (*Leaf, error) {
+	if cert == nil {
+		return nil, errors.New("devpki: nil certificate")
+	}
+	k := &key{}
+	switch p := priv.(type) {
+	case *rsa.PrivateKey:
+		k.alg, k.rsa = RSA2048, p
+	case *ecdsa.PrivateKey:
+		k.ec = p
+		k.alg = ECDSAP256
+		if p.Curve.Params().BitSize == 384 {
+			k.alg = ECDSAP384
+		}
+	case *gosttest.PrivateKey:
+		k.gost = p
+		k.alg = GOST2015
+		if p.Curve().Name() == gost.CurveCryptoProA().Name() {
+			k.alg = GOST2004
+		}
+	default:
+		return nil, fmt.Errorf("devpki: unsupported private key %T", priv)
+	}
+	return &Leaf{Cert: cert, Chain: chain, Alg: k.alg, key: k, g: g}, nil
 }

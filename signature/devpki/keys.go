@@ -7,7 +7,6 @@ import (
 	crand "crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +25,10 @@ const (
 	// (key 1.2.398.3.10.1.1.2.2, signature 1.2.398.3.10.1.1.2.3.2,
 	// Streebog-512), the algorithm of current NCA keys.
 	GOST2015 Algorithm = "gost2015-512"
+	// GOST2004 is GOST 34.310-2004 on the CryptoPro-A curve with GOST
+	// 34.311-95 and Kazakh OIDs (key 1.2.398.3.10.1.1.1.1, signature
+	// 1.2.398.3.10.1.1.1.2), the NCA's previous GOST generation.
+	GOST2004 Algorithm = "gost2004"
 	// RSA2048 is RSA-2048 with SHA-256 (the legacy NCA generation).
 	RSA2048 Algorithm = "rsa-2048"
 	// ECDSAP256 is ECDSA on P-256 with SHA-256.
@@ -66,8 +69,12 @@ func (k *key) signer() crypto.Signer {
 // deterministic == false it uses the standard library generators.
 func newKey(alg Algorithm, rand io.Reader, deterministic bool) (*key, error) {
 	switch alg {
-	case GOST2015:
-		k, err := gosttest.GenerateKey(gost.CurveTC26512A(), rand)
+	case GOST2015, GOST2004:
+		curve := gost.CurveTC26512A()
+		if alg == GOST2004 {
+			curve = gost.CurveCryptoProA()
+		}
+		k, err := gosttest.GenerateKey(curve, rand)
 		if err != nil {
 			return nil, err
 		}
@@ -183,8 +190,20 @@ func (k *key) x509Algorithm() x509.SignatureAlgorithm {
 	return x509.UnknownSignatureAlgorithm
 }
 
-// gostSignatureOID is GOST 34.10-2015 512 with Streebog-512, Kazakh OID.
-func gostSignatureOID() asn1.ObjectIdentifier { return gost.OID(gost.OIDKZSignature2015512) }
+// gostAlgorithm is the Kazakh GOST signature algorithm of a GOST key: GOST
+// 34.310-2004 with GOST 34.311-95 on CryptoPro-A, GOST 34.10-2015 with
+// Streebog of the key's size otherwise.
+func (k *key) gostAlgorithm() *gost.Algorithm {
+	oid := gost.OIDKZSignature2015512
+	switch k.gost.Curve().Name() {
+	case gost.CurveCryptoProA().Name():
+		oid = gost.OIDKZSignature2004
+	case gost.CurveTC26256A().Name():
+		oid = gost.OIDKZSignature2015256
+	}
+	a, _ := gost.SignatureAlgorithmByOID(gost.OID(oid)) // always registered
+	return a
+}
 
 // createCertificate signs template with the issuer's key.
 func createCertificate(rand io.Reader, template, parent *x509.Certificate, pub *key, issuer *key) ([]byte, error) {
@@ -192,7 +211,7 @@ func createCertificate(rand io.Reader, template, parent *x509.Certificate, pub *
 		if pub.gost == nil {
 			return nil, errors.New("devpki: a GOST CA issues GOST keys only")
 		}
-		return gosttest.CreateCertificate(rand, template, parent, pub.gost.Public(), issuer.gost, gostSignatureOID())
+		return gosttest.CreateCertificate(rand, template, parent, pub.gost.Public(), issuer.gost, issuer.gostAlgorithm().SignatureOID)
 	}
 	if pub.gost != nil {
 		return nil, errors.New("devpki: a GOST key needs a GOST issuer")
