@@ -323,6 +323,9 @@ type LeafOptions struct {
 	Hardware bool
 	// NoKeyStorage omits the key-storage extension.
 	NoKeyStorage bool
+	// ExtraSubject is appended to the subject as it is (for negative
+	// tests: a second IIN, an odd attribute…).
+	ExtraSubject []pkix.AttributeTypeAndValue
 }
 
 // Leaf is an end-entity certificate with its key.
@@ -409,6 +412,7 @@ func (ca *CA) Issue(o LeafOptions) (*Leaf, error) {
 	if o.Patronymic != "" && o.Kind != InformationSystem {
 		name = append(name, attr(attrGivenName, strings.ToUpper(o.Patronymic)))
 	}
+	name = append(name, o.ExtraSubject...)
 	subject, err := name.der()
 	if err != nil {
 		return nil, err
