@@ -234,7 +234,7 @@ func parsePSSParams(params []byte, h crypto.Hash) (*rsa.PSSOptions, error) {
 	if err != nil || mh != h {
 		return nil, bad
 	}
-	if salt < 0 || salt > 64 {
+	if salt < 0 || salt > 1024 { // OpenSSL signs with the maximum salt (key size − hash size − 2)
 		return nil, bad
 	}
 	return &rsa.PSSOptions{SaltLength: salt, Hash: h}, nil
