@@ -17,22 +17,9 @@ import (
 
 // The development PKIs are expensive to make (RSA keys): one per algorithm
 // per test binary.
-var (
-	pkiMu    sync.Mutex
-	pkiCache = map[devpki.Algorithm]*sigtest.PKI{}
-)
+var pkis sigtest.Cache
 
-func pkiFor(t testing.TB, alg devpki.Algorithm) *sigtest.PKI {
-	t.Helper()
-	pkiMu.Lock()
-	defer pkiMu.Unlock()
-	if p, ok := pkiCache[alg]; ok {
-		return p
-	}
-	p := sigtest.NewPKI(t, alg)
-	pkiCache[alg] = p
-	return p
-}
+func pkiFor(t testing.TB, alg devpki.Algorithm) *sigtest.PKI { return pkis.Get(t, alg) }
 
 // allAlgorithms are the algorithms every behaviour is checked with.
 var allAlgorithms = []devpki.Algorithm{devpki.GOST2015, devpki.RSA2048, devpki.ECDSAP256}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"math/big"
 	"strings"
@@ -30,25 +29,8 @@ import (
 
 const ncaDir = "kz-nca/"
 
-// ncaKey loads a real NCA test key and certificate as a devpki leaf.
 func ncaKey(t *testing.T, name string, curve *gost.Curve) *devpki.Leaf {
-	t.Helper()
-	cert := sigtest.Certificate(t, ncaDir+name+".cert.pem")
-	var priv any
-	if curve != nil {
-		k, err := gosttest.PrivateKeyFromHex(curve, string(sigtest.ReadFile(t, ncaDir+name+".key.hex")))
-		require.NoError(t, err)
-		priv = k
-	} else {
-		blk, _ := pem.Decode(sigtest.ReadFile(t, ncaDir+name+".key.pem"))
-		require.NotNil(t, blk)
-		k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-		require.NoError(t, err)
-		priv = k
-	}
-	l, err := devpki.New(devpki.Config{}).Leaf(cert, nil, priv)
-	require.NoError(t, err)
-	return l
+	return sigtest.NCAKey(t, name, curve)
 }
 
 // clockInside returns the real time when cert is valid now, and otherwise a
@@ -65,9 +47,10 @@ func clockInside(t *testing.T, cert *x509.Certificate) time.Time {
 
 func ncaGOSTVerifier(t *testing.T, now time.Time, checker signature.RevocationChecker) *signature.Verifier {
 	t.Helper()
+	root, inter := sigtest.NCAGOSTRoots(t)
 	cfg := signature.Config{
-		Roots:         []*x509.Certificate{sigtest.Certificate(t, ncaDir+"ca/root_test_gost_2022.cer")},
-		Intermediates: []*x509.Certificate{sigtest.Certificate(t, ncaDir+"ca/nca_gost2022_test.cer")},
+		Roots:         []*x509.Certificate{root},
+		Intermediates: []*x509.Certificate{inter},
 		Now:           fakeclock.New(now).Now,
 		Revocation:    checker,
 	}

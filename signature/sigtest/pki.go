@@ -2,6 +2,7 @@ package sigtest
 
 import (
 	"crypto/x509"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,5 +92,28 @@ func NewPKI(t testing.TB, alg devpki.Algorithm) *PKI {
 		o.Name, o.IIN, o.Surname = "ДОКУМЕНТООБОРОТ", "", ""
 	})
 	p.LegacyAuth = issue(devpki.LegacyAuth, nil)
+	return p
+}
+
+// Cache shares development PKIs between the tests of a package (they take
+// a moment to make): declare one as a package variable of the test files.
+type Cache struct {
+	mu sync.Mutex
+	m  map[devpki.Algorithm]*PKI
+}
+
+// Get returns the PKI of alg, making it on first use.
+func (c *Cache) Get(t testing.TB, alg devpki.Algorithm) *PKI {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.m[alg]; ok {
+		return p
+	}
+	if c.m == nil {
+		c.m = map[devpki.Algorithm]*PKI{}
+	}
+	p := NewPKI(t, alg)
+	c.m[alg] = p
 	return p
 }
