@@ -17,28 +17,8 @@ import (
 	"github.com/strongauth/strongauth/signature/gost"
 )
 
-// Algorithm object identifiers.
-const (
-	oidSHA1   = "1.3.14.3.2.26"
-	oidSHA256 = "2.16.840.1.101.3.4.2.1"
-	oidSHA384 = "2.16.840.1.101.3.4.2.2"
-	oidSHA512 = "2.16.840.1.101.3.4.2.3"
-
-	oidRSAEncryption = "1.2.840.113549.1.1.1"
-	oidMGF1          = "1.2.840.113549.1.1.8"
-	oidRSAPSS        = "1.2.840.113549.1.1.10"
-	oidSHA256WithRSA = "1.2.840.113549.1.1.11"
-	oidSHA384WithRSA = "1.2.840.113549.1.1.12"
-	oidSHA512WithRSA = "1.2.840.113549.1.1.13"
-
-	oidECPublicKey     = "1.2.840.10045.2.1"
-	oidECDSAWithSHA256 = "1.2.840.10045.4.3.2"
-	oidECDSAWithSHA384 = "1.2.840.10045.4.3.3"
-	oidECDSAWithSHA512 = "1.2.840.10045.4.3.4"
-
-	// minRSABits is the smallest RSA modulus accepted.
-	minRSABits = 2048
-)
+// minRSABits is the smallest RSA modulus accepted.
+const minRSABits = 2048
 
 // sigKind is the family of a signature algorithm.
 type sigKind uint8
@@ -73,17 +53,17 @@ func (a *signerAlgorithm) newHash() hash.Hash {
 // digestByOID resolves the SHA-2 digests; SHA-1 and MD5 are refused.
 func digestByOID(a algorithmIdentifier) (crypto.Hash, error) {
 	if !a.hasNoParams() {
-		return 0, fmt.Errorf("%w: digest %s with parameters", ErrUnsupportedAlgorithm, a.OID)
+		return 0, fmt.Errorf("%w: digest %s with parameters", ErrUnsupportedAlgorithm, oidString(a.OID))
 	}
-	switch a.OID.String() {
-	case oidSHA256:
+	switch {
+	case a.is(derSHA256):
 		return crypto.SHA256, nil
-	case oidSHA384:
+	case a.is(derSHA384):
 		return crypto.SHA384, nil
-	case oidSHA512:
+	case a.is(derSHA512):
 		return crypto.SHA512, nil
 	}
-	return 0, fmt.Errorf("%w: digest %s", ErrUnsupportedAlgorithm, a.OID)
+	return 0, fmt.Errorf("%w: digest %s", ErrUnsupportedAlgorithm, oidString(a.OID))
 }
 
 func hashName(h crypto.Hash) string {
@@ -102,14 +82,14 @@ func hashName(h crypto.Hash) string {
 // algorithms form a supported pair and fit the signer's key.
 func resolveAlgorithm(digestAlg, sigAlg algorithmIdentifier, c *certEntry) (*signerAlgorithm, error) {
 	if c.gostKey != nil {
-		alg, err := gost.SignerInfoAlgorithm(digestAlg.OID, sigAlg.OID)
+		alg, err := gost.SignerInfoAlgorithm(digestAlg.oid(), sigAlg.oid())
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrUnsupportedAlgorithm, err)
 		}
 		if alg.KeyBitSize != c.gostKey.Curve().BitSize() {
 			return nil, fmt.Errorf("%w: %s with a %d-bit key", ErrUnsupportedAlgorithm, alg.Name, c.gostKey.Curve().BitSize())
 		}
-		return &signerAlgorithm{Name: alg.Name, kind: kindGOST, gost: alg, gostDig: digestAlg.OID, gostSig: sigAlg.OID}, nil
+		return &signerAlgorithm{Name: alg.Name, kind: kindGOST, gost: alg, gostDig: digestAlg.oid(), gostSig: sigAlg.oid()}, nil
 	}
 	h, err := digestByOID(digestAlg)
 	if err != nil {
@@ -117,10 +97,10 @@ func resolveAlgorithm(digestAlg, sigAlg algorithmIdentifier, c *certEntry) (*sig
 	}
 	sigHash := func(want crypto.Hash) error {
 		if want != h {
-			return fmt.Errorf("%w: signature algorithm %s with digest %s", ErrUnsupportedAlgorithm, sigAlg.OID, digestAlg.OID)
+			return fmt.Errorf("%w: signature algorithm %s with digest %s", ErrUnsupportedAlgorithm, oidString(sigAlg.OID), oidString(digestAlg.OID))
 		}
 		if !sigAlg.hasNoParams() {
-			return fmt.Errorf("%w: signature algorithm %s with parameters", ErrUnsupportedAlgorithm, sigAlg.OID)
+			return fmt.Errorf("%w: signature algorithm %s with parameters", ErrUnsupportedAlgorithm, oidString(sigAlg.OID))
 		}
 		return nil
 	}
@@ -129,23 +109,23 @@ func resolveAlgorithm(digestAlg, sigAlg algorithmIdentifier, c *certEntry) (*sig
 		if pub.N.BitLen() < minRSABits {
 			return nil, fmt.Errorf("%w: %d-bit RSA key", ErrUnsupportedAlgorithm, pub.N.BitLen())
 		}
-		switch sigAlg.OID.String() {
-		case oidRSAEncryption:
+		switch {
+		case sigAlg.is(derRSAEncryption):
 			err = sigHash(h)
-		case oidSHA256WithRSA:
+		case sigAlg.is(derSHA256WithRSA):
 			err = sigHash(crypto.SHA256)
-		case oidSHA384WithRSA:
+		case sigAlg.is(derSHA384WithRSA):
 			err = sigHash(crypto.SHA384)
-		case oidSHA512WithRSA:
+		case sigAlg.is(derSHA512WithRSA):
 			err = sigHash(crypto.SHA512)
-		case oidRSAPSS:
+		case sigAlg.is(derRSAPSS):
 			opts, perr := parsePSSParams(sigAlg.Params, h)
 			if perr != nil {
 				return nil, perr
 			}
 			return &signerAlgorithm{Name: "RSA-PSS-" + hashName(h), kind: kindPSS, hash: h, pss: opts}, nil
 		default:
-			err = fmt.Errorf("%w: signature algorithm %s for an RSA key", ErrUnsupportedAlgorithm, sigAlg.OID)
+			err = fmt.Errorf("%w: signature algorithm %s for an RSA key", ErrUnsupportedAlgorithm, oidString(sigAlg.OID))
 		}
 		if err != nil {
 			return nil, err
@@ -161,18 +141,18 @@ func resolveAlgorithm(digestAlg, sigAlg algorithmIdentifier, c *certEntry) (*sig
 		default:
 			return nil, fmt.Errorf("%w: ECDSA curve %s", ErrUnsupportedAlgorithm, pub.Curve.Params().Name)
 		}
-		switch sigAlg.OID.String() {
-		case oidECPublicKey:
+		switch {
+		case sigAlg.is(derECPublicKey):
 			// Some producers name the key algorithm; its parameters are the
 			// curve, so only the digest decides.
-		case oidECDSAWithSHA256:
+		case sigAlg.is(derECDSAWithSHA256):
 			err = sigHash(crypto.SHA256)
-		case oidECDSAWithSHA384:
+		case sigAlg.is(derECDSAWithSHA384):
 			err = sigHash(crypto.SHA384)
-		case oidECDSAWithSHA512:
+		case sigAlg.is(derECDSAWithSHA512):
 			err = sigHash(crypto.SHA512)
 		default:
-			err = fmt.Errorf("%w: signature algorithm %s for an ECDSA key", ErrUnsupportedAlgorithm, sigAlg.OID)
+			err = fmt.Errorf("%w: signature algorithm %s for an ECDSA key", ErrUnsupportedAlgorithm, oidString(sigAlg.OID))
 		}
 		if err != nil {
 			return nil, err
@@ -204,7 +184,7 @@ func parsePSSParams(params []byte, h crypto.Hash) (*rsa.PSSOptions, error) {
 	if !seq.ReadASN1(&inner, cbasn1.Tag(1).Constructed().ContextSpecific()) {
 		return nil, bad
 	}
-	if mgf, err = readAlgorithm(&inner); err != nil || !inner.Empty() || mgf.OID.String() != oidMGF1 {
+	if mgf, err = readAlgorithm(&inner); err != nil || !inner.Empty() || !mgf.is(derMGF1) {
 		return nil, bad
 	}
 	mp := cryptobyte.String(mgf.Params)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ type certEntry struct {
 	ekus    []string        // dotted EKU OIDs, known and unknown
 	serial  string          // upper-case hex
 	cn      string          // subject common name, for messages
+	info    CertificateInfo // for results, rendered once
 	id      *Identity       // identity under the verifier's profile
 	idErr   error           // why the identity could not be read
 	exts    map[string]bool // extension OIDs present
@@ -56,6 +58,14 @@ func entryFor(cert *x509.Certificate, hash [32]byte, profile *Profile) (*certEnt
 		e.exts[x.Id.String()] = true
 	}
 	e.id, e.idErr = profile.identity(cert, e.ekus)
+	e.info = CertificateInfo{
+		Serial:    e.serial,
+		Subject:   cert.Subject.String(),
+		Issuer:    cert.Issuer.String(),
+		NotBefore: cert.NotBefore.UTC(),
+		NotAfter:  cert.NotAfter.UTC(),
+		SHA256:    hex.EncodeToString(hash[:]),
+	}
 	return e, nil
 }
 
@@ -129,16 +139,21 @@ func (c *boundedCache[K, V]) put(k K, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.m[k]; !ok && len(c.m) >= c.max {
-		drop := len(c.m)/2 + 1
-		for old := range c.m {
-			delete(c.m, old)
-			drop--
-			if drop == 0 {
-				break
-			}
-		}
+		evictHalf(c.m)
 	}
 	c.m[k] = v
+}
+
+// evictHalf drops about half of m's entries (the map's iteration order
+// picks them).
+func evictHalf[K comparable, V any](m map[K]V) {
+	drop := len(m)/2 + 1
+	for k := range m {
+		delete(m, k)
+		if drop--; drop == 0 {
+			return
+		}
+	}
 }
 
 func (c *boundedCache[K, V]) len() int {
@@ -147,18 +162,37 @@ func (c *boundedCache[K, V]) len() int {
 	return len(c.m)
 }
 
+// certCache maps certificate DER to parsed entries. It is keyed by the DER
+// itself (a lookup m[string(der)] neither allocates nor hashes with
+// SHA-256) and bounded like boundedCache.
+type certCache struct {
+	mu  sync.RWMutex
+	m   map[string]*certEntry
+	max int
+}
+
+func newCertCache(max int) *certCache { return &certCache{m: make(map[string]*certEntry), max: max} }
+
 // parseCert returns the entry for a DER certificate, from the cache when the
 // same bytes were seen before.
 func (v *Verifier) parseCert(der []byte) (*certEntry, error) {
-	h := sha256.Sum256(der)
-	if e, ok := v.certs.get(h); ok {
+	c := v.certs
+	c.mu.RLock()
+	e, ok := c.m[string(der)]
+	c.mu.RUnlock()
+	if ok {
 		return e, nil
 	}
 	// Copy the DER: the entry outlives the caller's buffer.
-	e, err := newCertEntry(bytes.Clone(der), h, v.profile)
+	e, err := newCertEntry(bytes.Clone(der), sha256.Sum256(der), v.profile)
 	if err != nil {
 		return nil, err
 	}
-	v.certs.put(h, e)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		evictHalf(c.m)
+	}
+	c.m[string(e.cert.Raw)] = e
 	return e, nil
 }

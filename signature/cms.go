@@ -1,6 +1,7 @@
 package signature
 
 import (
+	"bytes"
 	"encoding/asn1"
 	"math/big"
 	"time"
@@ -16,16 +17,8 @@ const (
 	maxAttributes   = 32
 )
 
-// Object identifiers of CMS (RFC 5652), PKCS #9 and ESS (RFC 2634, 5035).
+// Tags of CMS.
 const (
-	oidSignedData        = "1.2.840.113549.1.7.2"
-	oidData              = "1.2.840.113549.1.7.1"
-	oidAttrContentType   = "1.2.840.113549.1.9.3"
-	oidAttrMessageDigest = "1.2.840.113549.1.9.4"
-	oidAttrSigningTime   = "1.2.840.113549.1.9.5"
-	oidAttrSigningCert   = "1.2.840.113549.1.9.16.2.12"
-	oidAttrSigningCertV2 = "1.2.840.113549.1.9.16.2.47"
-	oidAttrCMSAlgProtect = "1.2.840.113549.1.9.52"
 	// Tags: [0] IMPLICIT OCTET STRING (subjectKeyIdentifier), [0] and [1]
 	// constructed (certificates, eContent, signed attributes; crls,
 	// unsigned attributes), and SET OF (the signed attributes re-tagged).
@@ -38,28 +31,35 @@ const (
 	tagSetOf               = 0x31
 )
 
-// algorithmIdentifier is an AlgorithmIdentifier with its parameters kept as
-// raw DER (nil when absent).
+// algorithmIdentifier is an AlgorithmIdentifier: the content octets of its
+// OID and its parameters as raw DER (nil when absent).
 type algorithmIdentifier struct {
-	OID    asn1.ObjectIdentifier
+	OID    []byte
 	Params []byte
 }
+
+// is reports whether the algorithm's OID is der (content octets).
+func (a algorithmIdentifier) is(der string) bool { return string(a.OID) == der }
+
+// oid returns the parsed OID (for messages and the GOST package).
+func (a algorithmIdentifier) oid() asn1.ObjectIdentifier { return parseOID(a.OID) }
 
 // hasNoParams reports absent or NULL parameters.
 func (a algorithmIdentifier) hasNoParams() bool {
 	return len(a.Params) == 0 || (len(a.Params) == 2 && a.Params[0] == 0x05 && a.Params[1] == 0)
 }
 
-// attribute is one signed attribute: its type and the raw DER of each value.
+// attribute is one signed attribute: the content octets of its type OID and
+// the raw DER of each value.
 type attribute struct {
-	Type   asn1.ObjectIdentifier
+	Type   []byte
 	Values [][]byte
 }
 
 // signedData is a parsed CMS SignedData. Every byte slice aliases the input.
 type signedData struct {
-	ContentType asn1.ObjectIdentifier // eContentType
-	Content     []byte                // eContent, nil when detached
+	ContentType []byte // eContentType, OID content octets
+	Content     []byte // eContent, nil when detached
 	Attached    bool
 	Certs       [][]byte // DER of each certificate
 	Signers     []signerInfo
@@ -88,15 +88,15 @@ type signerInfo struct {
 func parseSignedData(der []byte) (*signedData, error) {
 	in := cryptobyte.String(der)
 	var ci, content, sd cryptobyte.String
-	var ctype asn1.ObjectIdentifier
 	if !in.ReadASN1(&ci, cbasn1.SEQUENCE) || !in.Empty() {
 		return nil, malformed("not a DER ContentInfo (or trailing data)")
 	}
-	if !ci.ReadASN1ObjectIdentifier(&ctype) {
+	ctype, ok := readOID(&ci)
+	if !ok {
 		return nil, malformed("ContentInfo without a content type")
 	}
-	if ctype.String() != oidSignedData {
-		return nil, malformed("content type %s is not SignedData", ctype)
+	if string(ctype) != derSignedData {
+		return nil, malformed("content type %s is not SignedData", oidString(ctype))
 	}
 	if !ci.ReadASN1(&content, tagExplicitContent) || !ci.Empty() ||
 		!content.ReadASN1(&sd, cbasn1.SEQUENCE) || !content.Empty() {
@@ -116,7 +116,10 @@ func parseSignedData(der []byte) (*signedData, error) {
 			return nil, err
 		}
 	}
-	if !sd.ReadASN1(&eci, cbasn1.SEQUENCE) || !eci.ReadASN1ObjectIdentifier(&out.ContentType) {
+	if !sd.ReadASN1(&eci, cbasn1.SEQUENCE) {
+		return nil, malformed("bad encapContentInfo")
+	}
+	if out.ContentType, ok = readOID(&eci); !ok {
 		return nil, malformed("bad encapContentInfo")
 	}
 	if eci.PeekASN1Tag(tagExplicitContent) {
@@ -175,7 +178,11 @@ func parseSignedData(der []byte) (*signedData, error) {
 func readAlgorithm(s *cryptobyte.String) (algorithmIdentifier, error) {
 	var seq cryptobyte.String
 	var a algorithmIdentifier
-	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !seq.ReadASN1ObjectIdentifier(&a.OID) {
+	var ok bool
+	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) {
+		return a, malformed("bad AlgorithmIdentifier")
+	}
+	if a.OID, ok = readOID(&seq); !ok {
 		return a, malformed("bad AlgorithmIdentifier")
 	}
 	if !seq.Empty() {
@@ -271,8 +278,11 @@ func parseAttributes(der []byte) ([]attribute, error) {
 		}
 		var seq, values cryptobyte.String
 		var a attribute
-		if !set.ReadASN1(&seq, cbasn1.SEQUENCE) || !seq.ReadASN1ObjectIdentifier(&a.Type) ||
-			!seq.ReadASN1(&values, cbasn1.SET) || !seq.Empty() {
+		var ok bool
+		if !set.ReadASN1(&seq, cbasn1.SEQUENCE) {
+			return nil, malformed("bad signed attribute")
+		}
+		if a.Type, ok = readOID(&seq); !ok || !seq.ReadASN1(&values, cbasn1.SET) || !seq.Empty() {
 			return nil, malformed("bad signed attribute")
 		}
 		for !values.Empty() {
@@ -284,11 +294,11 @@ func parseAttributes(der []byte) ([]attribute, error) {
 			a.Values = append(a.Values, v)
 		}
 		if len(a.Values) == 0 {
-			return nil, malformed("signed attribute %s without a value", a.Type)
+			return nil, malformed("signed attribute %s without a value", oidString(a.Type))
 		}
 		for _, b := range attrs {
-			if b.Type.Equal(a.Type) {
-				return nil, malformed("signed attribute %s appears twice", a.Type)
+			if bytes.Equal(b.Type, a.Type) {
+				return nil, malformed("signed attribute %s appears twice", oidString(a.Type))
 			}
 		}
 		attrs = append(attrs, a)
@@ -299,13 +309,14 @@ func parseAttributes(der []byte) ([]attribute, error) {
 	return attrs, nil
 }
 
-// attr returns the single value of the attribute of type oid. ok is false
-// when it is absent; more than one value is malformed.
-func (si *signerInfo) attr(oid string) (value []byte, ok bool, err error) {
+// attr returns the single value of the attribute of type der (OID content
+// octets). ok is false when it is absent; more than one value is
+// malformed.
+func (si *signerInfo) attr(der string) (value []byte, ok bool, err error) {
 	for _, a := range si.Attrs {
-		if a.Type.String() == oid {
+		if string(a.Type) == der {
 			if len(a.Values) != 1 {
-				return nil, true, malformed("signed attribute %s has %d values", oid, len(a.Values))
+				return nil, true, malformed("signed attribute %s has %d values", oidString(a.Type), len(a.Values))
 			}
 			return a.Values[0], true, nil
 		}

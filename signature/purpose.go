@@ -125,19 +125,19 @@ func keyUsageString(ku x509.KeyUsage) string {
 }
 
 func validDottedOID(s string) bool {
-	parts := strings.Split(s, ".")
-	if len(parts) < 2 {
-		return false
-	}
-	for _, p := range parts {
-		if p == "" || len(p) > 9 || (len(p) > 1 && p[0] == '0') {
-			return false
-		}
-		for i := 0; i < len(p); i++ {
-			if p[i] < '0' || p[i] > '9' {
+	arcs, digits := 0, 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == '.' {
+			if digits == 0 || digits > 9 || (digits > 1 && s[i-digits] == '0') {
 				return false
 			}
+			arcs, digits = arcs+1, 0
+			continue
 		}
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		digits++
 	}
-	return true
+	return arcs >= 2
 }

@@ -8,7 +8,6 @@ import (
 	"crypto/sha512"
 	"crypto/subtle"
 	"crypto/x509"
-	"encoding/asn1"
 	"errors"
 	"fmt"
 	"hash"
@@ -80,7 +79,7 @@ type Verifier struct {
 	maxInput   int
 	skew       time.Duration
 	links      *boundedCache[linkKey, struct{}]
-	certs      *boundedCache[[32]byte, *certEntry]
+	certs      *certCache
 }
 
 // NewVerifier validates cfg and returns a Verifier.
@@ -134,7 +133,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		return nil, fmt.Errorf("%w: CacheSize must be in [1, 1Mi]", ErrConfig)
 	}
 	v.links = newBoundedCache[linkKey, struct{}](size)
-	v.certs = newBoundedCache[[32]byte, *certEntry](size)
+	v.certs = newCertCache(size)
 	if cfg.Profile == nil {
 		v.profile = NCAProfile()
 	} else {
@@ -263,8 +262,8 @@ func (v *Verifier) Verify(ctx context.Context, input []byte, opts VerifyOptions)
 	if err != nil {
 		return nil, err
 	}
-	if sd.ContentType.String() != oidData {
-		return nil, fmt.Errorf("%w: encapsulated content type %s is not id-data", ErrUnsupportedAlgorithm, sd.ContentType)
+	if string(sd.ContentType) != derData {
+		return nil, fmt.Errorf("%w: encapsulated content type %s is not id-data", ErrUnsupportedAlgorithm, oidString(sd.ContentType))
 	}
 	switch n := len(sd.Signers); {
 	case n == 0:
@@ -376,13 +375,13 @@ func (v *Verifier) verifySigner(ctx context.Context, si *signerInfo, content []b
 	s := &Signer{
 		Identity:    *leaf.id.clone(),
 		Algorithm:   alg.Name,
-		Certificate: certInfo(leaf),
+		Certificate: leaf.info,
 		Chain:       make([]CertificateInfo, len(chain)),
 		SigningTime: signingTime,
 		Cert:        leaf.cert,
 	}
 	for i, e := range chain {
-		s.Chain[i] = certInfo(e)
+		s.Chain[i] = e.info
 	}
 	if v.revocation != nil {
 		s.RevocationChecked = true
@@ -407,18 +406,18 @@ func (v *Verifier) verifySigner(ctx context.Context, si *signerInfo, content []b
 // digest over content, signing time (returned), and the ESS signing
 // certificate attributes when present.
 func (v *Verifier) checkAttributes(si *signerInfo, alg *signerAlgorithm, content []byte, leaf *certEntry) (time.Time, error) {
-	ct, ok, err := si.attr(oidAttrContentType)
+	ct, ok, err := si.attr(derContentType)
 	if err != nil {
 		return time.Time{}, err
 	}
 	if !ok {
 		return time.Time{}, fmt.Errorf("%w: content type", ErrMissingAttribute)
 	}
-	var ctOID asn1.ObjectIdentifier
-	if s := cryptobyte.String(ct); !s.ReadASN1ObjectIdentifier(&ctOID) || !s.Empty() || ctOID.String() != oidData {
+	cts := cryptobyte.String(ct)
+	if ctOID, ok := readOID(&cts); !ok || !cts.Empty() || string(ctOID) != derData {
 		return time.Time{}, fmt.Errorf("%w: the content-type attribute is not id-data", ErrContentMismatch)
 	}
-	md, ok, err := si.attr(oidAttrMessageDigest)
+	md, ok, err := si.attr(derMessageDigest)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -434,7 +433,7 @@ func (v *Verifier) checkAttributes(si *signerInfo, alg *signerAlgorithm, content
 	if subtle.ConstantTimeCompare(h.Sum(nil), digest) != 1 {
 		return time.Time{}, fmt.Errorf("%w: the content's %s digest differs", ErrDigestMismatch, alg.Name)
 	}
-	st, ok, err := si.attr(oidAttrSigningTime)
+	st, ok, err := si.attr(derSigningTime)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -445,14 +444,14 @@ func (v *Verifier) checkAttributes(si *signerInfo, alg *signerAlgorithm, content
 	if err != nil {
 		return time.Time{}, err
 	}
-	if ess, ok, err := si.attr(oidAttrSigningCertV2); err != nil {
+	if ess, ok, err := si.attr(derSigningCertV2); err != nil {
 		return time.Time{}, err
 	} else if ok {
 		if err := checkESS(ess, leaf, true); err != nil {
 			return time.Time{}, err
 		}
 	}
-	if ess, ok, err := si.attr(oidAttrSigningCert); err != nil {
+	if ess, ok, err := si.attr(derSigningCert); err != nil {
 		return time.Time{}, err
 	} else if ok {
 		if err := checkESS(ess, leaf, false); err != nil {
@@ -473,16 +472,17 @@ func checkESS(val []byte, leaf *certEntry, v2 bool) error {
 		!sc.ReadASN1(&certs, cbasn1.SEQUENCE) || !certs.ReadASN1(&first, cbasn1.SEQUENCE) {
 		return malformed("bad signing-certificate attribute")
 	}
-	var h hash.Hash
+	var h hash.Hash // nil: SHA-256, which the certificate entry holds already
 	if v2 {
-		h = sha256.New()
 		if first.PeekASN1Tag(cbasn1.SEQUENCE) {
 			a, err := readAlgorithm(&first)
 			if err != nil {
 				return err
 			}
-			if h = essHash(a); h == nil {
-				return fmt.Errorf("%w: signing-certificate-v2 hash %s", ErrUnsupportedAlgorithm, a.OID)
+			if !a.is(derSHA256) || !a.hasNoParams() {
+				if h = essHash(a); h == nil {
+					return fmt.Errorf("%w: signing-certificate-v2 hash %s", ErrUnsupportedAlgorithm, oidString(a.OID))
+				}
 			}
 		}
 	} else {
@@ -492,8 +492,12 @@ func checkESS(val []byte, leaf *certEntry, v2 bool) error {
 	if !first.ReadASN1(&certHash, cbasn1.OCTET_STRING) {
 		return malformed("bad ESSCertID")
 	}
-	h.Write(leaf.cert.Raw)
-	if subtle.ConstantTimeCompare(h.Sum(nil), certHash) != 1 {
+	want := leaf.hash[:]
+	if h != nil {
+		h.Write(leaf.cert.Raw)
+		want = h.Sum(nil)
+	}
+	if subtle.ConstantTimeCompare(want, certHash) != 1 {
 		return fmt.Errorf("%w: certificate hash differs", ErrSigningCertMismatch)
 	}
 	if first.Empty() {
@@ -530,15 +534,15 @@ func essHash(a algorithmIdentifier) hash.Hash {
 	if !a.hasNoParams() {
 		return nil
 	}
-	switch a.OID.String() {
-	case oidSHA256:
+	switch {
+	case a.is(derSHA256):
 		return sha256.New()
-	case oidSHA384:
+	case a.is(derSHA384):
 		return sha512.New384()
-	case oidSHA512:
+	case a.is(derSHA512):
 		return sha512.New()
 	}
-	if f, ok := gost.DigestByOID(a.OID); ok {
+	if f, ok := gost.DigestByOID(a.oid()); ok {
 		return f()
 	}
 	return nil
@@ -552,17 +556,6 @@ func (v *Verifier) checkSigningTime(t time.Time, opts VerifyOptions) error {
 		return fmt.Errorf("%w: signed at %s, after %s", ErrSigningTime, t.Format(time.RFC3339), opts.SignedBefore.UTC().Format(time.RFC3339))
 	}
 	return nil
-}
-
-func certInfo(e *certEntry) CertificateInfo {
-	return CertificateInfo{
-		Serial:    e.serial,
-		Subject:   e.cert.Subject.String(),
-		Issuer:    e.cert.Issuer.String(),
-		NotBefore: e.cert.NotBefore.UTC(),
-		NotAfter:  e.cert.NotAfter.UTC(),
-		SHA256:    fmt.Sprintf("%x", e.hash),
-	}
 }
 
 // VerifyChallenge verifies a CMS signature over a login challenge: the
