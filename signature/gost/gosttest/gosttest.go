@@ -1,29 +1,7 @@
-// Package gosttest signs with GOST R 34.10 keys to build TEST material:
-// signatures, certificates and CRLs with Kazakh (or Russian) OIDs.
-//
-// # TEST SUPPORT ONLY — NOT FOR REAL KEYS
-//
-// Everything here is written for tests: the arithmetic is plain math/big,
-// it is NOT constant time, it leaks the private key through timing, and the
-// private key lives in ordinary memory. Never load a real private key into
-// this package and never import it from production code. Production code
-// only ever verifies (package gost), which needs no secret.
-//
-// # What it offers
-//
-//   - PrivateKey: a scalar d on a gost.Curve, from GenerateKey, NewPrivateKey
-//     or PrivateKeyFromHex (the NCA test keys' *.key.hex files).
-//   - Sign / SignMessage: GOST R 34.10 signatures in either byte layout
-//     (gost.LayoutNCA or gost.LayoutRFC4491); SignMessage hashes and picks the
-//     layout from the signature OID, as the NCA does.
-//   - MarshalPublicKey: a DER SubjectPublicKeyInfo with Kazakh or Russian OIDs.
-//   - CreateCertificate / CreateRevocationList: GOST-signed X.509 certificates
-//     and CRLs built from crypto/x509 templates, in the shape the NCA issues
-//     (NULL parameters in certificate and outer CRL algorithm identifiers, none
-//     in the CRL's inner one).
 package gosttest
 
 import (
+	cryptorand "crypto/rand"
 	"encoding/asn1"
 	"encoding/hex"
 	"errors"
@@ -77,12 +55,21 @@ func NewPrivateKey(c *gost.Curve, d *big.Int) (*PrivateKey, error) {
 	return &PrivateKey{curve: c, d: new(big.Int).Set(d), pub: pub}, nil
 }
 
-// GenerateKey draws a uniform scalar in [1, q−1] from rand.
+// orDefault returns rand, or crypto/rand.Reader when rand is nil.
+func orDefault(rand io.Reader) io.Reader {
+	if rand == nil {
+		return cryptorand.Reader
+	}
+	return rand
+}
+
+// GenerateKey draws a uniform scalar in [1, q−1] from rand (crypto/rand when
+// nil).
 func GenerateKey(c *gost.Curve, rand io.Reader) (*PrivateKey, error) {
 	if c == nil {
 		return nil, errors.New("gosttest: nil curve")
 	}
-	d, err := refCurve(c).RandScalar(rand)
+	d, err := refCurve(c).RandScalar(orDefault(rand))
 	if err != nil {
 		return nil, fmt.Errorf("gosttest: %w", err)
 	}
@@ -134,7 +121,7 @@ func (k *PrivateKey) Format(f fmt.State, _ rune) { io.WriteString(f, k.String())
 
 // Sign signs a digest (the raw hash output, read little-endian as in
 // gost.VerifyDigest) and lays (r, s) out as layout says. The nonce comes from
-// rand.
+// rand (crypto/rand when nil).
 func Sign(rand io.Reader, priv *PrivateKey, digest []byte, layout gost.SigLayout) ([]byte, error) {
 	if priv == nil {
 		return nil, errors.New("gosttest: nil private key")
@@ -144,7 +131,7 @@ func Sign(rand io.Reader, priv *PrivateKey, digest []byte, layout gost.SigLayout
 		return nil, fmt.Errorf("gosttest: %d-byte digest for a %d-bit curve", len(digest), priv.curve.BitSize())
 	}
 	alpha := new(big.Int).SetBytes(reverseCopy(digest))
-	r, s, err := refCurve(priv.curve).Sign(rand, priv.d, alpha)
+	r, s, err := refCurve(priv.curve).Sign(orDefault(rand), priv.d, alpha)
 	if err != nil {
 		return nil, fmt.Errorf("gosttest: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/pem"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -30,13 +29,7 @@ func curves() []*gost.Curve {
 
 func readCert(t testing.TB, rel string) *x509.Certificate {
 	t.Helper()
-	b := testenv.ReadFile(t, rel)
-	if blk, _ := pem.Decode(b); blk != nil {
-		b = blk.Bytes
-	}
-	c, err := x509.ParseCertificate(b)
-	require.NoError(t, err)
-	return c
+	return testenv.Certificate(t, rel)
 }
 
 // TestNCAKeyScalars: for every NCA test key, d·G is the public key of its
@@ -149,6 +142,16 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	require.Error(t, err, "invalid layout")
 	_, err = SignMessage(detRand(5), k, gost.OID(gost.OIDKZSignature2004), nil)
 	require.Error(t, err, "2004 algorithm with a 512-bit key")
+
+	// A nil source means crypto/rand.
+	k2, err := GenerateKey(gost.CurveCryptoProA(), nil)
+	require.NoError(t, err)
+	sig, err := SignMessage(nil, k2, gost.OID(gost.OIDKZSignature2004), []byte("m"))
+	require.NoError(t, err)
+	require.NoError(t, gost.CheckSignature(gost.OID(gost.OIDKZSignature2004), k2.Public(), []byte("m"), sig))
+	tmpl := &x509.Certificate{Subject: pkix.Name{CommonName: "nil rand"}, NotBefore: time.Unix(0, 0), NotAfter: time.Unix(1e9, 0)}
+	_, err = CreateCertificate(nil, tmpl, tmpl, k2.Public(), k2, gost.OID(gost.OIDKZSignature2004))
+	require.NoError(t, err, "random serial number from crypto/rand")
 }
 
 // TestSignMessageAllAlgorithms covers every supported signature OID.
@@ -290,22 +293,24 @@ func buildChain(t testing.TB, c *gost.Curve, sigAlg asn1.ObjectIdentifier, seed 
 	return ch
 }
 
+// algorithmCases pairs every signature OID with a curve of its size.
+var algorithmCases = []struct {
+	name  string
+	curve func() *gost.Curve
+	alg   string
+}{
+	{"KZ 2015-512", gost.CurveTC26512A, gost.OIDKZSignature2015512},
+	{"KZ 2004", gost.CurveCryptoProA, gost.OIDKZSignature2004},
+	{"KZ 2015-256", gost.CurveTC26256A, gost.OIDKZSignature2015256},
+	{"RU 2012-512", gost.CurveTC26512A, gost.OIDRUSignature2012512},
+	{"RU 2012-256", gost.CurveTC26256A, gost.OIDRUSignature2012256},
+	{"RU 2001", gost.CurveCryptoProA, gost.OIDRUSignature2001},
+}
+
 func TestCreateCertificate(t *testing.T) {
-	cases := []struct {
-		name  string
-		curve *gost.Curve
-		alg   string
-	}{
-		{"KZ 2015-512", gost.CurveTC26512A(), gost.OIDKZSignature2015512},
-		{"KZ 2004", gost.CurveCryptoProA(), gost.OIDKZSignature2004},
-		{"KZ 2015-256", gost.CurveTC26256A(), gost.OIDKZSignature2015256},
-		{"RU 2012-512", gost.CurveTC26512A(), gost.OIDRUSignature2012512},
-		{"RU 2012-256", gost.CurveTC26256A(), gost.OIDRUSignature2012256},
-		{"RU 2001", gost.CurveCryptoProA(), gost.OIDRUSignature2001},
-	}
-	for i, c := range cases {
+	for i, c := range algorithmCases {
 		t.Run(c.name, func(t *testing.T) {
-			ch := buildChain(t, c.curve, gost.OID(c.alg), byte(10+i))
+			ch := buildChain(t, c.curve(), gost.OID(c.alg), byte(10+i))
 			require.NoError(t, gost.CheckCertificateSignature(ch.root, ch.root))
 			require.NoError(t, gost.CheckCertificateSignature(ch.inter, ch.root))
 			require.NoError(t, gost.CheckCertificateSignature(ch.leaf, ch.inter))

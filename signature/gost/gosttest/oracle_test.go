@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/strongauth/strongauth/signature/gost"
@@ -165,4 +166,43 @@ func TestOracleNCASignatureRewrapped(t *testing.T) {
 	out := o.run("pkeyutl", "-engine", "gost", "-verify", "-pubin", "-keyform", "DER", "-inkey", o.file("inter.der", ru),
 		"-in", o.file("tbs.digest", h.Sum(nil)), "-sigfile", o.file("leaf.sig", sig))
 	require.True(t, strings.Contains(out, "Signature Verified Successfully"), out)
+}
+
+// TestOracleCMS: a SignedData built here verifies in `openssl cms -verify`,
+// and one built by `openssl cms -sign` verifies here (the engine writes the
+// public-key OID as the SignerInfo signatureAlgorithm).
+func TestOracleCMS(t *testing.T) {
+	o := newOracle(t)
+	ch := buildChain(t, gost.CurveTC26512A(), gost.OID(gost.OIDRUSignature2012512), 97)
+	content := []byte("challenge for the OpenSSL engine")
+	der, err := CreateSignedData(detRand(98), content, ch.leaf, ch.leafKey, gost.OID(gost.OIDRUSignature2012512),
+		SignedDataOptions{Detached: true, SigningTime: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC),
+			ExtraCertificates: []*x509.Certificate{ch.inter}})
+	require.NoError(t, err)
+	root := o.file("root.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ch.rootDER}))
+	dataFile := o.file("data", content)
+	_, stderr, err := testenv.TryRun(nil, o.openssl, "cms", "-verify", "-engine", "gost", "-binary", "-inform", "DER",
+		"-in", o.file("ours.cms", der), "-content", dataFile, "-CAfile", root, "-purpose", "any", "-no_check_time", "-out", os.DevNull)
+	require.NoError(t, err, "%s", stderr)
+	require.Contains(t, string(stderr), "Verification successful")
+	// Other content: the engine refuses it too.
+	_, _, err = testenv.TryRun(nil, o.openssl, "cms", "-verify", "-engine", "gost", "-binary", "-inform", "DER",
+		"-in", filepath.Join(o.dir, "ours.cms"), "-content", o.file("other", []byte("x")), "-CAfile", root,
+		"-purpose", "any", "-no_check_time", "-out", os.DevNull)
+	require.Error(t, err)
+
+	// The engine signs; we verify.
+	key := filepath.Join(o.dir, "k.pem")
+	o.run("genpkey", "-engine", "gost", "-algorithm", "gost2012_512", "-pkeyopt", "paramset:A", "-out", key)
+	certPEM := filepath.Join(o.dir, "c.pem")
+	o.run("req", "-x509", "-new", "-engine", "gost", "-key", key, "-subj", "/CN=oracle signer", "-days", "2", "-out", certPEM)
+	o.run("cms", "-sign", "-engine", "gost", "-binary", "-in", dataFile, "-signer", certPEM, "-inkey", key,
+		"-outform", "DER", "-out", filepath.Join(o.dir, "theirs.cms"))
+	p := parseCMS(t, o.read("theirs.cms"))
+	assert.Equal(t, gost.OIDRUPublicKey2012512, p.SignatureAlgorithm.String())
+	signer, err := verifyCMS(t, p, content)
+	require.NoError(t, err)
+	require.NoError(t, gost.CheckCertificateSignature(signer, signer), "the engine's self-signed certificate")
+	_, err = verifyCMS(t, p, []byte("tampered"))
+	require.ErrorIs(t, err, gost.ErrVerification)
 }

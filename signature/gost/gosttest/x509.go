@@ -109,10 +109,8 @@ func CreateCertificate(rand io.Reader, template, parent *x509.Certificate, pub *
 	if err != nil {
 		return nil, err
 	}
-	if len(parent.RawSubjectPublicKeyInfo) > 0 {
-		if pk, err := gost.ParsePublicKey(parent.RawSubjectPublicKeyInfo); err != nil || !pk.Equal(signer.Public()) {
-			return nil, errors.New("gosttest: signer does not hold the parent certificate's key")
-		}
+	if err := checkIssuerKey(parent, signer); err != nil {
+		return nil, err
 	}
 	spki, err := MarshalPublicKey(pub, alg.Kazakh)
 	if err != nil {
@@ -132,7 +130,7 @@ func CreateCertificate(rand io.Reader, template, parent *x509.Certificate, pub *
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.CreateCertificate(rand, &tmpl, &par, &tmpKey.PublicKey, tmpKey)
+	der, err := x509.CreateCertificate(orDefault(rand), &tmpl, &par, &tmpKey.PublicKey, tmpKey)
 	if err != nil {
 		return nil, fmt.Errorf("gosttest: laying out the certificate: %w", err)
 	}
@@ -141,6 +139,18 @@ func CreateCertificate(rand io.Reader, template, parent *x509.Certificate, pub *
 		return nil, err
 	}
 	return signAndWrap(rand, signer, alg, tbs)
+}
+
+// checkIssuerKey fails when issuer is a parsed certificate whose key is not
+// the signer's (as crypto/x509 does); a bare template passes.
+func checkIssuerKey(issuer *x509.Certificate, signer *PrivateKey) error {
+	if len(issuer.RawSubjectPublicKeyInfo) == 0 {
+		return nil
+	}
+	if pk, err := gost.ParsePublicKey(issuer.RawSubjectPublicKeyInfo); err != nil || !pk.Equal(signer.Public()) {
+		return errors.New("gosttest: signer does not hold the issuer certificate's key")
+	}
+	return nil
 }
 
 // algorithmFor checks that signer fits sigAlg.
@@ -218,16 +228,14 @@ func CreateRevocationList(rand io.Reader, template *x509.RevocationList, issuer 
 	if err != nil {
 		return nil, err
 	}
-	if len(issuer.RawSubjectPublicKeyInfo) > 0 {
-		if pk, err := gost.ParsePublicKey(issuer.RawSubjectPublicKeyInfo); err != nil || !pk.Equal(signer.Public()) {
-			return nil, errors.New("gosttest: signer does not hold the issuer certificate's key")
-		}
+	if err := checkIssuerKey(issuer, signer); err != nil {
+		return nil, err
 	}
 	tmpKey, err := throwawaySigner()
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.CreateRevocationList(rand, template, issuer, tmpKey)
+	der, err := x509.CreateRevocationList(orDefault(rand), template, issuer, tmpKey)
 	if err != nil {
 		return nil, fmt.Errorf("gosttest: laying out the CRL: %w", err)
 	}
