@@ -10,11 +10,15 @@
 // auth.Engine on a store/redis Store, the real SMS factor (factors/sms over
 // otp, with a recording sender), the real WebAuthn factor (factors/passkey,
 // credentials in factors/passkey/passkeyredis, answered by a software
-// authenticator, descope/virtualwebauthn), each on its own go-redis client.
-// Only the server, the clock (both read the same wall clock), the shared
-// secrets (OTP keys) and the host's phone book are common. For each factor:
+// authenticator, descope/virtualwebauthn) and the real ECP factor
+// (factors/ecp with its own signature.Verifier, signed with keys of the
+// development PKI of signature/sigtest, revocation off), each on its own
+// go-redis client. Only the server, the clock (both read the same wall
+// clock), the shared secrets (OTP keys), the trust anchors and the host's
+// tables (phones, IIN to account) are common. For each factor:
 //
-//   - a challenge begun on one instance is finished on the other;
+//   - a challenge begun on one instance is finished on the other, and
+//     strong evidence recorded by one opens the SMS gate on the other;
 //   - its answer is accepted exactly once across both: a replay on A or B
 //     fails, through the engine and straight at either instance's factor;
 //   - N requests with the one right answer, split across both and all held

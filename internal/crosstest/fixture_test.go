@@ -2,6 +2,8 @@ package crosstest_test
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"sync"
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/factors/ecp"
 	"github.com/strongauth/strongauth/factors/passkey"
 	"github.com/strongauth/strongauth/factors/passkey/passkeyredis"
 	"github.com/strongauth/strongauth/factors/passkey/passkeytest"
@@ -20,6 +23,9 @@ import (
 	"github.com/strongauth/strongauth/internal/fakeclock"
 	"github.com/strongauth/strongauth/otp"
 	"github.com/strongauth/strongauth/otp/otptest"
+	"github.com/strongauth/strongauth/signature"
+	"github.com/strongauth/strongauth/signature/devpki"
+	"github.com/strongauth/strongauth/signature/sigtest"
 	"github.com/strongauth/strongauth/store/redis"
 	"github.com/strongauth/strongauth/store/redis/redistest"
 )
@@ -41,6 +47,20 @@ var phones = map[string]string{
 	"erin":  "+77075556677",
 }
 
+// signers maps the IINs of the development PKI's keys to accounts: the
+// host's user table, as the ECP factor's Mapper reads it.
+var signers = map[string]string{sigtest.IIN: "alice", sigtest.IINEmployee: "bob"}
+
+var ecpMapper = ecp.MapperFunc(func(_ context.Context, req *ecp.MapRequest) (string, error) {
+	if s, ok := signers[req.Identity.IIN]; ok {
+		return s, nil
+	}
+	return "", errors.New("no account for this signer")
+})
+
+// pkis shares the development PKI between the tests (ECDSA: quick to make).
+var pkis sigtest.Cache
+
 type phoneBook struct{}
 
 func (phoneBook) BoundPhone(_ context.Context, subject string) (string, error) {
@@ -58,6 +78,7 @@ type instance struct {
 	otp   *otp.Service
 	sms   *sms.Factor
 	pk    *passkey.Factor
+	ecp   *ecp.Factor
 	eng   *auth.Engine
 }
 
@@ -68,6 +89,7 @@ type pair struct {
 	clock *fakeclock.Clock
 	a, b  *instance
 	rp    virtualwebauthn.RelyingParty
+	pki   *sigtest.PKI
 
 	// Held factor calls, for races: see hold.
 	entered atomic.Int32
@@ -91,6 +113,7 @@ func newPairOn(t *testing.T, srv *redistest.Server, mutate ...func(*otp.Config))
 		srv:   srv,
 		clock: fakeclock.New(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)),
 		rp:    virtualwebauthn.RelyingParty{ID: rpID, Name: "Example", Origin: origin},
+		pki:   pkis.Get(t, devpki.ECDSAP256),
 	}
 	ns := redistest.Namespace(t)
 	p.a, p.b = p.instance("A", ns, mutate), p.instance("B", ns, mutate)
@@ -128,12 +151,17 @@ func (p *pair) instance(name, ns string, mutate []func(*otp.Config)) *instance {
 		Now:        p.clock.Now,
 	})
 	require.NoError(t, err)
+	verifier, err := signature.NewVerifier(signature.Config{Roots: p.pki.Roots(),
+		Intermediates: []*x509.Certificate{p.pki.CA.Cert}, Now: p.clock.Now, InsecureSkipRevocation: true})
+	require.NoError(t, err)
+	in.ecp, err = ecp.New(ecp.Config{Verifier: verifier, Store: in.store, Mapper: ecpMapper, Origin: origin})
+	require.NoError(t, err)
 	in.eng, err = auth.New(auth.Config{
 		Store:   in.store,
-		Factors: []auth.Factor{p.observe(in.pk), p.observe(in.sms)},
+		Factors: []auth.Factor{p.observe(in.pk), p.observe(in.sms), p.observe(in.ecp)},
 		Policies: []auth.Policy{
-			{Action: "login", Rule: mustRule(t, "webauthn")},
-			{Action: "sign-document", Rule: mustRule(t, "webauthn & sms")},
+			{Action: "login", Rule: mustRule(t, "webauthn | ecp")},
+			{Action: "sign-document", Rule: mustRule(t, "(webauthn | ecp) & sms")},
 		},
 		Now: p.clock.Now,
 	})
@@ -237,7 +265,7 @@ func (p *pair) on(i int) *instance { return []*instance{p.a, p.b}[i%2] }
 func (in *instance) start(t *testing.T, action, subject string) string {
 	t.Helper()
 	f, err := in.eng.Start(context.Background(), auth.StartRequest{Action: action, Subject: subject, Binding: binding,
-		Client: auth.ClientInfo{IP: clientIP}})
+		Client: auth.ClientInfo{IP: clientIP, Origin: origin}})
 	require.NoError(t, err)
 	return f.ID
 }
@@ -327,6 +355,21 @@ func (p *pair) webauthnStep(flowID string, d *device, begin, finish *instance) *
 	out, err := finish.finish(flowID, auth.KindWebAuthn, p.answer(d, ch))
 	require.NoError(p.t, err)
 	return out
+}
+
+// sign answers an ECP challenge as NCALayer would: a detached CMS, in
+// PEM, over the challenge, made with the development PKI's key leaf.
+func (p *pair) sign(leaf *devpki.Leaf, ch *auth.Challenge) json.RawMessage {
+	p.t.Helper()
+	data, ok := ch.Data.(*ecp.BeginData)
+	require.True(p.t, ok, "Challenge.Data is %T", ch.Data)
+	doc, err := base64.StdEncoding.DecodeString(data.Challenge)
+	require.NoError(p.t, err)
+	cms, err := leaf.SignCMS(doc, devpki.CMSOptions{SigningTime: p.clock.Now()})
+	require.NoError(p.t, err)
+	in, err := json.Marshal(ecp.FinishInput{CMS: string(devpki.PEM(cms))})
+	require.NoError(p.t, err)
+	return in
 }
 
 // codeInput is the SMS factor's input for a code.
