@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/descope/virtualwebauthn"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/strongauth/strongauth/auth"
@@ -257,6 +258,18 @@ func (p *pair) race(attempts []attempt) raceResult {
 	close(g)
 	wg.Wait()
 	return res
+}
+
+// oneWon checks that exactly one request of a race won, through the
+// engine and at the factor of kind k, and that every other was refused
+// with want.
+func (p *pair) oneWon(res raceResult, k auth.Kind, want error) {
+	p.t.Helper()
+	assert.Equal(p.t, int32(1), res.ok, "one request wins")
+	assert.Equal(p.t, int32(1), p.winsOf(k).Load(), "one answer accepted by a factor")
+	for _, err := range res.errs {
+		assert.ErrorIs(p.t, err, want)
+	}
 }
 
 // on returns A for even i and B for odd i.
