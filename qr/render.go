@@ -125,9 +125,11 @@ func (m *Matrix) PNG(scale int) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// SVG returns the code as a scalable SVG document: one path of dark runs in
-// a viewBox measured in modules (quiet zone included), scale pixels per
-// module for its default size (0 means DefaultScale).
+// SVG returns the code as an SVG document: one path of dark runs, scale
+// units per module (0 means DefaultScale), quiet zone included. Its viewBox
+// lets CSS scale it to any size. Coordinates are whole pixels at the
+// default size, which keeps naive rasterisers (ImageMagick 6, which zbarimg
+// uses) exact.
 func (m *Matrix) SVG(scale int) ([]byte, error) {
 	if scale == 0 {
 		scale = DefaultScale
@@ -135,14 +137,17 @@ func (m *Matrix) SVG(scale int) ([]byte, error) {
 	if scale < 1 || scale > MaxScale {
 		return nil, fmt.Errorf("%w: scale must be in [1, %d]", ErrRender, MaxScale)
 	}
-	n := m.Size + 2*QuietZone
-	px := strconv.Itoa(n * scale)
+	px := strconv.Itoa((m.Size + 2*QuietZone) * scale)
 	var b bytes.Buffer
-	b.Grow(m.Size * m.Size * 4)
+	b.Grow(m.Size * m.Size * 6)
 	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" width="` + px + `" height="` + px +
-		`" viewBox="0 0 ` + strconv.Itoa(n) + ` ` + strconv.Itoa(n) + `" shape-rendering="crispEdges">` +
-		`<rect width="100%" height="100%" fill="#fff"/><path fill="#000" d="`)
+		`" viewBox="0 0 ` + px + ` ` + px + `" shape-rendering="crispEdges">` +
+		`<rect width="` + px + `" height="` + px + `" fill="#fff"/><path fill="#000" d="`)
 	var num [20]byte
+	put := func(c byte, v int) {
+		b.WriteByte(c)
+		b.Write(strconv.AppendInt(num[:0], int64(v), 10))
+	}
 	for y := 0; y < m.Size; y++ {
 		for x := 0; x < m.Size; {
 			if !m.At(x, y) {
@@ -153,14 +158,12 @@ func (m *Matrix) SVG(scale int) ([]byte, error) {
 			for x < m.Size && m.At(x, y) {
 				x++
 			}
-			b.WriteByte('M')
-			b.Write(strconv.AppendInt(num[:0], int64(start+QuietZone), 10))
-			b.WriteByte(' ')
-			b.Write(strconv.AppendInt(num[:0], int64(y+QuietZone), 10))
-			b.WriteByte('h')
-			b.Write(strconv.AppendInt(num[:0], int64(x-start), 10))
-			b.WriteString("v1h-")
-			b.Write(strconv.AppendInt(num[:0], int64(x-start), 10))
+			w := (x - start) * scale
+			put('M', (start+QuietZone)*scale)
+			put(' ', (y+QuietZone)*scale)
+			put('h', w)
+			put('v', scale)
+			put('h', -w)
 			b.WriteByte('z')
 		}
 	}
