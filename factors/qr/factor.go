@@ -139,10 +139,13 @@ func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Pro
 
 // Classify wraps an error of package qr in the auth sentinel that gives its
 // client code (auth.Code), keeping the qr sentinel matchable with
-// errors.Is.
+// errors.Is. An error that already has a client code is returned as is.
 func Classify(err error) error {
 	if err == nil {
 		return nil
+	}
+	if auth.Code(err) != "internal" {
+		return err // already classified
 	}
 	var s error
 	switch {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/strongauth/strongauth/auth"
@@ -337,6 +338,7 @@ func (f *Factor) BrowserHandler(cfg BrowserConfig) (http.Handler, error) {
 type browser struct {
 	f   *Factor
 	cfg BrowserConfig
+	r   qr.Renderer
 }
 
 func isLocalhost(r *http.Request) bool {
@@ -397,16 +399,13 @@ func (b *browser) image(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusConflict, st)
 		return
 	}
-	m, err := qr.Encode(st.Content)
 	var img []byte
 	ctype := "image/png"
-	if err == nil {
-		if len(r.URL.Path) > 4 && r.URL.Path[len(r.URL.Path)-4:] == ".svg" {
-			ctype = "image/svg+xml"
-			img, err = m.SVG(b.cfg.Scale)
-		} else {
-			img, err = m.PNG(b.cfg.Scale)
-		}
+	if strings.HasSuffix(r.URL.Path, ".svg") {
+		ctype = "image/svg+xml"
+		img, err = b.r.SVG(st.Content, b.cfg.Scale)
+	} else {
+		img, err = b.r.PNG(st.Content, b.cfg.Scale)
 	}
 	if err != nil {
 		b.f.fail(w, r, "frame-image", fmt.Errorf("%w: %w", qr.ErrUnavailable, err))
