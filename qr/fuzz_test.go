@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/strongauth/strongauth/qr"
+	"github.com/strongauth/strongauth/signature/devpki"
 )
 
 // FuzzParseDocument: scanned-by-the-phone documents are attacker input.
@@ -125,6 +126,51 @@ func FuzzPhoneRequests(f *testing.F) {
 		}
 		if st, err := e.svc.Status(ctx, flow, binding(flow)); err != nil || st.State != qr.StateScanned {
 			t.Fatalf("a refused request changed the session: %v %v", st, err)
+		}
+	})
+}
+
+// FuzzParseMobileSubmit: the body eGov Mobile PUTs (mode B JSON). Error ⇒
+// nil; success ⇒ the CMS is the base64-decoded data of the one document.
+func FuzzParseMobileSubmit(f *testing.F) {
+	f.Add([]byte(`{"signMethod":"CMS_SIGN_ONLY","version":1,"documentsToSign":[{"id":1,"nameRu":"x","meta":[{"name":"a","value":"b"}],"document":{"file":{"mime":"text/plain","data":"MIIBAg=="}}}]}`))
+	f.Add([]byte(`{"signMethod":"CMS_WITH_DATA","version":1,"documentsToSign":[{"id":1,"document":{"file":{"data":"AQID"}}}]}`))
+	f.Add([]byte(`{"documentsToSign":[]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cms, err := qr.ParseMobileSubmit(b)
+		if err != nil {
+			if cms != nil {
+				t.Fatal("error with a result")
+			}
+			return
+		}
+		var d qr.MobileDocuments
+		if json.Unmarshal(b, &d) != nil || len(d.DocumentsToSign) != 1 || len(cms) == 0 {
+			t.Fatalf("accepted a body of another shape: %q", b)
+		}
+	})
+}
+
+// FuzzMobileSubmit sends hostile document PUTs (any document ID, bearer
+// and body) to a live, fetched mode B session: without its bearer token
+// nothing succeeds, and nothing changes the session.
+func FuzzMobileSubmit(f *testing.F) {
+	m := newMobileEnv(f, devpki.GOST2015)
+	s := m.beginMobile(flowID(1))
+	m.fetch(s)
+	f.Add(s.docID, "wrong", m.body(s, []byte("not a CMS")))
+	f.Add(s.docID, "", []byte("{}"))
+	f.Add("AAAAAAAAAAAAAAAAAAAAAA", s.docID, []byte(`{"signMethod":"CMS_SIGN_ONLY"}`))
+	f.Fuzz(func(t *testing.T, docID, bearer string, body []byte) {
+		if bearer == s.bearer {
+			return
+		}
+		signer, err := m.svc.MobileSubmit(ctx, docID, bearer, body, iinMapper)
+		if err == nil || signer != nil {
+			t.Fatalf("a submission without the bearer token succeeded")
+		}
+		if st, err := m.svc.Status(ctx, s.flow, binding(s.flow)); err != nil || st.State != qr.StateScanned {
+			t.Fatalf("a refused submission changed the session: %v %v", st, err)
 		}
 	})
 }

@@ -53,8 +53,12 @@ type Config struct {
 	// single-use via Consume. Required; share it between instances
 	// (store/redis) when running several.
 	Store store.Store
-	// Devices keeps device credentials. Required.
+	// Devices keeps device credentials and enables mode A (approval by an
+	// enrolled device key). Required unless MobileSign is set.
 	Devices DeviceStore
+	// MobileSign enables mode B: eGov Mobile-compatible QR signing with the
+	// user's ECP key (see MobileSignConfig). Nil disables it.
+	MobileSign *MobileSignConfig
 	// Service is the name of the service shown on the phone ("eGov.kz").
 	// Required.
 	Service string
@@ -103,13 +107,14 @@ type Config struct {
 // own: everything lives in the Store and the DeviceStore, so several
 // instances sharing them act as one. It is safe for concurrent use.
 type Service struct {
-	cfg Config
+	cfg    Config
+	mobile *MobileSignConfig // validated copy; nil when mode B is off
 }
 
 // New validates cfg and returns a Service.
 func New(cfg Config) (*Service, error) {
-	if cfg.Store == nil || cfg.Devices == nil {
-		return nil, fmt.Errorf("%w: Store and Devices are required", ErrConfig)
+	if cfg.Store == nil || (cfg.Devices == nil && cfg.MobileSign == nil) {
+		return nil, fmt.Errorf("%w: Store and Devices (or MobileSign) are required", ErrConfig)
 	}
 	if cfg.Service == "" || !ValidName(cfg.Service) {
 		return nil, fmt.Errorf("%w: Service must be a printable name of at most %d characters", ErrConfig, MaxNameRunes)
@@ -161,7 +166,27 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
-	return &Service{cfg: cfg}, nil
+	s := &Service{cfg: cfg}
+	if cfg.MobileSign != nil {
+		m, err := cfg.MobileSign.validate(cfg.TTL)
+		if err != nil {
+			return nil, err
+		}
+		s.mobile = m
+	}
+	return s, nil
+}
+
+// Modes lists the enabled modes, ModeDevice first.
+func (s *Service) Modes() []Mode {
+	var ms []Mode
+	if s.cfg.Devices != nil {
+		ms = append(ms, ModeDevice)
+	}
+	if s.mobile != nil {
+		ms = append(ms, ModeMobileSign)
+	}
+	return ms
 }
 
 // Now returns the service's clock reading.
@@ -189,8 +214,22 @@ const (
 	StateExpired State = "expired"
 )
 
+// Mode is how a session is approved.
+type Mode string
+
+// Modes.
+const (
+	// ModeDevice (mode A): an enrolled device key approves, with number
+	// matching.
+	ModeDevice Mode = "device"
+	// ModeMobileSign (mode B): the user signs a challenge with an ECP key in
+	// eGov Mobile (the mobileSign protocol).
+	ModeMobileSign Mode = "mobile-sign"
+)
+
 // record is a session as stored.
 type record struct {
+	Mode     Mode      `json:"mode,omitempty"` // "" is ModeDevice
 	Token    string    `json:"token"`
 	Secret   []byte    `json:"secret"`
 	Flow     string    `json:"flow"`
@@ -214,7 +253,17 @@ type record struct {
 	ScannedAt     time.Time `json:"scanned_at,omitzero"`
 	DecidedAt     time.Time `json:"decided_at,omitzero"`
 	RedeemBy      time.Time `json:"redeem_by,omitzero"`
+
+	// Mode B.
+	Challenge []byte        `json:"challenge,omitempty"` // canonical signature.Challenge
+	DocID     string        `json:"doc,omitempty"`       // API 2 path token
+	AuthHash  []byte        `json:"auth,omitempty"`      // SHA-256 of API 2's bearer token
+	Step      string        `json:"step,omitempty"`      // "", "described", "fetched", "submitted"
+	Signer    *MobileSigner `json:"signer,omitempty"`
+	Reason    string        `json:"reason,omitempty"` // why a mode B session failed (a signature.Code)
 }
+
+func (r *record) mobile() bool { return r.Mode == ModeMobileSign }
 
 func (r *record) number() int { return r.Numbers[r.Answer] }
 
@@ -412,12 +461,19 @@ type BeginRequest struct {
 	// phone. IP must be an IP address (else it is not shown) and is the
 	// key of the per-IP budget; Location is a coarse, host-supplied place.
 	IP, UserAgent, Location string
+	// Mode is the approval mode. Zero means ModeDevice when Devices are
+	// configured, else ModeMobileSign.
+	Mode Mode
+	// Origin is the web origin the flow runs on, bound into a mode B
+	// challenge. Zero means MobileSignConfig.Origin.
+	Origin string
 	// Now is the caller's clock reading. Zero means the service's clock.
 	Now time.Time
 }
 
 // Started is what Begin returns for the browser.
 type Started struct {
+	Mode Mode
 	// Content is the first frame (t = 0).
 	Content string
 	// Ref is a non-secret reference to the session for logs.
@@ -443,6 +499,16 @@ func (s *Service) Begin(ctx context.Context, req BeginRequest) (*Started, error)
 	case len(req.Subject) > maxSubject:
 		return nil, malformed("subject")
 	}
+	mode := req.Mode
+	if mode == "" {
+		mode = s.Modes()[0]
+	}
+	switch {
+	case mode == ModeDevice && s.cfg.Devices != nil:
+	case mode == ModeMobileSign && s.mobile != nil:
+	default:
+		return nil, malformed("mode not enabled")
+	}
 	if err := s.denied(ctx, req.FlowID); err != nil {
 		return nil, err
 	}
@@ -465,10 +531,6 @@ func (s *Service) Begin(ctx context.Context, req BeginRequest) (*Started, error)
 	if err != nil {
 		return nil, err
 	}
-	ns, answer, err := s.numbers()
-	if err != nil {
-		return nil, err
-	}
 	browser, os := BrowserOS(req.UserAgent)
 	loc := ""
 	if ValidName(req.Location) {
@@ -477,7 +539,18 @@ func (s *Service) Begin(ctx context.Context, req BeginRequest) (*Started, error)
 	r := &record{
 		Token: token, Secret: secret, Flow: req.FlowID, Binding: append([]byte(nil), req.Binding...),
 		Subject: req.Subject, Action: req.Action, IP: ip, Browser: browser, OS: os, Location: loc,
-		Start: now, Expires: now.Add(s.cfg.TTL), Numbers: ns, Answer: answer, State: StatePending,
+		Start: now, Expires: now.Add(s.cfg.TTL), State: StatePending,
+	}
+	var index []string // further keys naming the session
+	if mode == ModeDevice {
+		if r.Numbers, r.Answer, err = s.numbers(); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := s.beginMobile(r, req, now); err != nil {
+			return nil, err
+		}
+		index = append(index, s.docKey(r.DocID))
 	}
 	b, err := json.Marshal(r)
 	if err != nil {
@@ -496,10 +569,21 @@ func (s *Service) Begin(ctx context.Context, req BeginRequest) (*Started, error)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, unavailable("store", err)
 	}
-	if _, err := s.cfg.Store.Put(ctx, s.flowKey(req.FlowID), []byte(key), ttl); err != nil {
-		return nil, unavailable("store", err)
+	for _, k := range append(index, s.flowKey(req.FlowID)) {
+		if _, err := s.cfg.Store.Put(ctx, k, []byte(key), ttl); err != nil {
+			return nil, unavailable("store", err)
+		}
 	}
-	return &Started{Content: s.frame(r, 0).Content(), Ref: TokenRef(token), ExpiresAt: r.Expires}, nil
+	return &Started{Mode: mode, Content: s.content(r, 0), Ref: TokenRef(token), ExpiresAt: r.Expires}, nil
+}
+
+// content is what the QR code shows at second t: an animated frame (mode
+// A) or the mobileSign URL (mode B).
+func (s *Service) content(r *record, t int) string {
+	if r.mobile() {
+		return s.mobileContent(r)
+	}
+	return s.frame(r, t).Content()
 }
 
 func (s *Service) frame(r *record, t int) Frame {
@@ -536,12 +620,18 @@ func (s *Service) status(r *record, now time.Time) *Status {
 	}
 	switch st.State {
 	case StatePending:
+		if r.mobile() {
+			st.Content = s.mobileContent(r)
+			break
+		}
 		t := max(int(now.Sub(r.Start)/time.Second), 0)
 		st.T = t
 		st.Content = s.frame(r, t).Content()
 		st.NextAt = r.Start.Add(time.Duration(t+1) * time.Second)
 	case StateScanned, StateApproved:
-		st.Number = r.number()
+		if !r.mobile() {
+			st.Number = r.number()
+		}
 	}
 	return st
 }
@@ -695,6 +785,9 @@ func (s *Service) Scan(ctx context.Context, body []byte, lang string) (*ScanResu
 	if err != nil {
 		return nil, err
 	}
+	if r.mobile() {
+		return nil, ErrNoSession
+	}
 	if !hmac.Equal(FrameMAC(r.Secret, fr.T), fr.MAC) {
 		return nil, ErrForgedFrame
 	}
@@ -775,6 +868,9 @@ func (s *Service) Approve(ctx context.Context, body []byte) error {
 	if err != nil {
 		return err
 	}
+	if r.mobile() {
+		return ErrNoSession
+	}
 	if err := s.live(ctx, r, key); err != nil {
 		return err
 	}
@@ -848,6 +944,9 @@ func (s *Service) Deny(ctx context.Context, body []byte) (*Denial, error) {
 	}
 	again := false
 	r, err := s.update(ctx, s.sessionKey(o.Doc.Session), now, func(r *record) (bool, error) {
+		if r.mobile() {
+			return false, ErrNoSession
+		}
 		if r.State == StatePending {
 			return false, ErrNotScanned
 		}
@@ -873,10 +972,15 @@ func (s *Service) Deny(ctx context.Context, body []byte) (*Denial, error) {
 
 // Approval is what a redeemed session proved.
 type Approval struct {
-	// Subject is the approving device's subject.
-	Subject    string
+	Mode Mode
+	// Subject is the approving device's subject (mode A) or the subject
+	// the signer was mapped to (mode B).
+	Subject string
+	// Device and DeviceName name the approving device (mode A).
 	Device     string
 	DeviceName string
+	// Signer describes the ECP signer (mode B).
+	Signer     *MobileSigner
 	ApprovedAt time.Time
 }
 
@@ -903,8 +1007,10 @@ func (s *Service) Redeem(ctx context.Context, flowID string, binding []byte, now
 	if err := redeemable(r, now); err != nil {
 		return nil, err
 	}
-	if _, err := s.device(ctx, r.Device); err != nil {
-		return nil, err
+	if !r.mobile() {
+		if _, err := s.device(ctx, r.Device); err != nil {
+			return nil, err
+		}
 	}
 	b, err := s.cfg.Store.Consume(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
@@ -928,10 +1034,16 @@ func (s *Service) Redeem(ctx context.Context, flowID string, binding []byte, now
 	if !bindingOK(&c, binding) {
 		return nil, ErrBinding
 	}
-	if c.Device != r.Device {
+	if c.Mode != r.Mode || c.Device != r.Device {
 		return nil, ErrOtherDevice
 	}
-	return &Approval{Subject: c.DeviceSubject, Device: c.Device, DeviceName: c.DeviceName, ApprovedAt: c.DecidedAt}, nil
+	if c.mobile() {
+		if c.Signer == nil {
+			return nil, unavailable("store", errors.New("approved mode B session without a signer"))
+		}
+		return &Approval{Mode: ModeMobileSign, Subject: c.Signer.Subject, Signer: c.Signer, ApprovedAt: c.DecidedAt}, nil
+	}
+	return &Approval{Mode: ModeDevice, Subject: c.DeviceSubject, Device: c.Device, DeviceName: c.DeviceName, ApprovedAt: c.DecidedAt}, nil
 }
 
 func redeemable(r *record, now time.Time) error {

@@ -211,7 +211,7 @@ func TestHappyPath(t *testing.T) {
 
 	a, err := e.svc.Redeem(ctx, flow, binding(flow), time.Time{})
 	require.NoError(t, err)
-	assert.Equal(t, &qr.Approval{Subject: "alice", Device: alice.id, DeviceName: "Alice's phone", ApprovedAt: e.clock.Now()}, a)
+	assert.Equal(t, &qr.Approval{Mode: qr.ModeDevice, Subject: "alice", Device: alice.id, DeviceName: "Alice's phone", ApprovedAt: e.clock.Now()}, a)
 
 	// Once only.
 	_, err = e.svc.Redeem(ctx, flow, binding(flow), time.Time{})

@@ -1,14 +1,20 @@
 package qrfactor
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/factors/ecp"
 	"github.com/strongauth/strongauth/qr"
+	"github.com/strongauth/strongauth/signature"
 )
 
 // Defaults and bounds.
@@ -39,6 +45,10 @@ type Config struct {
 	// number, key or signature: sessions appear by reference). Nil means
 	// slog.Default().
 	Log *slog.Logger
+	// Mapper maps the ECP signer of a mode B session (eGov Mobile) to the
+	// account it authenticates — the same mapper as the ECP factor's.
+	// Required when the Service has mode B enabled.
+	Mapper ecp.Mapper
 }
 
 // Factor is the cross-device QR factor (kind qr): an auth.Factor whose
@@ -49,6 +59,7 @@ type Factor struct {
 	audit    auth.Auditor
 	enrolAge time.Duration
 	log      *slog.Logger
+	mapper   ecp.Mapper
 }
 
 var _ auth.Factor = (*Factor)(nil)
@@ -70,7 +81,10 @@ func New(cfg Config) (*Factor, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Factor{svc: cfg.Service, audit: cfg.Audit, enrolAge: cfg.EnrolMaxAge, log: cfg.Log}, nil
+	if slices.Contains(cfg.Service.Modes(), qr.ModeMobileSign) && cfg.Mapper == nil {
+		return nil, fmt.Errorf("%w: qr factor: a Mapper is required for mode B (mobile signing)", auth.ErrConfig)
+	}
+	return &Factor{svc: cfg.Service, audit: cfg.Audit, enrolAge: cfg.EnrolMaxAge, log: cfg.Log, mapper: cfg.Mapper}, nil
 }
 
 // Kind returns auth.KindQR.
@@ -82,6 +96,10 @@ func (f *Factor) Service() *qr.Service { return f.svc }
 // Begun is the Challenge.Data of Begin: the first frame. The browser then
 // fetches the current frame each second from the BrowserHandler.
 type Begun struct {
+	// Mode is the session's mode: "device" (an animated code for the
+	// host's app) or "mobile-sign" (a one-time mobileSign: code for eGov
+	// Mobile, which does not change).
+	Mode qr.Mode `json:"mode"`
 	// Content is the first frame's text (the QR content).
 	Content   string    `json:"content"`
 	ExpiresAt time.Time `json:"expires_at"`
@@ -89,10 +107,26 @@ type Begun struct {
 	RefreshMillis int `json:"refresh_ms"`
 }
 
+// BeginInput is the optional client input of Begin.
+type BeginInput struct {
+	// Mode chooses the mode: "device" or "mobile-sign". Empty means the
+	// first mode the Service enables (device, when it has a DeviceStore).
+	Mode qr.Mode `json:"mode,omitempty"`
+}
+
 // Begin implements auth.Factor: it starts the flow's QR session (replacing
-// an earlier one), with the browser's binding, the action and what the
-// phone will show about the request. The client's Input is ignored.
+// an earlier one, of either mode), with the browser's binding, the action
+// and what the phone will show about the request. Input may choose the
+// mode (BeginInput).
 func (f *Factor) Begin(ctx context.Context, req *auth.BeginRequest) (*auth.Challenge, error) {
+	var in BeginInput
+	if len(req.Input) > 0 && string(req.Input) != "null" {
+		dec := json.NewDecoder(bytes.NewReader(req.Input))
+		dec.DisallowUnknownFields()
+		if len(req.Input) > 256 || dec.Decode(&in) != nil || dec.More() {
+			return nil, Classify(fmt.Errorf("%w: input must be {\"mode\": …}", qr.ErrMalformed))
+		}
+	}
 	c := req.Client
 	if c.IP == "" {
 		c.IP = req.Flow.Client.IP
@@ -106,26 +140,36 @@ func (f *Factor) Begin(ctx context.Context, req *auth.BeginRequest) (*auth.Chall
 	st, err := f.svc.Begin(ctx, qr.BeginRequest{
 		FlowID: req.Flow.ID, Binding: req.Flow.BindingHash, Action: req.Flow.Action, Subject: req.Flow.Subject,
 		IP: c.IP, UserAgent: c.UserAgent, Location: c.Location, Now: req.Now,
+		Mode: in.Mode, Origin: req.Flow.Client.Origin,
 	})
 	if err != nil {
 		return nil, Classify(err)
 	}
+	refresh := 1000
+	if st.Mode == qr.ModeMobileSign {
+		refresh = 0
+	}
 	return &auth.Challenge{
-		Data:      Begun{Content: st.Content, ExpiresAt: st.ExpiresAt, RefreshMillis: 1000},
+		Data:      Begun{Mode: st.Mode, Content: st.Content, ExpiresAt: st.ExpiresAt, RefreshMillis: refresh},
 		ExpiresAt: st.ExpiresAt,
 	}, nil
 }
 
 // Finish implements auth.Factor: it redeems the flow's approved QR session,
-// once, for the browser holding the flow's binding, and proves the
+// once, for the browser holding the flow's binding. Mode A proves the
 // approving device's subject with AMR mca, hwk and user (a hardware-held
-// key unlocked by the user, on a second channel). A flow the user denied on
-// the phone fails with an error wrapping auth.ErrFraud, so the engine
-// cancels it for good. The client's Input is ignored.
+// key unlocked by the user, on a second channel); mode B proves the mapped
+// ECP signer with mca and sc (and hwk or swk by the key's storage), with
+// the certificate's facts as attributes. A flow the user denied on the
+// phone fails with an error wrapping auth.ErrFraud, so the engine cancels
+// it for good. The client's Input is ignored.
 func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Proof, error) {
 	a, err := f.svc.Redeem(ctx, req.Flow.ID, req.Flow.BindingHash, req.Now)
 	if err != nil {
 		return nil, Classify(err)
+	}
+	if a.Mode == qr.ModeMobileSign {
+		return mobileProof(a), nil
 	}
 	return &auth.Proof{
 		Subject: a.Subject,
@@ -135,6 +179,29 @@ func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Pro
 			"device_name": a.DeviceName,
 		},
 	}, nil
+}
+
+func mobileProof(a *qr.Approval) *auth.Proof {
+	s := a.Signer
+	amr := []string{auth.AMRMCA, auth.AMRSmartCard}
+	switch signature.KeyStorage(s.KeyStorage) {
+	case signature.KeyStorageHardware:
+		amr = append(amr, auth.AMRHardware)
+	case signature.KeyStorageFile:
+		amr = append(amr, auth.AMRSoftware)
+	}
+	attrs := map[string]string{"mode": string(qr.ModeMobileSign), "serial": s.Serial, "issuer": s.Issuer,
+		"algorithm": s.Algorithm, "key_storage": s.KeyStorage}
+	if s.IIN != "" {
+		attrs["iin"] = s.IIN
+	}
+	if s.BIN != "" {
+		attrs["bin"] = s.BIN
+	}
+	if len(s.Roles) > 0 {
+		attrs["roles"] = strings.Join(s.Roles, ",")
+	}
+	return &auth.Proof{Subject: a.Subject, AMR: amr, Attributes: attrs}
 }
 
 // Classify wraps an error of package qr in the auth sentinel that gives its
@@ -149,6 +216,8 @@ func Classify(err error) error {
 	}
 	var s error
 	switch {
+	case errors.Is(err, qr.ErrSignatureRefused):
+		return classifySignature(err)
 	case errors.Is(err, qr.ErrUnavailable):
 		s = auth.ErrUnavailable
 	case errors.Is(err, qr.ErrDenied):
@@ -165,6 +234,8 @@ func Classify(err error) error {
 		s = auth.ErrReplay
 	case errors.Is(err, qr.ErrBinding):
 		s = auth.ErrBinding
+	case errors.Is(err, qr.ErrBearer):
+		s = auth.ErrVerification
 	case errors.Is(err, qr.ErrWrongSubject):
 		s = auth.ErrSubjectMismatch
 	case errors.Is(err, ErrEnrolGate):
@@ -175,10 +246,46 @@ func Classify(err error) error {
 	return auth.Classify(s, err)
 }
 
+// classifySignature classifies a refused mode B signature like the ECP
+// factor does; a mapper's own client code is kept.
+func classifySignature(err error) error {
+	if errors.Is(err, qr.ErrWrongSubject) {
+		return auth.Classify(auth.ErrSubjectMismatch, err)
+	}
+	if signature.Code(err) == "internal" {
+		var coded interface{ ErrorCode() string }
+		if errors.As(err, &coded) {
+			return err // the mapper chose a category
+		}
+	}
+	switch {
+	case errors.Is(err, signature.ErrRevoked):
+		return auth.Classify(auth.ErrRevoked, err)
+	case errors.Is(err, signature.ErrExpired), errors.Is(err, signature.ErrCertificateExpired):
+		return auth.Classify(auth.ErrExpired, err)
+	case errors.Is(err, qr.ErrMalformed), errors.Is(err, signature.ErrMalformed):
+		return auth.Classify(auth.ErrInvalidInput, err)
+	}
+	return auth.Classify(auth.ErrVerification, err)
+}
+
 // Reason returns a short, non-secret, stable reason for a qr error, finer
-// than its client code, for the phone app ("stale_frame", "wrong_number"…);
-// "" when none applies.
+// than its client code, for the phone app ("stale_frame", "wrong_number"…;
+// for a refused mode B signature the signature package's code, such as
+// "revoked", "key_usage" or "content_mismatch"); "" when none applies.
 func Reason(err error) string {
+	if errors.Is(err, qr.ErrSignatureRefused) {
+		if c := signature.Code(err); c != "internal" {
+			return c
+		}
+		if errors.Is(err, qr.ErrMalformed) {
+			return "malformed"
+		}
+		if errors.Is(err, qr.ErrWrongSubject) {
+			return "other_account"
+		}
+		return "signer_refused"
+	}
 	reasons := []struct {
 		err    error
 		reason string
@@ -190,7 +297,7 @@ func Reason(err error) string {
 		{qr.ErrDetails, "other_details"}, {qr.ErrReplay, "already_approved"}, {qr.ErrFailed, "session_failed"},
 		{qr.ErrDenied, "denied"}, {qr.ErrPending, "pending"}, {qr.ErrChallenge, "challenge"},
 		{qr.ErrDeviceLimit, "device_limit"}, {qr.ErrDeviceExists, "device_exists"}, {qr.ErrBadKey, "bad_key"},
-		{qr.ErrMalformed, "malformed"}, {ErrEnrolGate, "strong_factor_required"},
+		{qr.ErrMalformed, "malformed"}, {ErrEnrolGate, "strong_factor_required"}, {qr.ErrBearer, "bearer"},
 	}
 	for _, r := range reasons {
 		if errors.Is(err, r.err) {

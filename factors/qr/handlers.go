@@ -10,12 +10,15 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/factors/ecp"
 	"github.com/strongauth/strongauth/qr"
+	"github.com/strongauth/strongauth/signature"
 )
 
 // Handler defaults.
@@ -72,8 +75,15 @@ type ErrorBody struct {
 }
 
 func (f *Factor) fail(w http.ResponseWriter, r *http.Request, op string, err error) {
+	f.failWith(w, r, op, 0, err)
+}
+
+// failWith answers an error with status (0: the status of its code).
+func (f *Factor) failWith(w http.ResponseWriter, r *http.Request, op string, status int, err error) {
 	err = Classify(err)
-	status := statusOf(err)
+	if status == 0 {
+		status = statusOf(err)
+	}
 	level := slog.LevelWarn
 	if status >= 500 {
 		level = slog.LevelError
@@ -482,4 +492,82 @@ func (b *browser) status(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// --- mode B: eGov Mobile ---
+
+// MobileSignHandler returns the handler that eGov Mobile (or any app
+// speaking the public mobileSign protocol) calls in mode B. Mount it where
+// MobileSignConfig.BaseURL points:
+//
+//	GET /api1/{token}  → qr.MobileAPI1: description, expiry, organisation, the document's
+//	                     URI and bearer token (once)
+//	GET /doc/{id}      Authorization: Bearer <auth_token> → qr.MobileDocuments with the
+//	                     challenge to sign (once)
+//	PUT /doc/{id}      Authorization: Bearer <auth_token>, the same JSON whose data is the
+//	                     base64 CMS → 200 {"status": "signed"}, or 403 ErrorBody with the
+//	                     reason (once)
+//
+// Every URL is single-use and expires with the session (MobileSignConfig.TTL,
+// 180 s by default). Texts follow Accept-Language (kk, ru, en). The API 1
+// token is in the URL by the protocol's design: it is single-use and short
+// lived, and this package logs it only by hash; keep /api1/ paths out of
+// access logs too.
+func (f *Factor) MobileSignHandler() (http.Handler, error) {
+	if !slices.Contains(f.svc.Modes(), qr.ModeMobileSign) {
+		return nil, fmt.Errorf("%w: qr factor: the Service has no MobileSign configuration", auth.ErrConfig)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api1/{token}", func(w http.ResponseWriter, r *http.Request) {
+		a, err := f.svc.MobileAPI1(r.Context(), r.PathValue("token"), auth.Lang(r.Header.Get("Accept-Language")))
+		if err != nil {
+			f.fail(w, r, "mobile-api1", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, a)
+	})
+	mux.HandleFunc("GET /doc/{id}", func(w http.ResponseWriter, r *http.Request) {
+		d, err := f.svc.MobileDocument(r.Context(), r.PathValue("id"), bearer(r), auth.Lang(r.Header.Get("Accept-Language")))
+		if err != nil {
+			f.fail(w, r, "mobile-document", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, d)
+	})
+	mux.HandleFunc("PUT /doc/{id}", func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, qr.MaxMobileSubmit))
+		if err != nil {
+			f.fail(w, r, "mobile-submit", fmt.Errorf("%w: body too large or unreadable", qr.ErrMalformed))
+			return
+		}
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); r.Header.Get("Content-Type") != "" &&
+			(err != nil || mt != "application/json") {
+			f.fail(w, r, "mobile-submit", fmt.Errorf("%w: %w", qr.ErrMalformed, ErrContentType))
+			return
+		}
+		_, err = f.svc.MobileSubmit(r.Context(), r.PathValue("id"), bearer(r), body, f.mapMobile)
+		switch {
+		case err == nil:
+			writeJSON(w, http.StatusOK, map[string]string{"status": "signed"})
+		case errors.Is(err, qr.ErrSignatureRefused):
+			f.failWith(w, r, "mobile-submit", http.StatusForbidden, err)
+		default:
+			f.fail(w, r, "mobile-submit", err)
+		}
+	})
+	return secureHeaders(mux), nil
+}
+
+// bearer returns the token of an "Authorization: Bearer" header.
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// mapMobile maps a mode B signer with the configured ecp.Mapper.
+func (f *Factor) mapMobile(ctx context.Context, action, flowSubject string, s *signature.Signer) (string, error) {
+	return f.mapper.Map(ctx, &ecp.MapRequest{Action: action, FlowSubject: flowSubject, Identity: s.Identity, Signer: s})
 }

@@ -103,20 +103,33 @@ func (c *Client) post(ctx context.Context, url string, body, out any) error {
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+	h := c.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	if c.Lang != "" {
+		h.Set("Accept-Language", c.Lang)
+	}
+	return send(ctx, c.HTTP, http.MethodPost, url, h, b, out)
+}
+
+// send makes one JSON request and decodes a 200 answer into out (unless
+// nil); any other status is a *ServerError.
+func send(ctx context.Context, hc *http.Client, method, url string, h http.Header, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return err
 	}
-	for k, vs := range c.Header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
+	for k, vs := range h {
+		req.Header[k] = vs
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if c.Lang != "" {
-		req.Header.Set("Accept-Language", c.Lang)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
-	hc := c.HTTP
 	if hc == nil {
 		hc = http.DefaultClient
 	}
