@@ -1,6 +1,7 @@
 // Package qrfactor adapts package qr to strongauth's engine: the factor of
-// kind "qr" (cross-device approval from an enrolled device, mode A) and
-// the HTTP handlers for the phone, the waiting browser and device
+// kind "qr" — cross-device approval from an enrolled device (mode A), or a
+// signature with the user's ECP key in eGov Mobile (mode B) — and the HTTP
+// handlers for the phone, eGov Mobile, the waiting browser and device
 // enrolment. The package lives at factors/qr and is named qrfactor so that
 // it does not clash with the domain package qr it wraps.
 //
@@ -34,6 +35,27 @@
 //  4. The browser sees "approved" and finishes kind qr through the host
 //     (auth.Engine.Finish): the factor redeems the approval once and proves
 //     the device's subject with AMR mca, hwk and user — strong evidence.
+//
+// # Mode B: eGov Mobile
+//
+// With qr.Config.MobileSign set (a signature.Verifier, the public BaseURL
+// of MobileSignHandler, the organisation's names) and Config.Mapper (the
+// ECP factor's ecp.Mapper), the browser may begin kind qr with the input
+// {"mode": "mobile-sign"}: the QR code is then "mobileSign:<API 1 URL>",
+// which eGov Mobile reads. The app fetches API 1 and the document (a
+// signature.Challenge bound to the origin, the flow and the action, with
+// the requesting browser, IP, place and time as meta lines), signs it with
+// the user's ECP key and PUTs the CMS back; MobileSignHandler verifies it
+// (chain, purpose — no information-system key for a person's login —,
+// revocation, signing time, binding) and answers 200 or 403 with a reason.
+// The identity comes only from the certificate; the Mapper names the
+// account. The browser then finishes kind qr as in mode A; the proof has
+// AMR mca and sc (and hwk or swk by the key's storage) and the
+// certificate's facts (iin, bin, serial, issuer, algorithm) as attributes.
+// Every URL is single-use and lives qr.MobileSignConfig.TTL (180 s).
+//
+//	mobileH, _ := f.MobileSignHandler()
+//	mux.Handle("/qr/egov/", http.StripPrefix("/qr/egov", mobileH)) // BaseURL "https://portal.kz/qr/egov"
 //
 // # Enrolment
 //

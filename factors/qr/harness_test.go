@@ -3,6 +3,7 @@ package qrfactor_test
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -18,10 +19,12 @@ import (
 
 	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/auth/authtest"
+	"github.com/strongauth/strongauth/factors/ecp"
 	qrfactor "github.com/strongauth/strongauth/factors/qr"
 	"github.com/strongauth/strongauth/internal/fakeclock"
 	"github.com/strongauth/strongauth/qr"
 	"github.com/strongauth/strongauth/qr/phone"
+	"github.com/strongauth/strongauth/signature"
 	"github.com/strongauth/strongauth/store/memory"
 )
 
@@ -95,7 +98,19 @@ type hostOption func(*hostConfig)
 type hostConfig struct {
 	qr     func(*qr.Config)
 	cancel qrfactor.FlowCanceller
+	// mobile enables mode B with a verifier over these anchors.
+	mobile *mobileTrust
 }
+
+// mobileTrust is what the mode B verifier trusts and how it checks
+// revocation.
+type mobileTrust struct {
+	roots, intermediates []*x509.Certificate
+	revocation           signature.RevocationChecker
+}
+
+// withMobile enables mode B (eGov Mobile) on the host.
+func withMobile(tr *mobileTrust) hostOption { return func(c *hostConfig) { c.mobile = tr } }
 
 func newHost(t *testing.T, opts ...hostOption) *host {
 	t.Helper()
@@ -107,15 +122,30 @@ func newHost(t *testing.T, opts ...hostOption) *host {
 		logs: &syncBuffer{}, passkey: authtest.Strong(auth.KindWebAuthn), sessions: map[string]*auth.Result{}}
 	h.st = memory.New(memory.Config{Now: h.clock.Now, SweepInterval: -1})
 	t.Cleanup(func() { h.st.Close() })
+	h.srv = httptest.NewUnstartedServer(nil)
+	base := "http://" + h.srv.Listener.Addr().String()
 	cfg := qr.Config{Store: h.st, Devices: qr.NewMemoryDevices(), Service: "eGov.kz", Now: h.clock.Now, PerIP: 1000}
+	var err error
+	if hc.mobile != nil {
+		v, err := signature.NewVerifier(signature.Config{Roots: hc.mobile.roots, Intermediates: hc.mobile.intermediates,
+			Now: h.clock.Now, Revocation: hc.mobile.revocation, InsecureSkipRevocation: hc.mobile.revocation == nil})
+		require.NoError(t, err)
+		cfg.MobileSign = &qr.MobileSignConfig{Verifier: v, BaseURL: base + "/qr/egov",
+			Organisation: qr.Organisation{NameRu: "Портал", NameKz: "Портал", NameEn: "Portal"}, Origin: base}
+	}
 	if hc.qr != nil {
 		hc.qr(&cfg)
 	}
-	var err error
 	h.svc, err = qr.New(cfg)
 	require.NoError(t, err)
 	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h.factor, err = qrfactor.New(qrfactor.Config{Service: h.svc, Audit: h.audit, Log: log})
+	h.factor, err = qrfactor.New(qrfactor.Config{Service: h.svc, Audit: h.audit, Log: log,
+		Mapper: ecp.MapperFunc(func(_ context.Context, r *ecp.MapRequest) (string, error) {
+			if r.Identity.IIN == "" {
+				return "", errors.New("no IIN")
+			}
+			return "iin:" + r.Identity.IIN, nil
+		})})
 	require.NoError(t, err)
 	login, err := auth.ParseRule("qr | webauthn")
 	require.NoError(t, err)
@@ -146,7 +176,13 @@ func newHost(t *testing.T, opts ...hostOption) *host {
 	mux.Handle("/qr/phone/", http.StripPrefix("/qr/phone", phoneH))
 	mux.Handle("/qr/browser/", http.StripPrefix("/qr/browser", browserH))
 	mux.Handle("/qr/enrol/", http.StripPrefix("/qr/enrol", enrolH))
-	h.srv = httptest.NewServer(mux)
+	if hc.mobile != nil {
+		mobileH, err := h.factor.MobileSignHandler()
+		require.NoError(t, err)
+		mux.Handle("/qr/egov/", http.StripPrefix("/qr/egov", mobileH))
+	}
+	h.srv.Config.Handler = mux
+	h.srv.Start()
 	t.Cleanup(h.srv.Close)
 	return h
 }
