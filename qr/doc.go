@@ -49,6 +49,22 @@
 // after an approval that was not redeemed yet: the session is denied, the
 // flow marked, and Redeem and Begin refuse it with ErrDenied.
 //
+// # Mode B: eGov Mobile (mobileSign)
+//
+// With Config.MobileSign, a session can instead be approved by the user's
+// ECP key in eGov Mobile, through its public mobileSign protocol: the QR
+// code is "mobileSign:<BaseURL>/api1/<token>" (static — the app does not
+// know animated frames); MobileAPI1 answers the description, expiry,
+// organisation and the document's URI with a bearer token; MobileDocument
+// returns a signature.Challenge bound to the web origin, the flow and the
+// action, with the requesting browser, IP, place and time as meta lines;
+// MobileSubmit verifies the CMS the app sends back with
+// signature.Verifier.VerifyChallenge (chain, purpose, revocation, signing
+// time, binding, lifetime), applies the action's identity check and a
+// mapper, and approves. Each URL is single-use; any refusal fails the
+// session for good (ErrSignatureRefused wrapping the signature package's
+// sentinel). A flow has one live session across both modes.
+//
 // # Signed documents
 //
 // A phone request is JSON {"doc", "sig"} (Signed). doc is the canonical text
