@@ -1,19 +1,27 @@
 // Command mobile is a command-line "phone" for strongauth's QR factor: it
 // keeps a device key, enrols it with a host, and approves or denies QR
-// sessions (mode A) — what the host's mobile app does, for tests, demos and
-// app developers.
+// sessions (mode A) — what the host's mobile app does —, and it plays eGov
+// Mobile signing a mobileSign QR code with a test ECP key (mode B); for
+// tests, demos and app developers.
 //
 //	mobile keygen  -device phone.json -phone https://host/qr/phone
 //	mobile enrol   -device phone.json -enrol https://host/qr/enrol -name "My phone" -H "Cookie: session=…"
 //	mobile approve -device phone.json -content 'strongauth.…'   (or -image frame.png) [-number 42]
 //	mobile deny    -device phone.json -content 'strongauth.…'
 //	mobile show    -device phone.json
+//	mobile egov    -content 'mobileSign:https://…' (or -image) -cert CERT.pem -key-hex KEY.hex (GOST-2015) | -key-pem KEY.pem
 //
 // approve scans the frame, prints who is asking (service, action, browser,
 // system, IP, place, time) and the three numbers, then approves with the
 // number given by -number, or asks for it on standard input. The device
 // file holds the private key (PKCS #8 PEM): a real app keeps it in secure
 // hardware behind biometrics instead.
+//
+// egov signs with TEST keys only: the NCA test keys of
+// ../shared/testdata/kz-nca (NAME.cert.pem with NAME.key.hex, GOST
+// 34.10-2015 512-bit on TC26-512-A) or RSA/ECDSA PKCS #8 keys. Its GOST
+// signing (signature/gost/gosttest) is not constant time: never give it a
+// real key.
 package main
 
 import (
@@ -62,6 +70,8 @@ const usage = `usage: mobile keygen|enrol|approve|deny|show -device FILE [flags]
   approve  scan a frame and approve      -content TEXT | -image FILE [-number N]
   deny     scan a frame and report "I did not start this"  -content TEXT | -image FILE
   show     print the device ID and phone URL
+  egov     act as eGov Mobile: sign a mobileSign code with a TEST ECP key
+           -content TEXT | -image FILE  -cert CERT.pem  -key-hex KEY.hex | -key-pem KEY.pem
 `
 
 // run is main without the process: it returns the exit code (0 ok, 1
@@ -79,7 +89,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.SetOutput(stderr)
 	devicePath := fs.String("device", "phone.json", "the device file")
 	phoneURL := fs.String("phone", "", "keygen: base URL of the phone handler")
-	lang := fs.String("lang", "", "keygen: language of the texts (kk, ru, en)")
+	lang := fs.String("lang", "", "keygen, egov: the language of the texts (kk, ru, en)")
 	enrolURL := fs.String("enrol", "", "enrol: base URL of the enrolment handler")
 	name := fs.String("name", "", "enrol: the device's name")
 	var hdrs headers
@@ -87,6 +97,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	content := fs.String("content", "", "approve/deny: the scanned QR text")
 	imagePath := fs.String("image", "", "approve/deny: a PNG or JPEG of the QR code")
 	number := fs.Int("number", 0, "approve: the number the browser shows (else asked)")
+	certPath := fs.String("cert", "", "egov: the signer's certificate (PEM or DER)")
+	keyHex := fs.String("key-hex", "", "egov: a GOST-2015 512 TEST key, big-endian hex (NCA test NAME.key.hex)")
+	keyPEM := fs.String("key-pem", "", "egov: an RSA or ECDSA TEST key, PKCS #8 PEM")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -114,6 +127,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		fmt.Fprintln(stdout, "device key created in", *devicePath)
 		return 0
+	case "egov":
+		return egov(ctx, hc, stdout, stderr, *content, *imagePath, *certPath, *keyHex, *keyPEM, *lang)
 	case "enrol", "approve", "deny", "show":
 	default:
 		fmt.Fprint(stderr, usage)
@@ -157,15 +172,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if df.Device == "" {
 		return fail(errors.New("the device is not enrolled yet (mobile enrol)"))
 	}
-	text := *content
-	if *imagePath != "" {
-		if text, err = decodeImage(*imagePath); err != nil {
-			return fail(err)
-		}
-	}
-	if text == "" {
-		fmt.Fprintf(stderr, "mobile %s: -content or -image is required\n", cmd)
-		return 2
+	text, code := scanned(stderr, cmd, *content, *imagePath)
+	if code != 0 {
+		return code
 	}
 	scan, err := client.Scan(ctx, text)
 	if err != nil {
@@ -204,6 +213,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintln(stdout, "approved")
 	return 0
+}
+
+// scanned returns the QR text from -content or -image (else a usage or
+// failure exit code).
+func scanned(stderr io.Writer, cmd, content, imagePath string) (string, int) {
+	if imagePath != "" {
+		text, err := decodeImage(imagePath)
+		if err != nil {
+			fmt.Fprintln(stderr, "mobile:", err)
+			return "", 1
+		}
+		return text, 0
+	}
+	if content == "" {
+		fmt.Fprintf(stderr, "mobile %s: -content or -image is required\n", cmd)
+		return "", 2
+	}
+	return content, 0
 }
 
 func orNone(s string) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -14,14 +15,19 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/auth/authtest"
+	"github.com/strongauth/strongauth/factors/ecp"
 	qrfactor "github.com/strongauth/strongauth/factors/qr"
 	"github.com/strongauth/strongauth/qr"
+	"github.com/strongauth/strongauth/signature"
+	"github.com/strongauth/strongauth/signature/devpki"
+	"github.com/strongauth/strongauth/signature/sigtest"
 	"github.com/strongauth/strongauth/store/memory"
 )
 
@@ -35,15 +41,25 @@ type testHost struct {
 	results map[string]*auth.Result
 }
 
-func newTestHost(t *testing.T) *testHost {
+func newTestHost(t *testing.T, trust ...*x509.Certificate) *testHost {
 	st := memory.New(memory.Config{})
 	t.Cleanup(func() { st.Close() })
-	svc, err := qr.New(qr.Config{Store: st, Devices: qr.NewMemoryDevices(), Service: "eGov.kz"})
+	h := &testHost{results: map[string]*auth.Result{}}
+	h.srv = httptest.NewUnstartedServer(nil)
+	base := "http://" + h.srv.Listener.Addr().String()
+	cfg := qr.Config{Store: st, Devices: qr.NewMemoryDevices(), Service: "eGov.kz"}
+	if len(trust) > 0 { // mode B: trust[0] is the root, the rest intermediates
+		v, err := signature.NewVerifier(signature.Config{Roots: trust[:1], Intermediates: trust[1:], InsecureSkipRevocation: true})
+		require.NoError(t, err)
+		cfg.MobileSign = &qr.MobileSignConfig{Verifier: v, BaseURL: base + "/qr/egov", Origin: base,
+			Organisation: qr.Organisation{NameRu: "Портал", BIN: "050607500041"}}
+	}
+	svc, err := qr.New(cfg)
 	require.NoError(t, err)
-	f, err := qrfactor.New(qrfactor.Config{Service: svc, Log: slog.New(slog.DiscardHandler)})
+	f, err := qrfactor.New(qrfactor.Config{Service: svc, Log: slog.New(slog.DiscardHandler),
+		Mapper: ecp.MapperFunc(func(_ context.Context, r *ecp.MapRequest) (string, error) { return "iin:" + r.Identity.IIN, nil })})
 	require.NoError(t, err)
 	rule, _ := auth.ParseRule("qr | webauthn")
-	h := &testHost{results: map[string]*auth.Result{}}
 	h.eng, err = auth.New(auth.Config{Store: st, Factors: []auth.Factor{f, authtest.Strong(auth.KindWebAuthn)},
 		Policies: []auth.Policy{{Action: "login", Rule: rule}}})
 	require.NoError(t, err)
@@ -60,7 +76,13 @@ func newTestHost(t *testing.T) *testHost {
 	mux.Handle("/qr/phone/", http.StripPrefix("/qr/phone", phoneH))
 	mux.Handle("/qr/browser/", http.StripPrefix("/qr/browser", browserH))
 	mux.Handle("/qr/enrol/", http.StripPrefix("/qr/enrol", enrolH))
-	h.srv = httptest.NewServer(mux)
+	if len(trust) > 0 {
+		mobileH, err := f.MobileSignHandler()
+		require.NoError(t, err)
+		mux.Handle("/qr/egov/", http.StripPrefix("/qr/egov", mobileH))
+	}
+	h.srv.Config.Handler = mux
+	h.srv.Start()
 	t.Cleanup(h.srv.Close)
 	return h
 }
@@ -81,12 +103,16 @@ type qrFlow struct {
 	id, secret string
 }
 
-func (h *testHost) startQR(t *testing.T) *qrFlow {
+func (h *testHost) startQR(t *testing.T, input ...string) *qrFlow {
 	secret, _ := h.eng.NewBinding()
 	f, err := h.eng.Start(ctx, auth.StartRequest{Action: "login", Binding: secret,
 		Client: auth.ClientInfo{IP: "198.51.100.9", UserAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0", Location: "Astana, KZ"}})
 	require.NoError(t, err)
-	_, err = h.eng.Begin(ctx, auth.StepRequest{FlowID: f.ID, Binding: secret, Kind: auth.KindQR})
+	req := auth.StepRequest{FlowID: f.ID, Binding: secret, Kind: auth.KindQR}
+	if len(input) > 0 {
+		req.Input = json.RawMessage(input[0])
+	}
+	_, err = h.eng.Begin(ctx, req)
 	require.NoError(t, err)
 	return &qrFlow{id: f.ID, secret: secret}
 }
@@ -228,4 +254,75 @@ func TestUsage(t *testing.T) {
 	code, _, errs := h.mobile(t, "", "approve", "-device", filepath.Join(t.TempDir(), "missing.json"), "-content", "x")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errs, "no such file")
+}
+
+// devSigner makes a development PKI at the current time (GOST-2015) and
+// writes a person's certificate and key as the egov command reads them.
+func devSigner(t *testing.T) (root, inter *x509.Certificate, certFile, keyFile string) {
+	g := devpki.New(devpki.Config{})
+	r, err := g.Root(devpki.CAOptions{CommonName: "Test root", Algorithm: devpki.GOST2015})
+	require.NoError(t, err)
+	ca, err := r.Intermediate(devpki.CAOptions{CommonName: "Test CA"})
+	require.NoError(t, err)
+	leaf, err := ca.Issue(devpki.LeafOptions{Kind: devpki.Individual, Surname: "ТЕСТОВ", Name: "ТЕСТ", IIN: "900101300017"})
+	require.NoError(t, err)
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "leaf.cert.pem"), filepath.Join(dir, "leaf.key.hex")
+	require.NoError(t, os.WriteFile(certFile, devpki.CertificatePEM(leaf.Cert), 0o600))
+	hex, err := leaf.PrivateKeyHex()
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(keyFile, []byte(hex+"\n"), 0o600))
+	return r.Cert, ca.Cert, certFile, keyFile
+}
+
+func TestEgovSignsAMobileSignCode(t *testing.T) {
+	root, inter, certFile, keyFile := devSigner(t)
+	h := newTestHost(t, root, inter)
+	q := h.startQR(t, `{"mode":"mobile-sign"}`)
+	img := filepath.Join(t.TempDir(), "frame.png")
+	require.NoError(t, os.WriteFile(img, h.browserGet(t, q, "/frame.png"), 0o600))
+
+	code, out, errs := h.mobile(t, "", "egov", "-image", img, "-cert", certFile, "-key-hex", keyFile, "-lang", "ru")
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "eGov.kz: Вход в систему")
+	assert.Contains(t, out, "from Портал (BIN 050607500041)")
+	assert.Contains(t, out, "IP-адрес: 198.51.100.9")
+	assert.Contains(t, out, "signing as ТЕСТОВ ТЕСТ (CMS_SIGN_ONLY)")
+	res, err := h.eng.Finish(ctx, auth.StepRequest{FlowID: q.id, Binding: q.secret, Kind: auth.KindQR})
+	require.NoError(t, err)
+	assert.Equal(t, "iin:900101300017", res.Result.Subject)
+
+	// The code is single-use.
+	var st qr.Status
+	q2 := h.startQR(t, `{"mode":"mobile-sign"}`)
+	require.NoError(t, json.Unmarshal(h.browserGet(t, q2, "/frame"), &st))
+	code, _, _ = h.mobile(t, "", "egov", "-content", st.Content, "-cert", certFile, "-key-hex", keyFile)
+	require.Equal(t, 0, code)
+	code, _, errs = h.mobile(t, "", "egov", "-content", st.Content, "-cert", certFile, "-key-hex", keyFile)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errs, "replayed")
+	code, _, _ = h.mobile(t, "", "egov", "-content", st.Content)
+	assert.Equal(t, 2, code, "-cert and a key are required")
+}
+
+// The real NCA test key, as the portal demo uses it. Required when CI=true.
+func TestEgovWithTheRealNCATestKey(t *testing.T) {
+	root, inter := sigtest.NCAGOSTRoots(t)
+	sigtest.ReadFile(t, "kz-nca/keys/individual_valid.key.hex")
+	cert := sigtest.Certificate(t, "kz-nca/keys/individual_valid.cert.pem")
+	if time.Now().After(cert.NotAfter) {
+		t.Skipf("the NCA test certificate expired on %s; the CLI signs at the real time", cert.NotAfter)
+	}
+	dir := filepath.Join(sigtest.Root(t), "kz-nca", "keys")
+	h := newTestHost(t, root, inter)
+	q := h.startQR(t, `{"mode":"mobile-sign"}`)
+	var st qr.Status
+	require.NoError(t, json.Unmarshal(h.browserGet(t, q, "/frame"), &st))
+	code, out, errs := h.mobile(t, "", "egov", "-content", st.Content,
+		"-cert", filepath.Join(dir, "individual_valid.cert.pem"), "-key-hex", filepath.Join(dir, "individual_valid.key.hex"))
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "signing as ТЕСТОВ ТЕСТ")
+	res, err := h.eng.Finish(ctx, auth.StepRequest{FlowID: q.id, Binding: q.secret, Kind: auth.KindQR})
+	require.NoError(t, err)
+	assert.Equal(t, "iin:123456789011", res.Result.Subject)
 }
