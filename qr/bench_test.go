@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/strongauth/strongauth/qr"
+	"github.com/strongauth/strongauth/signature/devpki"
 )
 
 // BenchmarkP256Verify is the raw primitive: one ECDSA P-256 verification
@@ -123,6 +124,28 @@ func benchFrameImage(b *testing.B, render func(string, int) ([]byte, error)) {
 			b.Fatal(err)
 		}
 		if _, err := render(st.Content, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMobileSignSubmit is the server side of a mode B signature: the
+// document PUT (parse, claim the single use, CMS verification over the
+// challenge with a GOST-2015 512 key of the development PKI — chain of two,
+// revocation hook —, mapping, approval). The session set-up and the app's
+// signing are outside the timer. Compare with signature/gost's raw verify
+// benchmarks.
+func BenchmarkMobileSignSubmit(b *testing.B) {
+	m := newMobileEnv(b, devpki.GOST2015)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		s := m.beginMobile(flowID(i), func(r *qr.BeginRequest) { r.IP = "" }) // no per-IP budget
+		m.fetch(s)
+		body := m.body(s, m.sign(m.pki.Individual, m.challenge(s), false))
+		b.StartTimer()
+		if _, err := m.svc.MobileSubmit(ctx, s.docID, s.bearer, body, iinMapper); err != nil {
 			b.Fatal(err)
 		}
 	}
