@@ -132,9 +132,9 @@ func (m *mobileEnv) submit(s *mobileSession, cms []byte) (*qr.MobileSigner, erro
 }
 
 func TestMobileSignHappyPath(t *testing.T) {
-	for _, alg := range []devpki.Algorithm{devpki.GOST2015, devpki.RSA2048} {
+	for _, alg := range []devpki.Algorithm{devpki.GOST2015, devpki.ECDSAP256} {
 		t.Run(string(alg), func(t *testing.T) {
-			withData := alg == devpki.RSA2048
+			withData := alg == devpki.ECDSAP256
 			m := newMobileEnv(t, alg, func(c *qr.MobileSignConfig) { c.WithData = withData })
 			s := m.beginMobile(flowID(1))
 			assert.Equal(t, "mobileSign:https://portal.example.kz/qr/egov/api1/"+m.token(s), s.content)
@@ -248,7 +248,7 @@ func TestMobileSignRefusals(t *testing.T) {
 			return m.sign(m.pki.InfoSystem, m.challenge(s), false)
 		}, signature.ErrKeyUsage},
 		{"a certificate of another PKI", func(s *mobileSession) []byte {
-			return m.sign(pkis.Get(t, devpki.RSA2048).Individual, m.challenge(s), false)
+			return m.sign(pkis.Get(t, devpki.ECDSAP256).Individual, m.challenge(s), false)
 		}, signature.ErrChainUntrusted},
 		{"garbage", func(*mobileSession) []byte { return []byte("not a CMS") }, signature.ErrMalformed},
 	}

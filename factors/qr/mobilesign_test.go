@@ -106,7 +106,7 @@ func TestMobileSignRefusalsOverHTTP(t *testing.T) {
 	p := pkis.Get(t, devpki.GOST2015)
 	_, tr := devTrust(t, p.Employee)
 	h := newHost(t, withMobile(tr))
-	other := pkis.Get(t, devpki.RSA2048)
+	other := pkis.Get(t, devpki.ECDSAP256)
 	cases := []struct {
 		name         string
 		sign         func(req, otherReq *phone.MobileSignRequest) []byte
