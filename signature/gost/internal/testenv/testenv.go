@@ -1,0 +1,122 @@
+// Package testenv locates the external material and tools that the GOST
+// tests use, and applies the project rule for their absence: with CI=true a
+// missing file or tool fails the test, otherwise the test is skipped with a
+// message saying what is missing.
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// CI reports whether the tests run under CI (CI=true).
+func CI() bool { return os.Getenv("CI") == "true" }
+
+// Missing fails the test under CI and skips it otherwise.
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if CI() {
+		t.Fatalf("CI=true and required test material is missing: "+format, args...)
+	}
+	t.Skipf("skipping, test material missing: "+format, args...)
+}
+
+// Root returns the shared testdata directory: $STRONGAUTH_TESTDATA, or
+// ../shared/testdata relative to the repository root (the nearest directory
+// above the working directory holding go.mod).
+func Root(t testing.TB) string {
+	t.Helper()
+	if d := os.Getenv("STRONGAUTH_TESTDATA"); d != "" {
+		return d
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatalf("getwd: %v", err)
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "..", "shared", "testdata")
+		}
+		if filepath.Dir(dir) == dir {
+			t.Fatalf("no go.mod above %s", wd)
+		}
+	}
+}
+
+// File returns the path of rel (slash-separated) under the testdata root,
+// failing (CI) or skipping when it does not exist.
+func File(t testing.TB, rel string) string {
+	t.Helper()
+	p := filepath.Join(Root(t), filepath.FromSlash(rel))
+	if _, err := os.Stat(p); err != nil {
+		Missing(t, "%s (set STRONGAUTH_TESTDATA): %v", rel, err)
+	}
+	return p
+}
+
+// ReadFile reads rel under the testdata root (see File).
+func ReadFile(t testing.TB, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(File(t, rel))
+	if err != nil {
+		t.Fatalf("read %s: %v", rel, err)
+	}
+	return b
+}
+
+// Tool returns the path of an executable, failing (CI) or skipping when it
+// is not installed.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		Missing(t, "tool %q not on PATH: %v", name, err)
+	}
+	return p
+}
+
+// Run executes a tool with stdin and returns its standard output; a non-zero
+// exit fails the test with the standard error.
+func Run(t testing.TB, stdin []byte, name string, args ...string) []byte {
+	t.Helper()
+	out, errOut, err := TryRun(stdin, name, args...)
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, errOut)
+	}
+	return out
+}
+
+// TryRun executes a tool with stdin and returns its standard output and
+// standard error.
+func TryRun(stdin []byte, name string, args ...string) (stdout, stderr []byte, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		return nil, e.Bytes(), err
+	}
+	return o.Bytes(), e.Bytes(), err
+}
+
+// OpenSSLGost returns the openssl binary after checking that its GOST engine
+// (Debian package libengine-gost-openssl) loads, failing (CI) or skipping
+// otherwise.
+func OpenSSLGost(t testing.TB) string {
+	t.Helper()
+	bin := Tool(t, "openssl")
+	if _, errOut, err := TryRun(nil, bin, "engine", "-t", "gost"); err != nil {
+		Missing(t, "openssl GOST engine (apt-get install libengine-gost-openssl): %v %s", err, errOut)
+	}
+	return bin
+}
