@@ -196,14 +196,14 @@ func (c *Checker) crlFromURL(ctx context.Context, url string, cert, issuer *x509
 	now := c.cfg.Now()
 	if h := slot.cur.Load(); h != nil && c.crlCurrent(h.crl, now) == nil {
 		if !now.Before(h.refreshAt) && now.UnixNano() >= slot.retryAt.Load() {
-			c.startCRLDownload(ctx, key, slot, url, issuer, delta)
+			c.startCRLDownload(ctx, key, slot, url, issuer, delta, true)
 		}
 		return h.crl, nil
 	}
 	if err := checkIssuedBy(cert, issuer); err != nil {
 		return nil, err
 	}
-	call := c.startCRLDownload(ctx, key, slot, url, issuer, delta)
+	call := c.startCRLDownload(ctx, key, slot, url, issuer, delta, false)
 	h, err := call.wait(ctx)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
@@ -215,9 +215,14 @@ func (c *Checker) crlFromURL(ctx context.Context, url string, cert, issuer *x509
 }
 
 // startCRLDownload starts (or joins) the single download of one location.
+// Unless refresh is set, a download that finds a current CRL already held
+// (stored by a flight that ended after the caller looked) returns it.
 func (c *Checker) startCRLDownload(ctx context.Context, key string, slot *crlSlot, url string,
-	issuer *x509.Certificate, delta bool) *call[*crlHeld] {
+	issuer *x509.Certificate, delta, refresh bool) *call[*crlHeld] {
 	call, _ := c.crls.flight.start(key, &c.bg, func() (*crlHeld, error) {
+		if h := slot.cur.Load(); !refresh && h != nil && c.crlCurrent(h.crl, c.cfg.Now()) == nil {
+			return h, nil
+		}
 		h, err := c.downloadCRL(context.WithoutCancel(ctx), slot, url, issuer, delta)
 		if err != nil {
 			slot.retryAt.Store(c.cfg.Now().Add(c.retryBackoff()).UnixNano())

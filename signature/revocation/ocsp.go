@@ -195,8 +195,10 @@ func (c *Checker) ocspSigner(ctx context.Context, r *OCSPResponse, q *ocspQuery,
 			// RFC 6960 §4.2.2.2.1: without nocheck the responder's own
 			// certificate must be checked, by CRL (never by asking
 			// itself).
+			// The cause is quoted, not wrapped: a revoked responder must
+			// not make the leaf look revoked to errors.Is.
 			if _, err := c.checkCRL(ctx, cand, q.issuer, q.ii); err != nil {
-				return nil, fmt.Errorf("%w: responder certificate without ocsp-nocheck: %w", ErrNotAuthorized, err)
+				return nil, fmt.Errorf("%w: responder certificate without ocsp-nocheck: %s", ErrNotAuthorized, err)
 			}
 		}
 		return cand, nil
@@ -330,6 +332,11 @@ func (c *Checker) checkOCSP(ctx context.Context, cert, issuer *x509.Certificate,
 	call, _ := c.ocspFlight.start(key, &c.bg, func() (signature.RevocationStatus, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.flightTimeout())
 		defer cancel()
+		// A check that missed the cache just before the previous flight
+		// filled it starts a new flight: look again before asking.
+		if st, ok := c.cacheGet(fctx, key); ok {
+			return st, nil
+		}
 		if err := checkIssuedBy(cert, issuer); err != nil {
 			return signature.RevocationStatus{}, &CheckError{Source: SourceOCSP, Err: err}
 		}

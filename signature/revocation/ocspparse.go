@@ -334,7 +334,7 @@ func readExtensionList(list cryptobyte.String, fn func(oid asn1.ObjectIdentifier
 		var oid asn1.ObjectIdentifier
 		critical := false
 		if !list.ReadASN1(&ext, cbasn1.SEQUENCE) || !ext.ReadASN1ObjectIdentifier(&oid) ||
-			!ext.ReadOptionalASN1Boolean(&critical, cbasn1.BOOLEAN, false) ||
+			(ext.PeekASN1Tag(cbasn1.BOOLEAN) && !ext.ReadASN1Boolean(&critical)) ||
 			!ext.ReadASN1(&value, cbasn1.OCTET_STRING) || !ext.Empty() {
 			return fmt.Errorf("%w: bad extension", ErrMalformed)
 		}
