@@ -124,6 +124,11 @@ func checkModulus[T limbs](t *testing.T, m *big.Int) {
 			md.inv(&z, &ai)
 			eqInt(t, new(big.Int).ModInverse(a, m), out(z), "inv %x", a)
 		}
+		if a.Sign() != 0 {
+			al := intToLimbs[T](a)
+			md.invPlain(&z, &al)
+			eqInt(t, new(big.Int).ModInverse(a, m), limbsToInt(&z), "invPlain %x", a)
+		}
 	}
 	// toInternal reduces any value below 2^(64n).
 	for _, x := range []*big.Int{new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(bits)), big.NewInt(1)), m} {
@@ -296,4 +301,30 @@ func abs(x int64) int64 {
 func eqInt(t testing.TB, want, got *big.Int, msgAndArgs ...any) {
 	t.Helper()
 	require.Equal(t, want.Text(16), got.Text(16), msgAndArgs...)
+}
+
+// limbsToInt converts limbs to a big.Int .
+func limbsToInt[T limbs](x *T) *big.Int {
+	b := make([]byte, 8*len(*x))
+	putLE(b, x)
+	return new(big.Int).SetBytes(reverse(b))
+}
+
+// putLE writes x as a little-endian integer of exactly 8·n bytes.
+func putLE[T limbs](b []byte, x *T) {
+	for i := range len(*x) {
+		w := (*x)[i]
+		for j := range 8 {
+			b[8*i+j] = byte(w >> (8 * j))
+		}
+	}
+}
+
+// reverse returns a reversed copy of b.
+func reverse(b []byte) []byte {
+	r := make([]byte, len(b))
+	for i, v := range b {
+		r[len(b)-1-i] = v
+	}
+	return r
 }

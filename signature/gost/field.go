@@ -10,8 +10,8 @@ import (
 // constants and bounds checks disappear.
 type limbs interface{ [4]uint64 | [8]uint64 }
 
-// wide holds a double-width product (up to 2·8 words) plus one guard word.
-type wide [17]uint64
+// wide holds a double-width product (up to 2·8 words).
+type wide [16]uint64
 
 // modulus implements arithmetic modulo an odd m < 2^(64·n) on fully reduced
 // residues (every value handed out is in [0, m)).
@@ -23,6 +23,11 @@ type wide [17]uint64
 //   - Montgomery otherwise (the orders q and the RFC test curves): residues are
 //     kept as a·R mod m with R = 2^(64·n).
 //
+// The 4-limb pseudo-Mersenne fields (CryptoPro-A, TC26-256-A) take the
+// unrolled code of field256.go: add, sub, mul and sqr dispatch to it with a
+// cheap type assertion (limbs in local variables rather than arrays roughly
+// halve the cost of a field operation there).
+//
 // None of this is constant time: it only ever processes public data
 // (signatures, digests, public keys). See doc.go.
 type modulus[T limbs] struct {
@@ -31,12 +36,11 @@ type modulus[T limbs] struct {
 	m0inv uint64 // −m⁻¹ mod 2^64 (Montgomery)
 	rr    T      // R² mod m (Montgomery)
 	one   T      // 1 in the internal representation
-	bits  int    // bit length of m
 }
 
 // newModulus prepares arithmetic modulo m, which must be odd and fit in T.
 func newModulus[T limbs](m *big.Int) *modulus[T] {
-	md := &modulus[T]{bits: m.BitLen()}
+	md := &modulus[T]{}
 	md.m = intToLimbs[T](m)
 	n := len(md.m)
 	r := new(big.Int).Lsh(big.NewInt(1), uint(64*n))
@@ -67,13 +71,6 @@ func intToLimbs[T limbs](x *big.Int) T {
 	return z
 }
 
-// limbsToInt converts limbs to a big.Int (tests, set-up, signing support).
-func limbsToInt[T limbs](x *T) *big.Int {
-	b := make([]byte, 8*len(*x))
-	putLE(b, x)
-	return new(big.Int).SetBytes(reverse(b))
-}
-
 // getLE reads a little-endian integer of exactly 8·n bytes.
 func getLE[T limbs](z *T, b []byte) {
 	for i := range len(*z) {
@@ -83,25 +80,6 @@ func getLE[T limbs](z *T, b []byte) {
 		}
 		(*z)[i] = w
 	}
-}
-
-// putLE writes x as a little-endian integer of exactly 8·n bytes.
-func putLE[T limbs](b []byte, x *T) {
-	for i := range len(*x) {
-		w := (*x)[i]
-		for j := range 8 {
-			b[8*i+j] = byte(w >> (8 * j))
-		}
-	}
-}
-
-// reverse returns a reversed copy of b.
-func reverse(b []byte) []byte {
-	r := make([]byte, len(b))
-	for i, v := range b {
-		r[len(b)-1-i] = v
-	}
-	return r
 }
 
 // less reports a < b as integers.
@@ -347,4 +325,60 @@ func (md *modulus[T]) inv(z, a *T) {
 		}
 	}
 	*z = r
+}
+
+// invPlain sets z = a⁻¹ mod m for a plain integer 0 < a < m (m odd), by the
+// binary extended Euclidean algorithm. Variable time, for public values; it
+// is several times faster than Fermat inversion. The result is plain too.
+func (md *modulus[T]) invPlain(z, a *T) {
+	var one T
+	one[0] = 1
+	var zero T
+	u, v := *a, md.m
+	x1, x2 := one, zero
+	for u != one && v != one {
+		if isZero(&u) || isZero(&v) {
+			*z = zero // a = 0 (or a shares a factor with m): no inverse
+			return
+		}
+		for u[0]&1 == 0 {
+			shiftRight1(&u, 0)
+			md.halve(&x1)
+		}
+		for v[0]&1 == 0 {
+			shiftRight1(&v, 0)
+			md.halve(&x2)
+		}
+		if !less(&u, &v) {
+			subBorrow(&u, &u, &v)
+			md.sub(&x1, &x1, &x2)
+		} else {
+			subBorrow(&v, &v, &u)
+			md.sub(&x2, &x2, &x1)
+		}
+	}
+	if u == one {
+		*z = x1
+	} else {
+		*z = x2
+	}
+}
+
+// halve sets x = x/2 mod m for x in [0, m): x/2 when x is even, else
+// (x + m)/2, whose 64n+1-bit intermediate keeps its top bit in the carry.
+func (md *modulus[T]) halve(x *T) {
+	var top uint64
+	if (*x)[0]&1 != 0 {
+		top = addCarry(x, x, &md.m)
+	}
+	shiftRight1(x, top)
+}
+
+// shiftRight1 sets x = (top·2^(64n) + x) >> 1 for top ∈ {0, 1}.
+func shiftRight1[T limbs](x *T, top uint64) {
+	n := len(*x)
+	for i := range n - 1 {
+		(*x)[i] = (*x)[i]>>1 | (*x)[i+1]<<63
+	}
+	(*x)[n-1] = (*x)[n-1]>>1 | top<<63
 }

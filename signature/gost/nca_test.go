@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
-	"encoding/pem"
 	"errors"
 	"testing"
 
@@ -12,27 +11,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strongauth/strongauth/signature/gost"
+	"github.com/strongauth/strongauth/signature/gost/internal/cmstest"
 	"github.com/strongauth/strongauth/signature/gost/internal/testenv"
 )
 
 // Real test material of the Kazakh NCA (see testdata/kz-nca/README.md of the
 // shared testdata): the ground truth for byte orders and OIDs.
 
-func der(t testing.TB, rel string) []byte {
-	t.Helper()
-	b := testenv.ReadFile(t, rel)
-	if blk, _ := pem.Decode(b); blk != nil {
-		return blk.Bytes
-	}
-	return b
-}
+func der(t testing.TB, rel string) []byte { t.Helper(); return testenv.ReadDER(t, rel) }
 
-func cert(t testing.TB, rel string) *x509.Certificate {
-	t.Helper()
-	c, err := x509.ParseCertificate(der(t, rel))
-	require.NoError(t, err, rel)
-	return c
-}
+func cert(t testing.TB, rel string) *x509.Certificate { t.Helper(); return testenv.Certificate(t, rel) }
 
 const (
 	ncaRoot  = "kz-nca/ca/root_test_gost_2022.cer"
@@ -56,6 +44,16 @@ func TestNCACertificateChain2015(t *testing.T) {
 	root, inter := cert(t, ncaRoot), cert(t, ncaInter)
 	assert.Equal(t, x509.UnknownSignatureAlgorithm, root.SignatureAlgorithm, "x509 cannot check GOST itself")
 
+	oid, err := gost.SignatureOID(root.Raw)
+	require.NoError(t, err)
+	require.True(t, gost.IsGOSTSignatureOID(oid))
+	require.Equal(t, gost.OIDKZSignature2015512, oid.String())
+	oid, err = gost.SignatureOID(der(t, "kz-nca/legacy/certs/individual_valid_sign_2004_rsa.cer"))
+	require.NoError(t, err)
+	require.False(t, gost.IsGOSTSignatureOID(oid), "RSA goes elsewhere")
+	_, err = gost.SignatureOID([]byte{0x30, 0x00})
+	require.ErrorIs(t, err, gost.ErrMalformedSignature)
+
 	require.NoError(t, gost.CheckCertificateSignature(root, root), "root self-signature")
 	require.NoError(t, gost.CheckCertificateSignature(inter, root), "intermediate ← root")
 	for _, leaf := range ncaLeaves {
@@ -69,6 +67,7 @@ func TestNCACertificateChain2015(t *testing.T) {
 	pub, err := gost.PublicKeyFromCertificate(inter)
 	require.NoError(t, err)
 	assert.Equal(t, gost.CurveTC26512A(), pub.Curve())
+	assert.True(t, gost.IsGOSTPublicKeyOID(gost.OID(gost.OIDKZPublicKey2015512)))
 	assert.Len(t, pub.Bytes(), 128)
 }
 
@@ -121,15 +120,12 @@ func splitSigned(t testing.TB, b []byte) (tbs []byte, oid asn1.ObjectIdentifier,
 	return s.TBS.FullBytes, alg.OID, s.Sig.Bytes
 }
 
-// TestNCATampering flips bits of the signed data, of the signature and of
-// the key: every change must be rejected.
-func TestNCATampering(t *testing.T) {
-	inter := cert(t, ncaInter)
-	leaf := cert(t, ncaLeaves[0])
-	pub := mustKey(t, inter)
-	tbs, oid, sig := splitSigned(t, leaf.Raw)
-	require.NoError(t, gost.CheckSignature(oid, pub, tbs, sig))
-
+// requireTamperEvident flips bits of the signed data, of the signature and
+// of the key of a valid (sigAlg, pub, signed, sig): every change must be
+// rejected.
+func requireTamperEvident(t *testing.T, oid asn1.ObjectIdentifier, pub *gost.PublicKey, signed, sig []byte) {
+	t.Helper()
+	require.NoError(t, gost.CheckSignature(oid, pub, signed, sig))
 	flip := func(b []byte, bit int) []byte {
 		c := bytes.Clone(b)
 		c[bit/8] ^= 1 << (bit % 8)
@@ -138,14 +134,14 @@ func TestNCATampering(t *testing.T) {
 	// Every byte of the signature (one bit each, cycling through positions)
 	// and a spread of the signed data.
 	for i := range len(sig) {
-		err := gost.CheckSignature(oid, pub, tbs, flip(sig, 8*i+i%8))
+		err := gost.CheckSignature(oid, pub, signed, flip(sig, 8*i+i%8))
 		require.Error(t, err, "signature bit %d", 8*i+i%8)
 		require.True(t, errors.Is(err, gost.ErrVerification) || errors.Is(err, gost.ErrMalformedSignature), err)
 	}
-	for i := 0; i < len(tbs); i += 13 {
-		require.ErrorIs(t, gost.CheckSignature(oid, pub, flip(tbs, 8*i+i%8), sig), gost.ErrVerification, "tbs bit %d", 8*i)
+	for i := 0; i < len(signed); i += 13 {
+		require.ErrorIs(t, gost.CheckSignature(oid, pub, flip(signed, 8*i+i%8), sig), gost.ErrVerification, "signed bit %d", 8*i)
 	}
-	require.ErrorIs(t, gost.CheckSignature(oid, pub, append(bytes.Clone(tbs), 0), sig), gost.ErrVerification)
+	require.ErrorIs(t, gost.CheckSignature(oid, pub, append(bytes.Clone(signed), 0), sig), gost.ErrVerification)
 	// Key bits: almost always an invalid point; otherwise a different key.
 	for i := range len(pub.Bytes()) {
 		k, err := gost.NewPublicKey(pub.Curve(), flip(pub.Bytes(), 8*i+3))
@@ -153,8 +149,23 @@ func TestNCATampering(t *testing.T) {
 			require.ErrorIs(t, err, gost.ErrInvalidPublicKey)
 			continue
 		}
-		require.ErrorIs(t, gost.CheckSignature(oid, k, tbs, sig), gost.ErrVerification)
+		require.ErrorIs(t, gost.CheckSignature(oid, k, signed, sig), gost.ErrVerification)
 	}
+}
+
+// TestNCATampering: the 2015 certificate signature and the 2004 CMS
+// signature of the NCA material are tamper-evident, and the layouts and
+// sizes are enforced.
+func TestNCATampering(t *testing.T) {
+	tok := parseTimeStampToken(t, der(t, "kz-nca/tsp/tsp_token.bin"))
+	requireTamperEvident(t, tok.SignatureAlgorithm, mustKey(t, tok.Signer()), tok.SignedAttributes, tok.Signature)
+
+	inter := cert(t, ncaInter)
+	leaf := cert(t, ncaLeaves[0])
+	pub := mustKey(t, inter)
+	tbs, oid, sig := splitSigned(t, leaf.Raw)
+	requireTamperEvident(t, oid, pub, tbs, sig)
+
 	// The NCA layout is not the RFC one: the reversed bytes do not verify
 	// under the Kazakh OID...
 	alg, ok := gost.SignatureAlgorithmByOID(oid)
@@ -247,90 +258,36 @@ func TestNCAOCSPLegacyResponderChain(t *testing.T) {
 // attribute and the signature over the signed attributes.
 func TestNCATimeStampToken(t *testing.T) {
 	tok := parseTimeStampToken(t, der(t, "kz-nca/tsp/tsp_token.bin"))
-	newHash, ok := gost.DigestByOID(tok.digestAlg)
+	newHash, ok := gost.DigestByOID(tok.DigestAlgorithm)
 	require.True(t, ok)
 	h := newHash()
-	h.Write(tok.content)
-	require.Equal(t, tok.messageDigest, h.Sum(nil), "messageDigest is the raw hash output")
+	h.Write(tok.Content)
+	require.Equal(t, tok.MessageDigest, h.Sum(nil), "messageDigest is the raw hash output")
 
-	pub := mustKey(t, tok.signer)
-	require.NoError(t, gost.CheckSignerInfoSignature(tok.digestAlg, tok.sigAlg, pub, tok.signedAttrs, tok.signature))
+	pub := mustKey(t, tok.Signer())
+	require.NoError(t, gost.CheckSignerInfoSignature(tok.DigestAlgorithm, tok.SignatureAlgorithm, pub, tok.SignedAttributes, tok.Signature))
 	// The public-key OID in signatureAlgorithm (a common CMS habit) works too.
-	require.NoError(t, gost.CheckSignerInfoSignature(tok.digestAlg, gost.OID(gost.OIDKZPublicKey2004), pub, tok.signedAttrs, tok.signature))
+	require.NoError(t, gost.CheckSignerInfoSignature(tok.DigestAlgorithm, gost.OID(gost.OIDKZPublicKey2004), pub, tok.SignedAttributes, tok.Signature))
 	// A digest that does not belong to the algorithm is refused.
-	err := gost.CheckSignerInfoSignature(gost.OID(gost.OIDRUDigest341194), tok.sigAlg, pub, tok.signedAttrs, tok.signature)
+	err := gost.CheckSignerInfoSignature(gost.OID(gost.OIDRUDigest341194), tok.SignatureAlgorithm, pub, tok.SignedAttributes, tok.Signature)
 	require.ErrorIs(t, err, gost.ErrUnsupportedAlgorithm)
 	// Tampered attributes.
-	bad := bytes.Clone(tok.signedAttrs)
+	bad := bytes.Clone(tok.SignedAttributes)
 	bad[len(bad)-1] ^= 1
-	require.ErrorIs(t, gost.CheckSignerInfoSignature(tok.digestAlg, tok.sigAlg, pub, bad, tok.signature), gost.ErrVerification)
+	require.ErrorIs(t, gost.CheckSignerInfoSignature(tok.DigestAlgorithm, tok.SignatureAlgorithm, pub, bad, tok.Signature), gost.ErrVerification)
 }
 
 func TestNCATimeStampTokenChain(t *testing.T) {
 	tok := parseTimeStampToken(t, der(t, "kz-nca/tsp/tsp_token.bin"))
-	require.NoError(t, gost.CheckCertificateSignature(tok.signer, cert(t, legacyCA)))
+	require.NoError(t, gost.CheckCertificateSignature(tok.Signer(), cert(t, legacyCA)))
 }
 
-type timeStampToken struct {
-	content                []byte
-	digestAlg, sigAlg      asn1.ObjectIdentifier
-	signedAttrs, signature []byte
-	messageDigest          []byte
-	signer                 *x509.Certificate
-}
-
-func parseTimeStampToken(t testing.TB, b []byte) *timeStampToken {
+func parseTimeStampToken(t testing.TB, b []byte) *cmstest.SignedData {
 	t.Helper()
-	type algID struct {
-		OID    asn1.ObjectIdentifier
-		Params asn1.RawValue `asn1:"optional"`
-	}
-	var ci struct {
-		Type    asn1.ObjectIdentifier
-		Content asn1.RawValue `asn1:"explicit,tag:0"`
-	}
-	_, err := asn1.Unmarshal(b, &ci)
+	tok, err := cmstest.Parse(b)
 	require.NoError(t, err)
-	var sd struct {
-		Version    int
-		DigestAlgs asn1.RawValue
-		Encap      struct {
-			Type    asn1.ObjectIdentifier
-			Content []byte `asn1:"explicit,tag:0"`
-		}
-		Certs   []asn1.RawValue `asn1:"optional,tag:0"`
-		Signers []asn1.RawValue `asn1:"set"`
-	}
-	_, err = asn1.Unmarshal(ci.Content.Bytes, &sd)
-	require.NoError(t, err)
-	require.Len(t, sd.Signers, 1)
-	var si struct {
-		Version   int
-		SID       asn1.RawValue
-		DigestAlg algID
-		Attrs     asn1.RawValue `asn1:"tag:0"`
-		SigAlg    algID
-		Signature []byte
-	}
-	_, err = asn1.Unmarshal(sd.Signers[0].FullBytes, &si)
-	require.NoError(t, err)
-	tok := &timeStampToken{content: sd.Encap.Content, digestAlg: si.DigestAlg.OID, sigAlg: si.SigAlg.OID, signature: si.Signature}
-	// RFC 5652 §5.4: the signature covers the attributes with a SET tag.
-	tok.signedAttrs = append([]byte{0x31}, si.Attrs.FullBytes[1:]...)
-	var attrs []struct {
-		Type   asn1.ObjectIdentifier
-		Values []asn1.RawValue `asn1:"set"`
-	}
-	_, err = asn1.UnmarshalWithParams(tok.signedAttrs, &attrs, "set")
-	require.NoError(t, err)
-	for _, a := range attrs {
-		if a.Type.String() == "1.2.840.113549.1.9.4" {
-			tok.messageDigest = a.Values[0].Bytes
-		}
-	}
-	require.NotNil(t, tok.messageDigest)
-	require.Len(t, sd.Certs, 1)
-	tok.signer, err = x509.ParseCertificate(sd.Certs[0].FullBytes)
-	require.NoError(t, err)
+	require.NotNil(t, tok.MessageDigest)
+	require.Len(t, tok.Certificates, 1)
+	require.NotNil(t, tok.Signer())
 	return tok
 }

@@ -51,9 +51,15 @@ func OID(dotted string) asn1.ObjectIdentifier {
 	}
 	oid := make(asn1.ObjectIdentifier, len(parts))
 	for i, p := range parts {
-		v, err := strconv.Atoi(p)
-		if err != nil || v < 0 || (len(p) > 1 && p[0] == '0') {
+		if p == "" || len(p) > 9 || (len(p) > 1 && p[0] == '0') {
 			return nil
+		}
+		v := 0
+		for _, ch := range []byte(p) {
+			if ch < '0' || ch > '9' {
+				return nil
+			}
+			v = 10*v + int(ch-'0')
 		}
 		oid[i] = v
 	}

@@ -83,10 +83,12 @@ func (g *group[T]) verify(pub any, digest []byte, rb, sb [64]byte) verifyResult 
 	var em, v, z1, z2, negR T
 	fq.toInternal(&em, &e) // Montgomery form of α mod q
 	if isZero(&em) {
-		em = fq.one
+		em = fq.one // e = 1
 	}
-	fq.inv(&v, &em)     // Montgomery form of e⁻¹
-	fq.mul(&z1, &s, &v) // plain s·e⁻¹ (one Montgomery factor cancels)
+	fq.fromInternal(&e, &em) // plain e
+	fq.invPlain(&v, &e)      // plain e⁻¹ (binary extended Euclid)
+	fq.toInternal(&v, &v)    // its Montgomery form
+	fq.mul(&z1, &s, &v)      // plain s·e⁻¹ (one Montgomery factor cancels)
 	subBorrow(&negR, &g.q, &r)
 	fq.mul(&z2, &negR, &v) // plain −r·e⁻¹
 

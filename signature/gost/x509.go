@@ -106,6 +106,17 @@ func checkSigned(der []byte, certificate bool, pub *PublicKey) error {
 	return CheckSignature(s.sigAlg, pub, s.tbs, s.sig)
 }
 
+// SignatureOID returns the outer signature algorithm OID of a DER
+// certificate, CRL or BasicOCSPResponse, so that callers can dispatch
+// (IsGOSTSignatureOID) on structures crypto/x509 reports as Unknown.
+func SignatureOID(signedDER []byte) (asn1.ObjectIdentifier, error) {
+	s, err := parseSigned(signedDER, true)
+	if err != nil {
+		return nil, err
+	}
+	return s.sigAlg, nil
+}
+
 // PublicKeyFromCertificate parses the GOST public key of a certificate.
 func PublicKeyFromCertificate(cert *x509.Certificate) (*PublicKey, error) {
 	if cert == nil {

@@ -7,6 +7,8 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"os"
 	"os/exec"
@@ -68,6 +70,28 @@ func ReadFile(t testing.TB, rel string) []byte {
 		t.Fatalf("read %s: %v", rel, err)
 	}
 	return b
+}
+
+// ReadDER reads rel under the testdata root and returns its DER bytes,
+// decoding PEM when the file is PEM (NCA files are either, whatever their
+// name says).
+func ReadDER(t testing.TB, rel string) []byte {
+	t.Helper()
+	b := ReadFile(t, rel)
+	if blk, _ := pem.Decode(b); blk != nil {
+		return blk.Bytes
+	}
+	return b
+}
+
+// Certificate parses the certificate rel under the testdata root.
+func Certificate(t testing.TB, rel string) *x509.Certificate {
+	t.Helper()
+	c, err := x509.ParseCertificate(ReadDER(t, rel))
+	if err != nil {
+		t.Fatalf("parse %s: %v", rel, err)
+	}
+	return c
 }
 
 // Tool returns the path of an executable, failing (CI) or skipping when it
