@@ -2,7 +2,6 @@ package revocation
 
 import (
 	"context"
-	"crypto"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -18,6 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strongauth/strongauth/signature"
+	"github.com/strongauth/strongauth/signature/gost"
+	"github.com/strongauth/strongauth/signature/gost/gosttest"
 	"github.com/strongauth/strongauth/store"
 	"github.com/strongauth/strongauth/store/memory"
 )
@@ -38,7 +39,7 @@ type crlSpec struct {
 	freshest   string   // freshestCRL URL
 	extra      []pkix.Extension
 	issuer     *x509.Certificate // default p.ca
-	key        crypto.Signer     // default p.caKey
+	key        *testKey          // default p.caKey
 }
 
 func revoked(serial int64, reason int, at time.Time) x509.RevocationListEntry {
@@ -71,7 +72,13 @@ func makeCRL(t testing.TB, p *testPKI, s crlSpec) []byte {
 	if s.freshest != "" {
 		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: oidFreshestCRL, Value: dpValue(t, s.freshest)})
 	}
-	der, err := x509.CreateRevocationList(rand.Reader, tmpl, s.issuer, s.key)
+	var der []byte
+	var err error
+	if s.key.gost != nil {
+		der, err = gosttest.CreateRevocationList(rand.Reader, tmpl, s.issuer, s.key.gost, oidGOST2015512)
+	} else {
+		der, err = x509.CreateRevocationList(rand.Reader, tmpl, s.issuer, s.key.std)
+	}
 	require.NoError(t, err)
 	return der
 }
@@ -117,11 +124,8 @@ func crlCases() []crlCase {
 			return makeCRL(t, p, crlSpec{number: 7, thisUpdate: p.now.Add(time.Hour), nextUpdate: p.now.Add(48 * time.Hour)})
 		}},
 		{name: "signed by another key under the issuer's name", serial: 3000, want: []error{unavailableErr, ErrSignature}, crl: func(t *testing.T, p *testPKI) []byte {
-			other := newPKI(t, p.alg, p.now)
-			fake := mustCert(t, &x509.Certificate{SerialNumber: big.NewInt(9), Subject: p.ca.Subject,
-				NotBefore: p.ca.NotBefore, NotAfter: p.ca.NotAfter, IsCA: true, BasicConstraintsValid: true,
-				KeyUsage: x509.KeyUsageCRLSign | x509.KeyUsageCertSign}, nil, other.caKey.Public(), other.caKey)
-			return makeCRL(t, p, crlSpec{number: 7, issuer: fake, key: other.caKey})
+			fake, key := p.impostor(t)
+			return makeCRL(t, p, crlSpec{number: 7, issuer: fake, key: key})
 		}},
 		{name: "another issuer's CRL", serial: 3000, want: []error{unavailableErr, ErrNotAuthorized}, crl: func(t *testing.T, p *testPKI) []byte {
 			other := newPKI(t, p.alg, p.now)
@@ -184,7 +188,7 @@ func indexOf(b, sub []byte) int {
 }
 
 func TestCRLCases(t *testing.T) {
-	for _, alg := range []string{"rsa", "ecdsa"} {
+	for _, alg := range []string{"rsa", "ecdsa", "gost"} {
 		t.Run(alg, func(t *testing.T) {
 			t.Parallel()
 			clock := newClock(t)
@@ -489,14 +493,14 @@ func TestResponderWithoutNoCheck(t *testing.T) {
 	clock := newClock(t)
 	p := newPKI(t, "ecdsa", clock.Now())
 	ocspSrv, crlSrv := newServer(t), newServer(t)
-	key := newKey(t, "ecdsa")
+	key := p.newKey(t)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(700), Subject: pkix.Name{CommonName: "checked responder"},
 		NotBefore: clock.Now().Add(-time.Hour), NotAfter: clock.Now().Add(time.Hour),
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning}, CRLDistributionPoints: []string{crlSrv.URL}}
-	responder := mustCert(t, tmpl, p.ca, key.Public(), p.caKey)
+	responder := issue(t, tmpl, p.ca, key, p.caKey)
 	ocspSrv.handle(ocspHandler(t, func(req *parsedRequest) []byte {
 		s := goodSpec(p, req)
-		s.sign, s.signer, s.embed = stdSigner(key), responder, []*x509.Certificate{responder}
+		s.sign, s.signer, s.embed = key, responder, []*x509.Certificate{responder}
 		return buildResponse(t, s)
 	}))
 	crlSrv.handle(bytesHandler(makeCRL(t, p, crlSpec{number: 1})))
@@ -584,4 +588,29 @@ func TestAuditSubject(t *testing.T) {
 	assert.Equal(t, SourceCRL, ev.Attrs["source"])
 	assert.Equal(t, StatusGood, ev.Attrs["status"])
 	assert.Equal(t, 1, audit.count(), "one event per decision")
+}
+
+// TestGOSTShapes: the GOST test material really takes the GOST paths: the
+// CRL has the NCA shape the stdlib refuses, the OCSP response a GOST
+// signature that package gost verifies too.
+func TestGOSTShapes(t *testing.T) {
+	p := newPKI(t, "gost", testEpoch)
+	der := makeCRL(t, p, crlSpec{number: 1, entries: []x509.RevocationListEntry{revoked(5, 6, testEpoch)}})
+	_, err := x509.ParseRevocationList(der)
+	require.Error(t, err)
+	crl, err := ParseCRL(der)
+	require.NoError(t, err)
+	assert.Equal(t, oidGOST2015512, crl.SignatureAlgorithm)
+	require.NoError(t, crl.CheckSignatureFrom(p.ca))
+	require.ErrorIs(t, crl.CheckSignatureFrom(newPKI(t, "gost", testEpoch).ca), ErrNotAuthorized)
+
+	resp := buildResponse(t, respSpec{status: StatusGood, reason: -1, issuer: p.ca, serial: big.NewInt(5),
+		thisUpdate: testEpoch, sign: p.responderKey, signer: p.responder, embed: []*x509.Certificate{p.responder},
+		nonce: nonceValue([]byte("12345678"))})
+	r, err := ParseOCSPResponse(resp)
+	require.NoError(t, err)
+	assert.Equal(t, oidGOST2015512, r.SignatureAlgorithm)
+	require.NoError(t, gost.CheckOCSPSignature(resp, p.responder))
+	require.NoError(t, checkSignature(p.responder, r.SignatureAlgorithm, r.TBSResponseData, r.Signature))
+	require.ErrorIs(t, checkSignature(p.ca, r.SignatureAlgorithm, r.TBSResponseData, r.Signature), ErrSignature)
 }

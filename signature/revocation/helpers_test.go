@@ -30,6 +30,8 @@ import (
 
 	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/internal/fakeclock"
+	"github.com/strongauth/strongauth/signature/gost"
+	"github.com/strongauth/strongauth/signature/gost/gosttest"
 )
 
 // ---- external test material ------------------------------------------------
@@ -86,78 +88,114 @@ func ncaCert(t testing.TB, rel string) *x509.Certificate {
 	return c
 }
 
-// ---- a test PKI (RSA, ECDSA) ----------------------------------------------------
+// ---- a test PKI (RSA, ECDSA, GOST) -------------------------------------------------
 
 // signerFunc signs a TBS structure and names the signature algorithm.
 type signerFunc func(tbs []byte) (asn1.ObjectIdentifier, []byte, error)
 
-// stdSigner signs with an RSA or ECDSA key (SHA-256).
-func stdSigner(key crypto.Signer) signerFunc {
-	return func(tbs []byte) (asn1.ObjectIdentifier, []byte, error) {
-		h := sha256.Sum256(tbs)
-		sig, err := key.Sign(rand.Reader, h[:], crypto.SHA256)
-		oid := oidSHA256WithRSA
-		if _, ok := key.(*ecdsa.PrivateKey); ok {
-			oid = oidECDSAWithSHA256
-		}
-		return oid, sig, err
+// testKey is a key pair of any of the algorithms: std for RSA and ECDSA,
+// gost for GOST R 34.10-2015 512-bit (TC26-512-A, Kazakh OIDs).
+type testKey struct {
+	std  crypto.Signer
+	gost *gosttest.PrivateKey
+}
+
+var oidGOST2015512 = gost.OID(gost.OIDKZSignature2015512)
+
+// sign signs with SHA-256 (RSA, ECDSA) or Streebog-512 (GOST, NCA layout).
+func (k *testKey) sign(tbs []byte) (asn1.ObjectIdentifier, []byte, error) {
+	if k.gost != nil {
+		sig, err := gosttest.SignMessage(rand.Reader, k.gost, oidGOST2015512, tbs)
+		return oidGOST2015512, sig, err
 	}
+	h := sha256.Sum256(tbs)
+	sig, err := k.std.Sign(rand.Reader, h[:], crypto.SHA256)
+	oid := oidSHA256WithRSA
+	if _, ok := k.std.(*ecdsa.PrivateKey); ok {
+		oid = oidECDSAWithSHA256
+	}
+	return oid, sig, err
 }
 
 type testPKI struct {
-	alg          string
-	caKey        crypto.Signer
+	alg          string // "rsa", "ecdsa" or "gost"
+	caKey        *testKey
 	ca           *x509.Certificate
-	responderKey crypto.Signer
+	responderKey *testKey
 	responder    *x509.Certificate // delegated, OCSPSigning + nocheck
 	now          time.Time
 }
 
-func newKey(t testing.TB, alg string) crypto.Signer {
+func (p *testPKI) newKey(t testing.TB) *testKey {
 	t.Helper()
-	switch alg {
+	switch p.alg {
 	case "rsa":
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
 		require.NoError(t, err)
-		return k
+		return &testKey{std: k}
+	case "gost":
+		k, err := gosttest.GenerateKey(gost.CurveTC26512A(), rand.Reader)
+		require.NoError(t, err)
+		return &testKey{gost: k}
 	default:
 		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		require.NoError(t, err)
-		return k
+		return &testKey{std: k}
 	}
 }
 
-func mustCert(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, priv crypto.Signer) *x509.Certificate {
+// issue signs tmpl for the subject key pub with parentKey; parent nil means
+// self-signed.
+func issue(t testing.TB, tmpl, parent *x509.Certificate, pub, parentKey *testKey) *x509.Certificate {
 	t.Helper()
 	if parent == nil {
-		parent = tmpl // self-signed
+		parent = tmpl
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, priv)
+	var der []byte
+	var err error
+	if parentKey.gost != nil {
+		der, err = gosttest.CreateCertificate(rand.Reader, tmpl, parent, pub.gost.Public(), parentKey.gost, oidGOST2015512)
+	} else {
+		der, err = x509.CreateCertificate(rand.Reader, tmpl, parent, pub.std.Public(), parentKey.std)
+	}
 	require.NoError(t, err)
 	c, err := x509.ParseCertificate(der)
 	require.NoError(t, err)
 	return c
 }
 
-// newPKI makes a CA and a delegated OCSP responder valid around now.
-func newPKI(t testing.TB, alg string, now time.Time) *testPKI {
-	t.Helper()
-	p := &testPKI{alg: alg, now: now, caKey: newKey(t, alg), responderKey: newKey(t, alg)}
-	p.ca = mustCert(t, &x509.Certificate{
+// caTemplate is a CA certificate template valid around now.
+func caTemplate(subject pkix.Name, now time.Time) *x509.Certificate {
+	return &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "Test CA " + alg + " " + rand.Text()[:8], Country: []string{"KZ"}},
+		Subject:               subject,
 		NotBefore:             now.Add(-365 * 24 * time.Hour),
 		NotAfter:              now.Add(365 * 24 * time.Hour),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}, nil, p.caKey.Public(), p.caKey)
+	}
+}
+
+// newPKI makes a CA and a delegated OCSP responder valid around now.
+func newPKI(t testing.TB, alg string, now time.Time) *testPKI {
+	t.Helper()
+	p := &testPKI{alg: alg, now: now}
+	p.caKey, p.responderKey = p.newKey(t), p.newKey(t)
+	p.ca = issue(t, caTemplate(pkix.Name{CommonName: "Test CA " + alg + " " + rand.Text()[:8], Country: []string{"KZ"}}, now),
+		nil, p.caKey, p.caKey)
 	p.responder = p.newResponder(t, true, []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning}, p.responderKey)
 	return p
 }
 
+// impostor is a self-signed CA with the same name as p's, another key.
+func (p *testPKI) impostor(t testing.TB) (*x509.Certificate, *testKey) {
+	key := p.newKey(t)
+	return issue(t, caTemplate(p.ca.Subject, p.now), nil, key, key), key
+}
+
 // newResponder issues a delegated responder certificate.
-func (p *testPKI) newResponder(t testing.TB, nocheck bool, eku []x509.ExtKeyUsage, key crypto.Signer) *x509.Certificate {
+func (p *testPKI) newResponder(t testing.TB, nocheck bool, eku []x509.ExtKeyUsage, key *testKey) *x509.Certificate {
 	t.Helper()
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2),
@@ -170,13 +208,12 @@ func (p *testPKI) newResponder(t testing.TB, nocheck bool, eku []x509.ExtKeyUsag
 	if nocheck {
 		tmpl.ExtraExtensions = []pkix.Extension{{Id: oidOCSPNoCheck, Value: []byte{5, 0}}}
 	}
-	return mustCert(t, tmpl, p.ca, key.Public(), p.caKey)
+	return issue(t, tmpl, p.ca, key, p.caKey)
 }
 
 // leaf issues an end-entity certificate naming the given locations.
 func (p *testPKI) leaf(t testing.TB, serial int64, ocspURL, crlURL, deltaURL string) *x509.Certificate {
 	t.Helper()
-	key := newKey(t, "ecdsa")
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(serial),
 		Subject:      pkix.Name{CommonName: "ТЕСТОВ ТЕСТ", SerialNumber: "IIN123456789011"},
@@ -193,7 +230,13 @@ func (p *testPKI) leaf(t testing.TB, serial int64, ocspURL, crlURL, deltaURL str
 	if deltaURL != "" {
 		tmpl.ExtraExtensions = []pkix.Extension{{Id: oidFreshestCRL, Value: dpValue(t, deltaURL)}}
 	}
-	return mustCert(t, tmpl, p.ca, key.Public(), p.caKey)
+	return issue(t, tmpl, p.ca, p.leafKey(t), p.caKey)
+}
+
+// leafKey is a subject key for leaves; leaves share one key per PKI
+// (their keys play no part in revocation).
+func (p *testPKI) leafKey(t testing.TB) *testKey {
+	return p.responderKey
 }
 
 // dpValue encodes a CRLDistributionPoints / FreshestCRL value with one URI.
@@ -288,7 +331,7 @@ type respSpec struct {
 	nonce   []byte
 	noNonce bool
 	// signer, the certificate named in responderID, and what to embed.
-	sign     signerFunc
+	sign     *testKey
 	signer   *x509.Certificate
 	byKey    bool
 	embed    []*x509.Certificate
@@ -381,7 +424,7 @@ func buildResponse(t testing.TB, s respSpec) []byte {
 		}
 	})
 	tbsDER := tbs.BytesOrPanic()
-	sigOID, sig, err := s.sign(tbsDER)
+	sigOID, sig, err := s.sign.sign(tbsDER)
 	require.NoError(t, err)
 	if s.tamper {
 		sig[len(sig)/2] ^= 0x01
@@ -391,8 +434,8 @@ func buildResponse(t testing.TB, s respSpec) []byte {
 		b.AddBytes(tbsDER)
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 			b.AddASN1ObjectIdentifier(sigOID)
-			if sigOID.Equal(oidSHA256WithRSA) {
-				b.AddASN1NULL()
+			if !sigOID.Equal(oidECDSAWithSHA256) {
+				b.AddASN1NULL() // RSA, and GOST in the NCA shape
 			}
 		})
 		b.AddASN1BitString(sig)

@@ -42,7 +42,7 @@ func ocspCases() []ocspCase {
 	return []ocspCase{
 		{name: "good"},
 		{name: "good signed by the CA itself, by key", mk: func(t *testing.T, p *testPKI, s *respSpec) {
-			s.sign, s.signer, s.byKey, s.embed = stdSigner(p.caKey), p.ca, true, nil
+			s.sign, s.signer, s.byKey, s.embed = p.caKey, p.ca, true, nil
 		}},
 		{name: "good with a SHA-1 CertID in the answer", mk: func(t *testing.T, p *testPKI, s *respSpec) {
 			s.req.hashOID = oidSHA1
@@ -104,18 +104,16 @@ func ocspCases() []ocspCase {
 			delegate(t, s, p, true, x509.ExtKeyUsageClientAuth)
 		}},
 		{name: "responder issued by another CA", want: []error{unavailableErr, ErrNotAuthorized}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
-			other := newPKI(t, "ecdsa", p.now)
-			other.ca = mustCert(t, &x509.Certificate{SerialNumber: big.NewInt(9), Subject: p.ca.Subject,
-				NotBefore: p.ca.NotBefore, NotAfter: p.ca.NotAfter, IsCA: true, BasicConstraintsValid: true,
-				KeyUsage: x509.KeyUsageCertSign}, nil, other.caKey.Public(), other.caKey)
-			delegate(t, s, other, true, x509.ExtKeyUsageOCSPSigning)
+			other := *p
+			other.ca, other.caKey = p.impostor(t)
+			delegate(t, s, &other, true, x509.ExtKeyUsageOCSPSigning)
 		}},
 		{name: "self-signed responder", want: []error{unavailableErr, ErrNotAuthorized}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
-			key := newKey(t, "ecdsa")
-			s.signer = mustCert(t, &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "evil"},
+			key := p.newKey(t)
+			s.signer = issue(t, &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "evil"},
 				NotBefore: p.now.Add(-time.Hour), NotAfter: p.now.Add(time.Hour),
-				ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning}}, nil, key.Public(), key)
-			s.sign, s.embed = stdSigner(key), []*x509.Certificate{s.signer}
+				ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning}}, nil, key, key)
+			s.sign, s.embed = key, []*x509.Certificate{s.signer}
 		}},
 		{name: "responder certificate expired", want: []error{unavailableErr, ErrNotAuthorized}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
 			old := *p
@@ -174,13 +172,13 @@ func ocspCases() []ocspCase {
 // delegate makes s signed by a new responder certificate that issuer's CA
 // issued with the given EKUs (and id-pkix-ocsp-nocheck if nocheck).
 func delegate(t *testing.T, s *respSpec, issuer *testPKI, nocheck bool, eku ...x509.ExtKeyUsage) {
-	key := newKey(t, "ecdsa")
+	key := issuer.newKey(t)
 	s.signer = issuer.newResponder(t, nocheck, eku, key)
-	s.sign, s.embed = stdSigner(key), []*x509.Certificate{s.signer}
+	s.sign, s.embed = key, []*x509.Certificate{s.signer}
 }
 
 func TestOCSPCases(t *testing.T) {
-	for _, alg := range []string{"rsa", "ecdsa"} {
+	for _, alg := range []string{"rsa", "ecdsa", "gost"} {
 		t.Run(alg, func(t *testing.T) {
 			t.Parallel()
 			clock := newClock(t)
@@ -200,7 +198,7 @@ func goodSpec(p *testPKI, req *parsedRequest) respSpec {
 		status: StatusGood, reason: -1, req: req,
 		thisUpdate: p.now.Add(-time.Minute), nextUpdate: p.now.Add(time.Hour),
 		nonce: req.nonceExtnValue,
-		sign:  stdSigner(p.responderKey), signer: p.responder, embed: []*x509.Certificate{p.responder},
+		sign:  p.responderKey, signer: p.responder, embed: []*x509.Certificate{p.responder},
 	}
 }
 
@@ -344,7 +342,7 @@ func TestOCSPXCryptoResponse(t *testing.T) {
 				if req.SerialNumber.Int64() == 101 {
 					tmpl.Status, tmpl.RevocationReason, tmpl.RevokedAt = ocsp.Revoked, ocsp.CertificateHold, clock.Now().Add(-time.Hour)
 				}
-				der, err := ocsp.CreateResponse(p.ca, p.responder, tmpl, p.responderKey)
+				der, err := ocsp.CreateResponse(p.ca, p.responder, tmpl, p.responderKey.std)
 				if err != nil {
 					http.Error(w, err.Error(), http.StatusInternalServerError)
 					return
@@ -374,7 +372,7 @@ func TestOCSPParserAgreesWithXCrypto(t *testing.T) {
 	for _, status := range []string{StatusGood, StatusRevoked, StatusUnknown} {
 		spec := respSpec{status: status, reason: 4, revokedAt: testEpoch.Add(-time.Hour), issuer: p.ca,
 			serial: big.NewInt(4242), thisUpdate: testEpoch, nextUpdate: testEpoch.Add(time.Hour),
-			nonce: nonceValue([]byte("12345678")), sign: stdSigner(p.responderKey), signer: p.responder,
+			nonce: nonceValue([]byte("12345678")), sign: p.responderKey, signer: p.responder,
 			embed: []*x509.Certificate{p.responder}}
 		der := buildResponse(t, spec)
 		ours, err := ParseOCSPResponse(der)
@@ -516,10 +514,10 @@ func TestOCSPForgedCertificateNotFetched(t *testing.T) {
 	evil := newPKI(t, "ecdsa", clock.Now())
 	srv := newServer(t)
 	srv.handle(ocspHandler(t, func(req *parsedRequest) []byte { return buildResponse(t, goodSpec(p, req)) }))
-	forged := mustCert(t, &x509.Certificate{SerialNumber: big.NewInt(5), Subject: pkix.Name{CommonName: "x"},
+	forged := issue(t, &x509.Certificate{SerialNumber: big.NewInt(5), Subject: pkix.Name{CommonName: "x"},
 		NotBefore: clock.Now(), NotAfter: clock.Now().Add(time.Hour), OCSPServer: []string{srv.URL},
 		CRLDistributionPoints: []string{srv.URL}},
-		&x509.Certificate{Subject: p.ca.Subject, SubjectKeyId: []byte{1}}, evil.caKey.Public(), evil.caKey)
+		&x509.Certificate{Subject: p.ca.Subject, SubjectKeyId: []byte{1}}, evil.caKey, evil.caKey)
 	c := newChecker(t, Config{Now: clock.Now})
 	_, err := c.CheckRevocation(context.Background(), forged, p.ca)
 	require.ErrorIs(t, err, ErrNotIssuedBy)
