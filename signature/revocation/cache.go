@@ -82,6 +82,9 @@ func decodeEntry(b []byte) (st signature.RevocationStatus, validUntil time.Time,
 		v := int64(binary.BigEndian.Uint64(b[3+8*i:]))
 		if v != math.MinInt64 {
 			times[i] = time.Unix(v, 0).UTC()
+			if times[i].IsZero() {
+				return st, validUntil, errBadEntry // only MinInt64 means "none"
+			}
 		}
 	}
 	st.RevokedAt, st.ThisUpdate, st.NextUpdate, st.ProducedAt, validUntil = times[0], times[1], times[2], times[3], times[4]

@@ -76,6 +76,11 @@ func ncaFile(t testing.TB, rel string) []byte {
 	return b
 }
 
+// readFileUnder reads root/rel (rel slash-separated).
+func readFileUnder(root, rel string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+}
+
 // ncaCert reads a certificate (DER or PEM) of the NCA test material.
 func ncaCert(t testing.TB, rel string) *x509.Certificate {
 	t.Helper()
