@@ -29,8 +29,7 @@ const (
 )
 
 func (c *Checker) ocspCacheKey(ii *issuerInfo, serial []byte) string {
-	return c.cfg.CachePrefix + "ocsp:v1:" + hex.EncodeToString(ii.nameSHA256[:]) + ":" +
-		hex.EncodeToString(ii.keySHA256[:]) + ":" + hex.EncodeToString(serial)
+	return c.cfg.CachePrefix + "ocsp:v1:" + ii.ocspKey + hex.EncodeToString(serial)
 }
 
 func encodeEntry(st signature.RevocationStatus, validUntil time.Time) []byte {

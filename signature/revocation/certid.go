@@ -28,8 +28,11 @@ var (
 type issuerInfo struct {
 	nameSHA256, keySHA256 [sha256.Size]byte
 	nameSHA1, keySHA1     [sha1.Size]byte
-	// id identifies the issuer (name and key) in cache keys.
-	id string
+	// id identifies the issuer (name and key) in CRL keys; ocspKey is the
+	// issuer part of OCSP cache keys.
+	id, ocspKey string
+	// name is the issuer's subject, for statuses.
+	name string
 }
 
 // newIssuerInfo computes the fingerprints: the hashes of the DER subject
@@ -46,6 +49,8 @@ func newIssuerInfo(issuer *x509.Certificate) (*issuerInfo, error) {
 		keySHA1:    sha1.Sum(key),
 	}
 	ii.id = hex.EncodeToString(ii.nameSHA256[:8]) + hex.EncodeToString(ii.keySHA256[:16])
+	ii.ocspKey = hex.EncodeToString(ii.nameSHA256[:]) + ":" + hex.EncodeToString(ii.keySHA256[:]) + ":"
+	ii.name = issuer.Subject.String()
 	return ii, nil
 }
 
@@ -103,6 +108,17 @@ func (c *issuerCache) get(issuer *x509.Certificate) (*issuerInfo, error) {
 // serialBytes returns the DER content octets of an INTEGER holding n (two's
 // complement, minimal), the form in which CertIDs and CRLs carry serials.
 func serialBytes(n *big.Int) []byte {
+	if n.Sign() > 0 {
+		// The common case without a builder: magnitude, plus a leading
+		// zero when its top bit is set.
+		l := (n.BitLen() + 8) / 8 // room for the sign bit
+		out := make([]byte, l)
+		n.FillBytes(out)
+		if l > 1 && out[0] == 0 && out[1]&0x80 == 0 {
+			out = out[1:]
+		}
+		return out
+	}
 	var b cryptobyte.Builder
 	b.AddASN1BigInt(n)
 	der, err := b.Bytes()

@@ -358,7 +358,7 @@ func (c *Checker) checkCRL(ctx context.Context, cert, issuer *x509.Certificate, 
 		Reason:     -1,
 		ThisUpdate: full.ThisUpdate,
 		NextUpdate: full.NextUpdate,
-		Responder:  issuer.Subject.String(),
+		Responder:  ii.name,
 	}
 	entry, revoked := full.lookup(serial)
 	if delta != nil {
