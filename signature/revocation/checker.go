@@ -35,8 +35,25 @@ type Checker struct {
 	ocspFlight flight[signature.RevocationStatus]
 	crls       crlStore
 
+	bgMu   sync.Mutex // orders spawn and Close
 	bg     sync.WaitGroup
 	closed atomic.Bool
+}
+
+// spawn runs fn in a goroutine that Close waits for; after Close it
+// refuses.
+func (c *Checker) spawn(fn func()) bool {
+	c.bgMu.Lock()
+	defer c.bgMu.Unlock()
+	if c.closed.Load() {
+		return false
+	}
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		fn()
+	}()
+	return true
 }
 
 var _ signature.RevocationChecker = (*Checker)(nil)
@@ -64,7 +81,10 @@ func New(cfg Config) (*Checker, error) {
 // Close stops background CRL refreshes, waits for running downloads and
 // closes the private cache. Checks after Close fail with ErrClosed.
 func (c *Checker) Close() error {
-	if c.closed.Swap(true) {
+	c.bgMu.Lock()
+	already := c.closed.Swap(true)
+	c.bgMu.Unlock()
+	if already {
 		return nil
 	}
 	c.bg.Wait()

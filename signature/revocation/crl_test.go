@@ -7,6 +7,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net/http"
 	"sync"
@@ -403,8 +404,49 @@ func TestCRLExpiredHeldIsRefetched(t *testing.T) {
 	require.ErrorIs(t, err, ErrStale, "the server still serves the expired CRL")
 	srv.handle(bytesHandler(makeCRL(t, p, crlSpec{number: 2, thisUpdate: clock.Now().Add(-time.Minute),
 		nextUpdate: clock.Now().Add(time.Hour), entries: []x509.RevocationListEntry{revoked(1, 6, clock.Now())}})))
+	hits := srv.hits.Load()
+	for range 10 {
+		_, err = c.CheckRevocation(context.Background(), leaf, p.ca)
+		require.ErrorIs(t, err, ErrStale, "the failure is remembered for a moment")
+	}
+	assert.Equal(t, hits, srv.hits.Load(), "no download while the failure is held")
+	clock.Advance(crlFailureHold)
 	_, err = c.CheckRevocation(context.Background(), leaf, p.ca)
 	require.ErrorIs(t, err, signature.ErrRevoked)
+}
+
+// TestCRLOutdatedDelta: a delta CRL older than the full CRL is not applied:
+// its removeFromCRL must not release a certificate the newer full CRL holds.
+func TestCRLOutdatedDelta(t *testing.T) {
+	clock := newClock(t)
+	p := newPKI(t, "ecdsa", clock.Now())
+	fullSrv, deltaSrv := newServer(t), newServer(t)
+	fullSrv.handle(bytesHandler(makeCRL(t, p, crlSpec{number: 12,
+		entries: []x509.RevocationListEntry{revoked(1, 6, clock.Now())}})))
+	deltaSrv.handle(bytesHandler(makeCRL(t, p, crlSpec{number: 11, deltaBase: big.NewInt(10),
+		entries: []x509.RevocationListEntry{revoked(1, reasonRemoveFromCRL, clock.Now())}})))
+	c := newChecker(t, Config{Mode: CRLOnly, Now: clock.Now})
+	_, err := c.CheckRevocation(context.Background(), p.leaf(t, 1, "", fullSrv.URL, deltaSrv.URL), p.ca)
+	require.ErrorIs(t, err, signature.ErrRevoked)
+}
+
+// TestLocationsCapped: a certificate naming many responders makes at most
+// maxLocations requests.
+func TestLocationsCapped(t *testing.T) {
+	clock := newClock(t)
+	p := newPKI(t, "ecdsa", clock.Now())
+	srv := newServer(t)
+	srv.handle(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) })
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "many"},
+		NotBefore: clock.Now().Add(-time.Hour), NotAfter: clock.Now().Add(time.Hour)}
+	for i := range 10 {
+		tmpl.OCSPServer = append(tmpl.OCSPServer, fmt.Sprintf("%s/ocsp/%d", srv.URL, i))
+	}
+	leaf := issue(t, tmpl, p.ca, p.responderKey, p.caKey)
+	c := newChecker(t, Config{Mode: OCSPOnly, Now: clock.Now})
+	_, err := c.CheckRevocation(context.Background(), leaf, p.ca)
+	require.ErrorIs(t, err, ErrFetch)
+	assert.Equal(t, int64(maxLocations), srv.hits.Load())
 }
 
 func TestStaticCRL(t *testing.T) {
@@ -613,4 +655,38 @@ func TestGOSTShapes(t *testing.T) {
 	require.NoError(t, gost.CheckOCSPSignature(resp, p.responder))
 	require.NoError(t, checkSignature(p.responder, r.SignatureAlgorithm, r.TBSResponseData, r.Signature))
 	require.ErrorIs(t, checkSignature(p.ca, r.SignatureAlgorithm, r.TBSResponseData, r.Signature), ErrSignature)
+}
+
+// TestCloseWhileChecking: Close during concurrent checks neither panics nor
+// lets a check pass that should not; afterwards everything is refused.
+func TestCloseWhileChecking(t *testing.T) {
+	clock := newClock(t)
+	p := newPKI(t, "ecdsa", clock.Now())
+	srv := newServer(t)
+	srv.handle(bytesHandler(makeCRL(t, p, crlSpec{number: 1, entries: []x509.RevocationListEntry{revoked(2, 1, clock.Now())}})))
+	c, err := New(Config{Mode: CRLOnly, Now: clock.Now, CRLRefresh: time.Nanosecond})
+	require.NoError(t, err)
+	good, bad := p.leaf(t, 1, "", srv.URL, ""), p.leaf(t, 2, "", srv.URL, "")
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			leaf := good
+			if i%2 == 1 {
+				leaf = bad
+			}
+			_, err := c.CheckRevocation(context.Background(), leaf, p.ca)
+			if i%2 == 1 {
+				assert.Error(t, err, "a revoked certificate is never accepted")
+			} else if err != nil {
+				assert.ErrorIs(t, err, ErrClosed)
+			}
+		})
+		if i == 25 {
+			require.NoError(t, c.Close())
+		}
+	}
+	wg.Wait()
+	_, err = c.CheckRevocation(context.Background(), good, p.ca)
+	require.ErrorIs(t, err, ErrClosed)
+	require.NoError(t, c.Close(), "Close is idempotent")
 }

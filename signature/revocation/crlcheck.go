@@ -29,7 +29,20 @@ type crlHeld struct {
 type crlSlot struct {
 	cur     atomic.Pointer[crlHeld]
 	retryAt atomic.Int64 // Unix nanoseconds: no background refresh before
+	// failed holds the error of the last failed download that a check
+	// waited for, answered to checks until its time passes.
+	failed atomic.Pointer[crlFailure]
 }
+
+type crlFailure struct {
+	err   error
+	until time.Time
+}
+
+// crlFailureHold is how long a failed CRL download is answered from memory
+// instead of being retried: with a server down, checks fail at once
+// instead of each waiting for a timeout.
+const crlFailureHold = 10 * time.Second
 
 // crlStore holds the downloaded CRLs shared by every check, and the static
 // ones the host supplied.
@@ -44,10 +57,11 @@ type crlStore struct {
 
 type staticCRLs struct{ full, delta *CRL }
 
-func (s *crlStore) slot(key string) (*crlSlot, error) {
+// slot returns the slot of key; it makes one only if create is set.
+func (s *crlStore) slot(key string, create bool) (*crlSlot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if sl, ok := s.slots[key]; ok {
+	if sl, ok := s.slots[key]; ok || !create {
 		return sl, nil
 	}
 	if len(s.slots) >= maxCRLSources {
@@ -189,18 +203,24 @@ func (c *Checker) verifyCRL(crl *CRL, issuer *x509.Certificate, wantDelta bool, 
 // fetched.
 func (c *Checker) crlFromURL(ctx context.Context, url string, cert, issuer *x509.Certificate, ii *issuerInfo, delta bool) (*CRL, error) {
 	key := url + "\x00" + ii.id
-	slot, err := c.crls.slot(key)
-	if err != nil {
-		return nil, err
-	}
 	now := c.cfg.Now()
-	if h := slot.cur.Load(); h != nil && c.crlCurrent(h.crl, now) == nil {
-		if !now.Before(h.refreshAt) && now.UnixNano() >= slot.retryAt.Load() {
-			c.startCRLDownload(ctx, key, slot, url, issuer, delta, true)
+	slot, _ := c.crls.slot(key, false)
+	if slot != nil {
+		if h := slot.cur.Load(); h != nil && c.crlCurrent(h.crl, now) == nil {
+			if !now.Before(h.refreshAt) && now.UnixNano() >= slot.retryAt.Load() {
+				c.startCRLDownload(ctx, key, slot, url, issuer, delta, true)
+			}
+			return h.crl, nil
 		}
-		return h.crl, nil
+		if f := slot.failed.Load(); f != nil && now.Before(f.until) {
+			return nil, f.err
+		}
 	}
 	if err := checkIssuedBy(cert, issuer); err != nil {
+		return nil, err
+	}
+	slot, err := c.crls.slot(key, true)
+	if err != nil {
 		return nil, err
 	}
 	call := c.startCRLDownload(ctx, key, slot, url, issuer, delta, false)
@@ -219,15 +239,20 @@ func (c *Checker) crlFromURL(ctx context.Context, url string, cert, issuer *x509
 // (stored by a flight that ended after the caller looked) returns it.
 func (c *Checker) startCRLDownload(ctx context.Context, key string, slot *crlSlot, url string,
 	issuer *x509.Certificate, delta, refresh bool) *call[*crlHeld] {
-	call, _ := c.crls.flight.start(key, &c.bg, func() (*crlHeld, error) {
+	call := c.crls.flight.start(key, c.spawn, func() (*crlHeld, error) {
 		if h := slot.cur.Load(); !refresh && h != nil && c.crlCurrent(h.crl, c.cfg.Now()) == nil {
 			return h, nil
 		}
 		h, err := c.downloadCRL(context.WithoutCancel(ctx), slot, url, issuer, delta)
+		now := c.cfg.Now()
 		if err != nil {
-			slot.retryAt.Store(c.cfg.Now().Add(c.retryBackoff()).UnixNano())
+			slot.retryAt.Store(now.Add(c.retryBackoff()).UnixNano())
+			if !refresh {
+				slot.failed.Store(&crlFailure{err: err, until: now.Add(crlFailureHold)})
+			}
 			return nil, err
 		}
+		slot.failed.Store(nil)
 		slot.cur.Store(h)
 		return h, nil
 	})
@@ -269,13 +294,7 @@ func (c *Checker) crlURLs(cert *x509.Certificate) []string {
 	if len(c.cfg.CRLURLs) > 0 {
 		return c.cfg.CRLURLs
 	}
-	var out []string
-	for _, u := range cert.CRLDistributionPoints {
-		if httpURL(u) {
-			out = append(out, u)
-		}
-	}
-	return out
+	return httpURLs(cert.CRLDistributionPoints)
 }
 
 // deltaURLs returns the delta-CRL locations for cert and its full CRL.
@@ -289,7 +308,7 @@ func (c *Checker) deltaURLs(cert *x509.Certificate, full *CRL) []string {
 			out = append(out, u)
 		}
 	}
-	return out
+	return httpURLs(out)
 }
 
 // firstCRL tries the locations in order and returns the first usable CRL.
@@ -362,10 +381,20 @@ func (c *Checker) checkCRL(ctx context.Context, cert, issuer *x509.Certificate, 
 	}
 	entry, revoked := full.lookup(serial)
 	if delta != nil {
-		if full.Number == nil || delta.DeltaBase.Cmp(full.Number) > 0 {
+		switch {
+		case full.Number == nil || delta.Number == nil:
 			return signature.RevocationStatus{}, checkErr(SourceCRL, "", ErrScope,
-				"the full CRL is older than the delta CRL's base %v", delta.DeltaBase)
+				"a full and a delta CRL without CRL numbers cannot be combined")
+		case delta.DeltaBase.Cmp(full.Number) > 0:
+			return signature.RevocationStatus{}, checkErr(SourceCRL, "", ErrScope,
+				"the full CRL %v is older than the delta CRL's base %v", full.Number, delta.DeltaBase)
+		case delta.Number.Cmp(full.Number) <= 0:
+			// The full CRL is at least as new as the delta: the delta
+			// has nothing newer (and its removals may be outdated).
+			delta = nil
 		}
+	}
+	if delta != nil {
 		if d, ok := delta.lookup(serial); ok {
 			if d.Reason == reasonRemoveFromCRL {
 				revoked = false

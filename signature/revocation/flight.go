@@ -21,25 +21,24 @@ type call[T any] struct {
 	err  error
 }
 
-// start returns the running call for key, or starts fn as a new one
-// (tracked by wg) and reports started.
-func (f *flight[T]) start(key string, wg *sync.WaitGroup, fn func() (T, error)) (c *call[T], started bool) {
+// spawner runs a function in a tracked goroutine, or reports false when
+// the owner is closed.
+type spawner func(func()) bool
+
+// start returns the running call for key, or starts fn as a new one with
+// spawn. If spawn refuses, the call fails with ErrClosed.
+func (f *flight[T]) start(key string, spawn spawner, fn func() (T, error)) *call[T] {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if c, ok := f.m[key]; ok {
-		return c, false
+		return c
 	}
-	if f.m == nil {
-		f.m = make(map[string]*call[T])
-	}
-	c = &call[T]{done: make(chan struct{})}
-	f.m[key] = c
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	c := &call[T]{done: make(chan struct{})}
+	run := func() {
 		defer func() {
 			if r := recover(); r != nil {
-				c.err = fmt.Errorf("%w: internal error in a revocation fetch", ErrMalformed)
+				var zero T
+				c.val, c.err = zero, fmt.Errorf("%w: internal error in a revocation fetch", ErrMalformed)
 			}
 			f.mu.Lock()
 			delete(f.m, key)
@@ -47,8 +46,17 @@ func (f *flight[T]) start(key string, wg *sync.WaitGroup, fn func() (T, error)) 
 			close(c.done)
 		}()
 		c.val, c.err = fn()
-	}()
-	return c, true
+	}
+	if f.m == nil {
+		f.m = make(map[string]*call[T])
+	}
+	f.m[key] = c
+	if !spawn(run) {
+		delete(f.m, key)
+		c.err = ErrClosed
+		close(c.done)
+	}
+	return c
 }
 
 // wait returns the call's result, or the context's error if ctx ends first.

@@ -126,6 +126,7 @@ func TestNCACRLChecker(t *testing.T) {
 
 	// ... and serving the full CRL where the delta is expected is refused.
 	delta.handle(bytesHandler(der))
+	clock.Advance(crlFailureHold) // the failed download is remembered that long
 	_, err = check(dl, "individual_valid")
 	require.ErrorIs(t, err, ErrScope)
 

@@ -257,9 +257,18 @@ func (c *Checker) ocspURLs(cert *x509.Certificate) []string {
 	if len(c.cfg.OCSPURLs) > 0 {
 		return c.cfg.OCSPURLs
 	}
+	return httpURLs(cert.OCSPServer)
+}
+
+// maxLocations bounds how many locations of one kind a certificate may make
+// the checker try.
+const maxLocations = 4
+
+// httpURLs returns the first maxLocations http(s) URLs of a list.
+func httpURLs(list []string) []string {
 	var out []string
-	for _, u := range cert.OCSPServer {
-		if httpURL(u) {
+	for _, u := range list {
+		if httpURL(u) && len(out) < maxLocations {
 			out = append(out, u)
 		}
 	}
@@ -329,7 +338,7 @@ func (c *Checker) checkOCSP(ctx context.Context, cert, issuer *x509.Certificate,
 	if st, ok := c.cacheGet(ctx, key); ok {
 		return st, statusErr(st)
 	}
-	call, _ := c.ocspFlight.start(key, &c.bg, func() (signature.RevocationStatus, error) {
+	call := c.ocspFlight.start(key, c.spawn, func() (signature.RevocationStatus, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.flightTimeout())
 		defer cancel()
 		// A check that missed the cache just before the previous flight
