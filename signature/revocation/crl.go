@@ -15,17 +15,17 @@ import (
 
 // CRL and certificate extension identifiers (RFC 5280).
 var (
-	oidCRLNumber          = asn1.ObjectIdentifier{2, 5, 29, 20}
-	oidReasonCode         = asn1.ObjectIdentifier{2, 5, 29, 21}
-	oidHoldInstruction    = asn1.ObjectIdentifier{2, 5, 29, 23}
-	oidInvalidityDate     = asn1.ObjectIdentifier{2, 5, 29, 24}
-	oidDeltaCRLIndicator  = asn1.ObjectIdentifier{2, 5, 29, 27}
-	oidIssuingDistPoint   = asn1.ObjectIdentifier{2, 5, 29, 28}
-	oidCertificateIssuer  = asn1.ObjectIdentifier{2, 5, 29, 29}
-	oidAuthorityKeyID     = asn1.ObjectIdentifier{2, 5, 29, 35}
-	oidFreshestCRL        = asn1.ObjectIdentifier{2, 5, 29, 46}
-	oidExpiredCertsOnCRL  = asn1.ObjectIdentifier{2, 5, 29, 60}
-	oidAuthorityInfoAcess = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 1}
+	oidCRLNumber           = asn1.ObjectIdentifier{2, 5, 29, 20}
+	oidReasonCode          = asn1.ObjectIdentifier{2, 5, 29, 21}
+	oidHoldInstruction     = asn1.ObjectIdentifier{2, 5, 29, 23}
+	oidInvalidityDate      = asn1.ObjectIdentifier{2, 5, 29, 24}
+	oidDeltaCRLIndicator   = asn1.ObjectIdentifier{2, 5, 29, 27}
+	oidIssuingDistPoint    = asn1.ObjectIdentifier{2, 5, 29, 28}
+	oidCertificateIssuer   = asn1.ObjectIdentifier{2, 5, 29, 29}
+	oidAuthorityKeyID      = asn1.ObjectIdentifier{2, 5, 29, 35}
+	oidFreshestCRL         = asn1.ObjectIdentifier{2, 5, 29, 46}
+	oidExpiredCertsOnCRL   = asn1.ObjectIdentifier{2, 5, 29, 60}
+	oidAuthorityInfoAccess = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 1}
 )
 
 // reasonRemoveFromCRL is the CRLReason of a delta CRL entry that takes a
@@ -237,7 +237,7 @@ func (c *CRL) crlExtension(oid asn1.ObjectIdentifier, critical bool, value []byt
 			return err
 		}
 		c.IssuingDistributionPoint = idp
-	case oid.Equal(oidExpiredCertsOnCRL), oid.Equal(oidAuthorityInfoAcess):
+	case oid.Equal(oidExpiredCertsOnCRL), oid.Equal(oidAuthorityInfoAccess):
 	default:
 		if critical {
 			return crlMalformed("unknown critical extension %v", oid)

@@ -131,10 +131,16 @@ type testPKI struct {
 	now          time.Time
 }
 
+// newKey returns a key of p's algorithm. RSA key generation is slow, so
+// after the CA's and the responder's keys an RSA PKI hands out the
+// responder's key again: the cases only need it to differ from the CA's.
 func (p *testPKI) newKey(t testing.TB) *testKey {
 	t.Helper()
 	switch p.alg {
 	case "rsa":
+		if p.responderKey != nil {
+			return p.responderKey
+		}
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
 		require.NoError(t, err)
 		return &testKey{std: k}
@@ -186,7 +192,8 @@ func caTemplate(subject pkix.Name, now time.Time) *x509.Certificate {
 func newPKI(t testing.TB, alg string, now time.Time) *testPKI {
 	t.Helper()
 	p := &testPKI{alg: alg, now: now}
-	p.caKey, p.responderKey = p.newKey(t), p.newKey(t)
+	p.caKey = p.newKey(t)
+	p.responderKey = p.newKey(t)
 	p.ca = issue(t, caTemplate(pkix.Name{CommonName: "Test CA " + alg + " " + rand.Text()[:8], Country: []string{"KZ"}}, now),
 		nil, p.caKey, p.caKey)
 	p.responder = p.newResponder(t, true, []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning}, p.responderKey)

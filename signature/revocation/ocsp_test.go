@@ -3,8 +3,10 @@ package revocation
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"math/big"
 	"net/http"
@@ -34,6 +36,9 @@ type ocspCase struct {
 	reason int
 	// noCache: a good answer that must not be cached (valid only by skew).
 	noCache bool
+	// ownBuilderOnly: the case needs what x/crypto/ocsp cannot make (a
+	// response nonce, a by-key responderID, a forged CertID hash).
+	ownBuilderOnly bool
 }
 
 var unavailableErr = signature.ErrRevocationUnavailable
@@ -41,7 +46,7 @@ var unavailableErr = signature.ErrRevocationUnavailable
 func ocspCases() []ocspCase {
 	return []ocspCase{
 		{name: "good"},
-		{name: "good signed by the CA itself, by key", mk: func(t *testing.T, p *testPKI, s *respSpec) {
+		{name: "good signed by the CA itself, by key", ownBuilderOnly: true, mk: func(t *testing.T, p *testPKI, s *respSpec) {
 			s.sign, s.signer, s.byKey, s.embed = p.caKey, p.ca, true, nil
 		}},
 		{name: "good with a SHA-1 CertID in the answer", mk: func(t *testing.T, p *testPKI, s *respSpec) {
@@ -49,7 +54,7 @@ func ocspCases() []ocspCase {
 			ii, _ := newIssuerInfo(p.ca)
 			s.req.nameHash, s.req.keyHash = ii.nameSHA1[:], ii.keySHA1[:]
 		}},
-		{name: "good, nonce echoed bare", mk: func(t *testing.T, p *testPKI, s *respSpec) {
+		{name: "good, nonce echoed bare", ownBuilderOnly: true, mk: func(t *testing.T, p *testPKI, s *respSpec) {
 			s.nonce = s.req.nonce
 		}},
 		{name: "revoked keyCompromise", reason: 1, want: []error{signature.ErrRevoked}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
@@ -64,25 +69,25 @@ func ocspCases() []ocspCase {
 		{name: "unknown", want: []error{signature.ErrRevocationUnknown}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
 			s.status = StatusUnknown
 		}},
-		{name: "wrong nonce", want: []error{unavailableErr, ErrNonce}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
+		{name: "wrong nonce", ownBuilderOnly: true, want: []error{unavailableErr, ErrNonce}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
 			s.nonce = nonceValue([]byte("0123456789abcdef"))
 		}},
-		{name: "nonce missing", want: []error{unavailableErr, ErrNonce}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
+		{name: "nonce missing", ownBuilderOnly: true, want: []error{unavailableErr, ErrNonce}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
 			s.noNonce = true
 		}},
-		{name: "nonce missing, InsecureOCSPNoNonce", mk: func(t *testing.T, p *testPKI, s *respSpec) {
+		{name: "nonce missing, InsecureOCSPNoNonce", ownBuilderOnly: true, mk: func(t *testing.T, p *testPKI, s *respSpec) {
 			s.noNonce = true
 		}, cfg: func(c *Config) { c.InsecureOCSPNoNonce = true }},
-		{name: "wrong nonce, InsecureOCSPNoNonce", want: []error{unavailableErr, ErrNonce}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
+		{name: "wrong nonce, InsecureOCSPNoNonce", ownBuilderOnly: true, want: []error{unavailableErr, ErrNonce}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
 			s.nonce = nonceValue([]byte("0123456789abcdef"))
 		}, cfg: func(c *Config) { c.InsecureOCSPNoNonce = true }},
 		{name: "wrong CertID serial", want: []error{unavailableErr, ErrCertIDMismatch}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
 			s.req.serial = []byte{0x7f}
 		}},
-		{name: "wrong CertID issuer key hash", want: []error{unavailableErr, ErrCertIDMismatch}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
+		{name: "wrong CertID issuer key hash", ownBuilderOnly: true, want: []error{unavailableErr, ErrCertIDMismatch}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
 			s.req.keyHash = bytes.Repeat([]byte{1}, 32)
 		}},
-		{name: "CertID with MD5", want: []error{unavailableErr, ErrCertIDMismatch}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
+		{name: "CertID with MD5", ownBuilderOnly: true, want: []error{unavailableErr, ErrCertIDMismatch}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
 			s.req.hashOID = []int{1, 2, 840, 113549, 2, 5}
 		}},
 		{name: "expired response", want: []error{unavailableErr, ErrStale}, mk: func(t *testing.T, p *testPKI, s *respSpec) {
@@ -177,32 +182,95 @@ func delegate(t *testing.T, s *respSpec, issuer *testPKI, nocheck bool, eku ...x
 	s.sign, s.embed = key, []*x509.Certificate{s.signer}
 }
 
+// TestOCSPCases runs every case against a test responder whose answers
+// this package's builder makes (RSA, ECDSA, GOST), and, for RSA and ECDSA,
+// against one whose answers x/crypto/ocsp.CreateResponse makes (those carry
+// no nonce, so that run waives it with InsecureOCSPNoNonce).
 func TestOCSPCases(t *testing.T) {
-	for _, alg := range []string{"rsa", "ecdsa", "gost"} {
-		t.Run(alg, func(t *testing.T) {
+	for _, run := range []struct {
+		alg    string
+		xcrypt bool
+	}{{"rsa", false}, {"ecdsa", false}, {"gost", false}, {"rsa", true}, {"ecdsa", true}} {
+		name := run.alg
+		if run.xcrypt {
+			name += "/x-crypto-ocsp"
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			clock := newClock(t)
-			p := newPKI(t, alg, clock.Now())
+			p := newPKI(t, run.alg, clock.Now())
 			for _, tc := range ocspCases() {
+				if run.xcrypt && (tc.ownBuilderOnly || tc.handler != nil) {
+					continue
+				}
 				t.Run(tc.name, func(t *testing.T) {
-					runOCSPCase(t, p, clock.Now, tc)
+					runOCSPCase(t, p, clock.Now, tc, run.xcrypt)
 				})
 			}
 		})
 	}
 }
 
+// xcryptoResponse makes the response s describes with
+// x/crypto/ocsp.CreateResponse.
+func xcryptoResponse(t testing.TB, p *testPKI, s respSpec) []byte {
+	t.Helper()
+	switch s.responseStatus {
+	case 0:
+	case OCSPTryLater:
+		return ocsp.TryLaterErrorResponse
+	case OCSPUnauthorized:
+		return ocsp.UnauthorizedErrorResponse
+	case OCSPMalformedRequest:
+		return ocsp.MalformedRequestErrorResponse
+	default:
+		t.Fatalf("no x/crypto/ocsp response for status %d", s.responseStatus)
+	}
+	tmpl := ocsp.Response{
+		SerialNumber: new(big.Int).SetBytes(s.req.serial),
+		IssuerHash:   crypto.SHA256,
+		ThisUpdate:   s.thisUpdate,
+		NextUpdate:   s.nextUpdate,
+		RevokedAt:    s.revokedAt,
+	}
+	if s.req.hashOID.Equal(oidSHA1) {
+		tmpl.IssuerHash = crypto.SHA1
+	}
+	switch s.status {
+	case StatusGood:
+		tmpl.Status = ocsp.Good
+	case StatusRevoked:
+		tmpl.Status, tmpl.RevocationReason = ocsp.Revoked, max(s.reason, 0) // 0 is left out
+	default:
+		tmpl.Status = ocsp.Unknown
+	}
+	if len(s.embed) > 0 {
+		tmpl.Certificate = s.embed[0]
+	}
+	if s.critical {
+		tmpl.ExtraExtensions = []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 2, 3, 4}, Critical: true, Value: []byte{5, 0}}}
+	}
+	der, err := ocsp.CreateResponse(p.ca, s.signer, tmpl, s.sign.std)
+	require.NoError(t, err)
+	if s.tamper {
+		r, err := ParseOCSPResponse(der)
+		require.NoError(t, err)
+		r.Signature[len(r.Signature)/2] ^= 1 // a sub-slice of der
+	}
+	return der
+}
+
 // goodSpec is a correct answer to req from p's delegated responder.
 func goodSpec(p *testPKI, req *parsedRequest) respSpec {
 	return respSpec{
-		status: StatusGood, reason: -1, req: req,
+		status: StatusGood, reason: -1, req: req, revokedAt: p.now.Add(-time.Hour),
 		thisUpdate: p.now.Add(-time.Minute), nextUpdate: p.now.Add(time.Hour),
 		nonce: req.nonceExtnValue,
 		sign:  p.responderKey, signer: p.responder, embed: []*x509.Certificate{p.responder},
 	}
 }
 
-func runOCSPCase(t *testing.T, p *testPKI, now func() time.Time, tc ocspCase) {
+func runOCSPCase(t *testing.T, p *testPKI, now func() time.Time, tc ocspCase, xcrypt bool) {
 	srv := newServer(t)
 	var mkMu sync.Mutex
 	if tc.handler != nil {
@@ -215,11 +283,14 @@ func runOCSPCase(t *testing.T, p *testPKI, now func() time.Time, tc ocspCase) {
 			if tc.mk != nil {
 				tc.mk(t, p, &spec)
 			}
+			if xcrypt {
+				return xcryptoResponse(t, p, spec)
+			}
 			return buildResponse(t, spec)
 		}))
 	}
 	audit := &auditLog{}
-	cfg := Config{Mode: OCSPOnly, Now: now, Audit: audit}
+	cfg := Config{Mode: OCSPOnly, Now: now, Audit: audit, InsecureOCSPNoNonce: xcrypt}
 	if tc.cfg != nil {
 		tc.cfg(&cfg)
 	}
