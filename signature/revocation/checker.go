@@ -5,7 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"strconv"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -68,7 +68,7 @@ func New(cfg Config) (*Checker, error) {
 	c := &Checker{cfg: cfg, cache: cfg.Cache}
 	for i, s := range cfg.CRLs {
 		if err := c.AddCRL(s.CRL, s.Issuer); err != nil {
-			return nil, errors.Join(ErrConfig, errors.New("revocation: static CRL "+strconv.Itoa(i)), err)
+			return nil, fmt.Errorf("%w: static CRL %d: %w", ErrConfig, i, err)
 		}
 	}
 	if c.cache == nil {
@@ -104,14 +104,28 @@ func (c *Checker) Close() error {
 // audited.
 func (c *Checker) CheckRevocation(ctx context.Context, cert, issuer *x509.Certificate) (signature.RevocationStatus, error) {
 	st, err := c.check(ctx, cert, issuer)
-	if err != nil && c.cfg.InsecureSoftFail && errors.Is(err, signature.ErrRevocationUnavailable) &&
-		!errors.Is(err, signature.ErrRevoked) && !errors.Is(err, signature.ErrRevocationUnknown) {
+	if err != nil && c.cfg.InsecureSoftFail && softFailable(err) {
 		st = signature.RevocationStatus{Source: "none", Status: StatusUnchecked, Reason: -1}
 		c.audit(ctx, cert, issuer, st, err, true)
 		return st, nil
 	}
 	c.audit(ctx, cert, issuer, st, err, false)
 	return st, err
+}
+
+// softFailable reports an error that InsecureSoftFail may waive: no usable
+// answer from the sources. A definitive answer, bad input, a certificate
+// its issuer did not sign and a closed checker are never waived.
+func softFailable(err error) bool {
+	if !errors.Is(err, signature.ErrRevocationUnavailable) {
+		return false
+	}
+	for _, never := range []error{signature.ErrRevoked, signature.ErrRevocationUnknown, ErrInvalidInput, ErrNotIssuedBy, ErrClosed} {
+		if errors.Is(err, never) {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Checker) check(ctx context.Context, cert, issuer *x509.Certificate) (signature.RevocationStatus, error) {

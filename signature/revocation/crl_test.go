@@ -573,6 +573,16 @@ func TestInsecureSoftFail(t *testing.T) {
 	assert.Equal(t, StatusUnchecked, ev.Attrs["status"])
 	assert.Contains(t, ev.Attrs["error"], "503")
 
+	// Neither a forged certificate nor bad input is waived.
+	evil := newPKI(t, "ecdsa", clock.Now())
+	forged := issue(t, &x509.Certificate{SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "x"},
+		NotBefore: clock.Now(), NotAfter: clock.Now().Add(time.Hour), OCSPServer: []string{srv.URL}},
+		&x509.Certificate{Subject: p.ca.Subject, SubjectKeyId: []byte{1}}, evil.caKey, evil.caKey)
+	_, err = c.CheckRevocation(context.Background(), forged, p.ca)
+	require.ErrorIs(t, err, ErrNotIssuedBy)
+	_, err = c.CheckRevocation(context.Background(), nil, p.ca)
+	require.ErrorIs(t, err, ErrInvalidInput)
+
 	// Revoked still denies under soft-fail.
 	crlSrv := newServer(t)
 	crlSrv.handle(bytesHandler(makeCRL(t, p, crlSpec{number: 1, entries: []x509.RevocationListEntry{revoked(2, 1, clock.Now())}})))
