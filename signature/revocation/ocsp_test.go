@@ -654,3 +654,63 @@ func TestOCSPCallerCancel(t *testing.T) {
 	}, 5*time.Second, time.Millisecond)
 	assert.Equal(t, int64(1), srv.hits.Load())
 }
+
+// TestOCSPEveryReasonDenies: "revoked" denies whatever the reason.
+func TestOCSPEveryReasonDenies(t *testing.T) {
+	clock := newClock(t)
+	p := newPKI(t, "ecdsa", clock.Now())
+	ii, err := newIssuerInfo(p.ca)
+	require.NoError(t, err)
+	c := newChecker(t, Config{Mode: OCSPOnly, Now: clock.Now})
+	for _, reason := range []int{-1, 0, 1, 2, 3, 4, 5, 6, 8, 9, 10} {
+		der := buildResponse(t, respSpec{status: StatusRevoked, reason: reason, revokedAt: clock.Now().Add(-time.Hour),
+			issuer: p.ca, serial: big.NewInt(31), thisUpdate: clock.Now(), nonce: nonceValue([]byte("12345678")),
+			sign: p.responderKey, signer: p.responder, embed: []*x509.Certificate{p.responder}})
+		r, err := ParseOCSPResponse(der)
+		require.NoError(t, err)
+		ans, err := c.verifyOCSP(context.Background(), r, &ocspQuery{issuer: p.ca, ii: ii,
+			serial: serialBytes(big.NewInt(31)), nonce: []byte("12345678")}, clock.Now())
+		require.NoError(t, err)
+		st := ans.status()
+		require.ErrorIs(t, statusErr(st), signature.ErrRevoked, ReasonString(reason))
+		assert.Equal(t, reason, st.Reason)
+	}
+	// Reason 7 is unassigned in RFC 5280 and refused as malformed.
+	der := buildResponse(t, respSpec{status: StatusRevoked, reason: 7, issuer: p.ca, serial: big.NewInt(31),
+		thisUpdate: clock.Now(), sign: p.responderKey, signer: p.responder, noNonce: true})
+	_, err = ParseOCSPResponse(der)
+	require.ErrorIs(t, err, ErrMalformed)
+}
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("entropy exhausted") }
+
+// TestOCSPNonceSource: nonces come from Config.Rand in Config.NonceSize
+// bytes; without randomness nothing is sent and the check denies.
+func TestOCSPNonceSource(t *testing.T) {
+	clock := newClock(t)
+	p := newPKI(t, "ecdsa", clock.Now())
+	srv := newServer(t)
+	var mu sync.Mutex
+	var got []byte
+	srv.handle(ocspHandler(t, func(req *parsedRequest) []byte {
+		mu.Lock()
+		got = req.nonce
+		mu.Unlock()
+		return buildResponse(t, goodSpec(p, req))
+	}))
+	nonce := bytes.Repeat([]byte{0x42}, 24)
+	c := newChecker(t, Config{Mode: OCSPOnly, Now: clock.Now, Rand: bytes.NewReader(nonce), NonceSize: 24})
+	_, err := c.CheckRevocation(context.Background(), p.leaf(t, 1, srv.URL, "", ""), p.ca)
+	require.NoError(t, err)
+	mu.Lock()
+	assert.Equal(t, nonce, got)
+	mu.Unlock()
+
+	bad := newChecker(t, Config{Mode: OCSPOnly, Now: clock.Now, Rand: failingReader{}})
+	hits := srv.hits.Load()
+	_, err = bad.CheckRevocation(context.Background(), p.leaf(t, 2, srv.URL, "", ""), p.ca)
+	require.ErrorIs(t, err, signature.ErrRevocationUnavailable)
+	assert.Equal(t, hits, srv.hits.Load())
+}
