@@ -20,6 +20,10 @@ type Purpose struct {
 	// OIDs): the certificate must carry every OID of at least one
 	// combination. It must not be empty.
 	EKU [][]string `json:"eku"`
+	// Policies, when not empty, lists certificate policy OIDs of which the
+	// signer's certificate must carry at least one (for example the NCA's
+	// 1.2.398.3.3.2 for GOST-2015 registration certificates).
+	Policies []string `json:"policies,omitempty"`
 	// AllowInformationSystem accepts information-system certificates (a
 	// machine, not a person). Off by default: a person's login or signature
 	// must come from a person's key.
@@ -72,6 +76,11 @@ func (p Purpose) Validate() error {
 			}
 		}
 	}
+	for _, oid := range p.Policies {
+		if !validDottedOID(oid) {
+			return fmt.Errorf("%w: purpose %q: policy %q is not an OID", ErrConfig, p.Name, oid)
+		}
+	}
 	return nil
 }
 
@@ -103,10 +112,25 @@ func (p Purpose) check(e *certEntry) error {
 		return fmt.Errorf("%w: %s: extended key usage [%s] matches none of the accepted combinations", ErrKeyUsage,
 			p.Name, strings.Join(e.ekus, " "))
 	}
+	if len(p.Policies) > 0 && !hasPolicy(e.cert, p.Policies) {
+		return fmt.Errorf("%w: %s: the certificate has none of the policies [%s]", ErrKeyUsage, p.Name, strings.Join(p.Policies, " "))
+	}
 	if !p.AllowInformationSystem && e.id != nil && e.id.IsInformationSystem() {
 		return fmt.Errorf("%w: %s: an information-system certificate cannot act for a person", ErrKeyUsage, p.Name)
 	}
 	return nil
+}
+
+func hasPolicy(c *x509.Certificate, want []string) bool {
+	for _, have := range c.Policies {
+		h := have.String()
+		for _, w := range want {
+			if h == w {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func keyUsageString(ku x509.KeyUsage) string {

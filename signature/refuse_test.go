@@ -3,9 +3,16 @@ package signature_test
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
+	"math/big"
 	"testing"
 	"time"
 
@@ -359,4 +366,62 @@ func TestChainErrorIndex(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, 1, ce.Index, "the tampered intermediate")
 	assert.Equal(t, p.CA.Cert.Subject.CommonName, ce.Subject)
+}
+
+// A purpose may require certificate policies.
+func TestPurposePolicies(t *testing.T) {
+	p := pkiFor(t, devpki.ECDSAP256)
+	v, _ := newVerifier(t, p)
+	cms := sign(t, p.Individual, content, devpki.CMSOptions{Chain: true})
+	nca := signature.PurposeLogin()
+	nca.Policies = []string{devpki.OIDPolicyGOST2015}
+	_, err := v.Verify(ctx, cms, signature.VerifyOptions{Content: content, Purpose: nca})
+	require.NoError(t, err)
+	other := signature.PurposeLogin()
+	other.Policies = []string{"1.2.398.3.3.2.4"}
+	_, err = v.Verify(ctx, cms, signature.VerifyOptions{Content: content, Purpose: other})
+	require.ErrorIs(t, err, signature.ErrKeyUsage)
+	other.Policies = []string{"policy"}
+	require.ErrorIs(t, other.Validate(), signature.ErrConfig)
+}
+
+// Keys outside the supported set: ECDSA P-521, RSA-1024, Ed25519.
+func TestVerifyUnsupportedKeys(t *testing.T) {
+	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	rootTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "R"}, NotBefore: sigtest.Epoch().Add(-time.Hour),
+		NotAfter: sigtest.Epoch().AddDate(1, 0, 0), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	rootDER, err := x509.CreateCertificate(rand.Reader, rootTmpl, rootTmpl, &rootKey.PublicKey, rootKey)
+	require.NoError(t, err)
+	root, err := x509.ParseCertificate(rootDER)
+	require.NoError(t, err)
+	v, err := signature.NewVerifier(signature.Config{Roots: []*x509.Certificate{root}, Now: testNow, InsecureSkipRevocation: true})
+	require.NoError(t, err)
+	leafFor := func(pub, priv any) *devpki.Leaf {
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "L"}, NotBefore: sigtest.Epoch().Add(-time.Hour),
+			NotAfter: sigtest.Epoch().AddDate(1, 0, 0), KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, root, pub, rootKey)
+		require.NoError(t, err)
+		cert, err := x509.ParseCertificate(der)
+		require.NoError(t, err)
+		l, err := devpki.New(devpki.Config{}).Leaf(cert, nil, priv)
+		require.NoError(t, err)
+		return l
+	}
+	p521, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	require.NoError(t, err)
+	rsa1024, err := rsa.GenerateKey(rand.Reader, 1024)
+	require.NoError(t, err)
+	for name, l := range map[string]*devpki.Leaf{"P-521": leafFor(&p521.PublicKey, p521), "RSA-1024": leafFor(&rsa1024.PublicKey, rsa1024)} {
+		_, err := v.Verify(ctx, sign(t, l, content, devpki.CMSOptions{}), signature.VerifyOptions{Content: content, Purpose: signature.PurposeLogin()})
+		require.ErrorIs(t, err, signature.ErrUnsupportedAlgorithm, name)
+	}
+	// An Ed25519 certificate: its key type is refused before any signature
+	// is looked at (the CMS is made with another key, as devpki cannot sign
+	// with Ed25519).
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	edLeaf := leafFor(pub, p521)
+	_, err = v.Verify(ctx, sign(t, edLeaf, content, devpki.CMSOptions{}), signature.VerifyOptions{Content: content, Purpose: signature.PurposeLogin()})
+	require.ErrorIs(t, err, signature.ErrUnsupportedAlgorithm)
 }

@@ -228,7 +228,8 @@ type Signer struct {
 	// SigningTime is the signer's claimed signing time (never used to
 	// validate certificates).
 	SigningTime time.Time `json:"signing_time"`
-	// Cert is the signer's certificate.
+	// Cert is the signer's certificate. It is shared with the verifier's
+	// cache: read it, never modify it.
 	Cert *x509.Certificate `json:"-"`
 }
 

@@ -282,6 +282,9 @@ func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Pro
 	if err != nil {
 		return nil, classify(err)
 	}
+	if len(res.Signers) != 1 { // a Verifier configured for documents may allow more
+		return nil, classify(fmt.Errorf("%w: a login needs exactly one signer", signature.ErrTooManySigners))
+	}
 	signer := &res.Signers[0]
 	if c, ok := f.cfg.Checks[req.Flow.Action]; ok {
 		if err := c(&signer.Identity); err != nil {

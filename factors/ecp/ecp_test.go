@@ -639,3 +639,14 @@ func TestNewValidates(t *testing.T) {
 		assert.Nil(t, f, name)
 	}
 }
+
+// A verifier that allows several signers (for documents) still gives a
+// login exactly one.
+func TestOneSigner(t *testing.T) {
+	h := newHarness(t, devpki.ECDSAP256, func(_ *ecp.Config, v *signature.Config) { v.MaxSigners = 2 })
+	f := h.start("login")
+	doc, _ := h.begin(f)
+	_, err := h.finish(f, h.answer(h.p.Individual, doc, devpki.CMSOptions{CoSigners: []*devpki.Leaf{h.p.Head}}))
+	require.ErrorIs(t, err, signature.ErrTooManySigners)
+	assert.Equal(t, "verification_failed", auth.Code(err))
+}

@@ -172,6 +172,7 @@ func (l *Leaf) SignCMS(content []byte, o CMSOptions) ([]byte, error) {
 // algorithms returns the digest and signature AlgorithmIdentifiers (DER)
 // and the hash of a signer.
 func (l *Leaf) algorithms(o CMSOptions) (digestAlg, sigAlg []byte, err error) {
+	// The OIDs are this package's constants: encoding cannot fail.
 	algID := func(oid string, null bool, params []byte) []byte {
 		var b cryptobyte.Builder
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
@@ -181,7 +182,8 @@ func (l *Leaf) algorithms(o CMSOptions) (digestAlg, sigAlg []byte, err error) {
 			}
 			b.AddBytes(params)
 		})
-		return b.BytesOrPanic()
+		out, _ := b.Bytes()
+		return out
 	}
 	if l.key.gost != nil {
 		a := l.key.gostAlgorithm()
@@ -214,7 +216,11 @@ func (l *Leaf) algorithms(o CMSOptions) (digestAlg, sigAlg []byte, err error) {
 				b.AddASN1Int64(int64(o.Hash.Size()))
 			})
 		})
-		sigAlg = algID("1.2.840.113549.1.1.10", false, p.BytesOrPanic())
+		params, err := p.Bytes()
+		if err != nil {
+			return nil, nil, err
+		}
+		sigAlg = algID("1.2.840.113549.1.1.10", false, params)
 	case l.key.rsa != nil:
 		oid := map[crypto.Hash]string{crypto.SHA1: "1.2.840.113549.1.1.5", crypto.SHA256: "1.2.840.113549.1.1.11",
 			crypto.SHA384: "1.2.840.113549.1.1.12", crypto.SHA512: "1.2.840.113549.1.1.13"}[o.Hash]
@@ -309,10 +315,15 @@ func (l *Leaf) signerInfo(content []byte, o CMSOptions) (si, digestAlg []byte, e
 // signedAttributes returns content type, signing time, message digest and
 // (unless disabled) ESS signing-certificate-v2.
 func (l *Leaf) signedAttributes(content []byte, o CMSOptions) ([]Attribute, error) {
+	var encErr error
 	enc := func(f func(b *cryptobyte.Builder)) []byte {
 		var b cryptobyte.Builder
 		f(&b)
-		return b.BytesOrPanic()
+		out, err := b.Bytes()
+		if err != nil && encErr == nil {
+			encErr = fmt.Errorf("devpki: signed attributes: %w", err)
+		}
+		return out
 	}
 	t := o.SigningTime.UTC()
 	timeDER := enc(func(b *cryptobyte.Builder) {
@@ -348,7 +359,7 @@ func (l *Leaf) signedAttributes(content []byte, o CMSOptions) ([]Attribute, erro
 		})
 		attrs = append(attrs, Attribute{Type: mustOID(OIDAttrSigningCertV2), Values: [][]byte{v}})
 	}
-	return attrs, nil
+	return attrs, encErr
 }
 
 // encodeAttributes encodes a DER SET OF Attribute (sorted, as DER
@@ -425,9 +436,7 @@ func toBER(der []byte) ([]byte, error) {
 		indef(0x24)
 		half := len(octets) / 2
 		for _, chunk := range [][]byte{octets[:half], octets[half:]} {
-			var b cryptobyte.Builder
-			b.AddASN1OctetString(chunk)
-			out.Write(b.BytesOrPanic())
+			writeOctets(&out, chunk)
 		}
 		eoc()
 		eoc()
@@ -443,4 +452,12 @@ func toBER(der []byte) ([]byte, error) {
 // PEM encodes a CMS as NCALayer's sign returns it ("-----BEGIN CMS-----").
 func PEM(cmsDER []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CMS", Bytes: cmsDER})
+}
+
+// writeOctets writes a DER OCTET STRING.
+func writeOctets(out *bytes.Buffer, b []byte) {
+	var bb cryptobyte.Builder
+	bb.AddASN1OctetString(b)
+	der, _ := bb.Bytes() // an OCTET STRING always encodes
+	out.Write(der)
 }

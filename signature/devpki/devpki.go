@@ -213,7 +213,7 @@ func (g *Generator) makeCA(parent *CA, o CAOptions) (*CA, error) {
 		MaxPathLen:            o.MaxPathLen,
 		MaxPathLenZero:        o.MaxPathLenZero,
 		SubjectKeyId:          ski,
-		PolicyIdentifiers:     []asn1.ObjectIdentifier{mustOID(OIDPolicyGOST2015)},
+		Policies:              policies(),
 	}
 	if o.InsecureNotCA {
 		t.MaxPathLen, t.MaxPathLenZero = 0, false
@@ -262,6 +262,12 @@ func subjectKeyID(k *key) ([]byte, error) {
 	}
 	h := sha1.Sum(raw)
 	return h[:], nil
+}
+
+// policies returns the NCA's GOST-2015 certificate policy.
+func policies() []x509.OID {
+	oid, _ := x509.ParseOID(OIDPolicyGOST2015) // a valid constant
+	return []x509.OID{oid}
 }
 
 // mustOID parses a dotted OID constant of this package (gost.OID returns
@@ -437,13 +443,13 @@ func (ca *CA) Issue(o LeafOptions) (*Leaf, error) {
 		return nil, err
 	}
 	t := &x509.Certificate{
-		SerialNumber:      serial,
-		RawSubject:        subject,
-		NotBefore:         o.NotBefore.UTC(),
-		NotAfter:          o.NotAfter.UTC(),
-		KeyUsage:          ku,
-		SubjectKeyId:      ski,
-		PolicyIdentifiers: []asn1.ObjectIdentifier{mustOID(OIDPolicyGOST2015)},
+		SerialNumber: serial,
+		RawSubject:   subject,
+		NotBefore:    o.NotBefore.UTC(),
+		NotAfter:     o.NotAfter.UTC(),
+		KeyUsage:     ku,
+		SubjectKeyId: ski,
+		Policies:     policies(),
 	}
 	for _, oid := range eku {
 		switch oid {

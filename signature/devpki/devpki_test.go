@@ -158,3 +158,13 @@ func TestKeys(t *testing.T) {
 	_, err = devpki.New(devpki.Config{}).Leaf(root.Cert, nil, "not a key")
 	require.Error(t, err)
 }
+
+// Out-of-range input is an error, never a panic.
+func TestSignCMSBadTime(t *testing.T) {
+	root, err := gen(6).Root(devpki.CAOptions{CommonName: "R", Algorithm: devpki.ECDSAP256})
+	require.NoError(t, err)
+	l, err := root.Issue(devpki.LeafOptions{Kind: devpki.Individual, Surname: "A", Name: "B", IIN: "900101300017"})
+	require.NoError(t, err)
+	_, err = l.SignCMS([]byte("x"), devpki.CMSOptions{SigningTime: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)})
+	require.Error(t, err)
+}
