@@ -5,12 +5,15 @@ import (
 	"context"
 	"crypto/x509"
 	"math/big"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/strongauth/strongauth/signature"
+	"github.com/strongauth/strongauth/signature/sigtest"
 )
 
 // Fuzz targets for the attacker-facing parsers: OCSP responses and CRLs
@@ -29,7 +32,7 @@ func addNCASeeds(f *testing.F, files ...string) {
 // readNCAOptional reads NCA material for seeding without the CI rule: a
 // fuzz target has its own seeds and does not need these.
 func readNCAOptional(f *testing.F, rel string) ([]byte, error) {
-	return readFileUnder(testdataRoot(f), "kz-nca/"+rel)
+	return os.ReadFile(filepath.Join(sigtest.Root(f), "kz-nca", filepath.FromSlash(rel)))
 }
 
 func FuzzParseOCSPResponse(f *testing.F) {

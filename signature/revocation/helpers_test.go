@@ -12,13 +12,10 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/pem"
 	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,65 +29,24 @@ import (
 	"github.com/strongauth/strongauth/internal/fakeclock"
 	"github.com/strongauth/strongauth/signature/gost"
 	"github.com/strongauth/strongauth/signature/gost/gosttest"
+	"github.com/strongauth/strongauth/signature/sigtest"
 )
 
 // ---- external test material ------------------------------------------------
 
-// missing fails the test under CI=true and skips it otherwise.
-func missing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true and required test material is missing: "+format, args...)
-	}
-	t.Skipf("skipping, test material missing: "+format, args...)
-}
-
-// testdataRoot is $STRONGAUTH_TESTDATA or ../shared/testdata next to the
-// repository root (the nearest directory above the working directory with a
-// go.mod).
-func testdataRoot(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("STRONGAUTH_TESTDATA"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "testdata")
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-	}
-}
+// The shared NCA material is located by signature/sigtest (the CI rule:
+// missing material fails under CI=true and skips otherwise).
 
 // ncaFile reads a file of the NCA test material (kz-nca/rel).
 func ncaFile(t testing.TB, rel string) []byte {
 	t.Helper()
-	p := filepath.Join(testdataRoot(t), "kz-nca", filepath.FromSlash(rel))
-	b, err := os.ReadFile(p)
-	if err != nil {
-		missing(t, "kz-nca/%s (set STRONGAUTH_TESTDATA): %v", rel, err)
-	}
-	return b
-}
-
-// readFileUnder reads root/rel (rel slash-separated).
-func readFileUnder(root, rel string) ([]byte, error) {
-	return os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+	return sigtest.ReadFile(t, "kz-nca/"+rel)
 }
 
 // ncaCert reads a certificate (DER or PEM) of the NCA test material.
 func ncaCert(t testing.TB, rel string) *x509.Certificate {
 	t.Helper()
-	b := ncaFile(t, rel)
-	if block, _ := pem.Decode(b); block != nil {
-		b = block.Bytes
-	}
-	c, err := x509.ParseCertificate(b)
-	require.NoError(t, err, rel)
-	return c
+	return sigtest.Certificate(t, "kz-nca/"+rel)
 }
 
 // ---- a test PKI (RSA, ECDSA, GOST) -------------------------------------------------
