@@ -130,7 +130,9 @@ type Config struct {
 
 	// InsecureSoftFail turns "no usable answer" into a nil error with
 	// status StatusUnchecked. Revoked and unknown still deny. It defeats
-	// revocation against anyone who can block the network path.
+	// revocation against anyone who can block the network path. A
+	// signature.Verifier accepts such answers only when its own
+	// InsecureAcceptUnchecked is set too.
 	InsecureSoftFail bool
 	// InsecureOCSPNoNonce accepts OCSP responses that do not echo the
 	// nonce (pre-produced or CDN-served responses). A different nonce
