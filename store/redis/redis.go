@@ -125,6 +125,8 @@ func validNamespace(ns string) bool {
 const (
 	// shortLived holds the store.Store contract's keys.
 	shortLived = "s:"
+	// durable holds the credential stores' spaces (Space).
+	durable = "c:"
 )
 
 // key returns the Redis key of a contract key.

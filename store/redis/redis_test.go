@@ -3,7 +3,7 @@ package redis_test
 import (
 	"context"
 	"errors"
-	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,22 +23,15 @@ import (
 const kitTTL = 200 * time.Millisecond
 
 func TestConformance(t *testing.T) {
-	srv := redistest.Start(t)
-	for _, protocol := range []int{3, 2} {
-		t.Run(fmt.Sprintf("RESP%d", protocol), func(t *testing.T) {
-			opts := srv.Options()
-			opts.Protocol = protocol
-			client := goredis.NewClient(opts)
-			t.Cleanup(func() { client.Close() })
-			storetest.Run(t, storetest.Harness{
-				New: func(t *testing.T) store.Store {
-					return newStore(t, client, redistest.Namespace(t))
-				},
-				Advance: func(t *testing.T, d time.Duration) { time.Sleep(d) },
-				TTL:     kitTTL,
-			})
+	redistest.Start(t).Protocols(t, func(t *testing.T, client *goredis.Client) {
+		storetest.Run(t, storetest.Harness{
+			New: func(t *testing.T) store.Store {
+				return newStore(t, client, redistest.Namespace(t))
+			},
+			Advance: func(t *testing.T, d time.Duration) { time.Sleep(d) },
+			TTL:     kitTTL,
 		})
-	}
+	})
 }
 
 func newStore(t testing.TB, c goredis.UniversalClient, ns string) *redis.Store {
@@ -365,4 +358,28 @@ func TestHelpersForCredentialStores(t *testing.T) {
 	dctx, cancel := context.WithTimeout(ctx, -time.Second)
 	defer cancel()
 	assert.ErrorIs(t, redis.NewError(dctx, "op", cause), context.DeadlineExceeded)
+}
+
+func TestSpace(t *testing.T) {
+	client := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true})
+	defer client.Close()
+	sp, err := redis.NewSpace(redis.Config{Client: client, Namespace: "portal"}, "passkey")
+	require.NoError(t, err)
+	assert.Equal(t, "portal:c:passkey:", sp.Prefix)
+	assert.Same(t, client, sp.Client)
+	for _, name := range []string{"", "Passkey", "a:b", "qr1", strings.Repeat("a", 65)} {
+		_, err := redis.NewSpace(redis.Config{Client: client}, name)
+		assert.ErrorIs(t, err, redis.ErrConfig, "name %q", name)
+	}
+	_, err = redis.NewSpace(redis.Config{Client: goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1"})}, "qr")
+	assert.ErrorIs(t, err, redis.ErrConfig, "the client is checked as by New")
+
+	cctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, redis.Live(cctx, "op"), context.Canceled)
+	assert.ErrorIs(t, redis.Live(cctx, "op"), store.ErrUnavailable)
+	assert.NoError(t, redis.Live(context.Background(), "op"))
+	err = redis.Unexpected(context.Background(), "qr-add", "x")
+	assert.ErrorIs(t, err, redis.ErrUnexpectedReply)
+	assert.Equal(t, "redis: qr-add: store: unavailable: redis: unexpected reply: script returned string", err.Error())
 }

@@ -41,6 +41,7 @@ type Config struct {
 // of them, in any number of processes, sharing one server act as one.
 type Credentials struct {
 	c      goredis.UniversalClient
+	space  *redis.Space
 	prefix string // <namespace>:c:passkey:
 }
 
@@ -51,12 +52,11 @@ func New(cfg Config) (*Credentials, error) {
 	if cfg.Client == nil {
 		return nil, fmt.Errorf("%w: Client is required", ErrConfig)
 	}
-	// The contract store checks the client and the namespace the same way.
-	st, err := redis.New(redis.Config{Client: cfg.Client, Namespace: cfg.Namespace})
+	sp, err := redis.NewSpace(redis.Config{Client: cfg.Client, Namespace: cfg.Namespace}, "passkey")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	return &Credentials{c: cfg.Client, prefix: st.Namespace() + ":c:passkey:"}, nil
+	return &Credentials{c: sp.Client, space: sp, prefix: sp.Prefix}, nil
 }
 
 // Key layout under "<namespace>:c:passkey:". Both names are SHA-256 digests
@@ -90,12 +90,7 @@ func (s *Credentials) IndexKey(subject string) string { return s.indexKey(subjec
 // LoadScripts loads the scripts into the server's script cache (on every
 // master of a Cluster). It is optional, as redis.Store.LoadScripts is.
 func (s *Credentials) LoadScripts(ctx context.Context) error {
-	for _, sc := range scripts {
-		if err := sc.Load(ctx, s.c); err != nil {
-			return redis.NewError(ctx, "passkey-load", err)
-		}
-	}
-	return nil
+	return s.space.LoadScripts(ctx, "passkey-load", scripts...)
 }
 
 // Find implements passkey.CredentialStore: one HMGET.
@@ -104,7 +99,7 @@ func (s *Credentials) Find(ctx context.Context, id []byte) (*passkey.Credential,
 	if !validID(id) {
 		return nil, passkey.ErrCredentialNotFound // no such record can exist
 	}
-	if err := live(ctx, op); err != nil {
+	if err := redis.Live(ctx, op); err != nil {
 		return nil, err
 	}
 	idh := idHash(id)
@@ -132,7 +127,7 @@ func (s *Credentials) List(ctx context.Context, subject string) ([]passkey.Crede
 	if subject == "" {
 		return out, nil
 	}
-	if err := live(ctx, op); err != nil {
+	if err := redis.Live(ctx, op); err != nil {
 		return nil, err
 	}
 	names, err := s.c.HKeys(ctx, s.indexKey(subject)).Result()
@@ -189,7 +184,7 @@ func (s *Credentials) Add(ctx context.Context, c passkey.Credential) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", passkey.ErrInvalidCredential, err)
 	}
-	if err := live(ctx, op); err != nil {
+	if err := redis.Live(ctx, op); err != nil {
 		return err
 	}
 	idh := idHash(c.ID)
@@ -212,7 +207,7 @@ func (s *Credentials) Add(ctx context.Context, c passkey.Credential) error {
 		}
 		return passkey.ErrCredentialExists
 	}
-	return unexpected(ctx, op, r)
+	return redis.Unexpected(ctx, op, r)
 }
 
 // Update implements passkey.CredentialStore: one script, which refuses a
@@ -225,7 +220,7 @@ func (s *Credentials) Update(ctx context.Context, id []byte, u passkey.Use) erro
 	if !validTime(u.At) {
 		return ErrInvalidUse
 	}
-	if err := live(ctx, op); err != nil {
+	if err := redis.Live(ctx, op); err != nil {
 		return err
 	}
 	r, err := updateScript.Run(ctx, s.c, s.recordKey(idHash(id)),
@@ -241,7 +236,7 @@ func (s *Credentials) Update(ctx context.Context, id []byte, u passkey.Use) erro
 	case int64(-1):
 		return passkey.ErrCounterRegression
 	}
-	return unexpected(ctx, op, r)
+	return redis.Unexpected(ctx, op, r)
 }
 
 // Remove implements passkey.CredentialStore: one script deletes the record
@@ -252,7 +247,7 @@ func (s *Credentials) Remove(ctx context.Context, subject string, id []byte) err
 	if subject == "" || !validID(id) {
 		return nil
 	}
-	if err := live(ctx, op); err != nil {
+	if err := redis.Live(ctx, op); err != nil {
 		return err
 	}
 	idh := idHash(id)
@@ -265,7 +260,7 @@ func (s *Credentials) Remove(ctx context.Context, subject string, id []byte) err
 		return nil // no record, or another subject's
 	case int64(1):
 	default:
-		return unexpected(ctx, op, r)
+		return redis.Unexpected(ctx, op, r)
 	}
 	// The record is gone; should this fail, the entry only stays behind,
 	// and List passes over it.
@@ -277,20 +272,6 @@ func (s *Credentials) Remove(ctx context.Context, subject string, id []byte) err
 
 // validID reports whether a credential of this ID can exist.
 func validID(id []byte) bool { return len(id) > 0 && len(id) <= passkey.MaxCredentialIDLen }
-
-// live refuses a done context before any I/O, so that a cancelled request
-// never reaches the server.
-func live(ctx context.Context, op string) error {
-	if err := ctx.Err(); err != nil {
-		return redis.NewError(ctx, op, err)
-	}
-	return nil
-}
-
-// unexpected is the error of a script reply of the wrong shape.
-func unexpected(ctx context.Context, op string, r any) error {
-	return redis.NewError(ctx, op, fmt.Errorf("%w: script returned %T", redis.ErrUnexpectedReply, r))
-}
 
 func flag(b bool) string {
 	if b {

@@ -30,16 +30,9 @@ func newCreds(t testing.TB, c goredis.UniversalClient) *passkeyredis.Credentials
 }
 
 func TestConformance(t *testing.T) {
-	srv := redistest.Start(t)
-	for _, protocol := range []int{3, 2} {
-		t.Run(fmt.Sprintf("RESP%d", protocol), func(t *testing.T) {
-			opts := srv.Options()
-			opts.Protocol = protocol
-			client := goredis.NewClient(opts)
-			t.Cleanup(func() { client.Close() })
-			passkeytest.RunCredentialStore(t, func(t *testing.T) passkey.CredentialStore { return newCreds(t, client) })
-		})
-	}
+	redistest.Start(t).Protocols(t, func(t *testing.T, client *goredis.Client) {
+		passkeytest.RunCredentialStore(t, func(t *testing.T) passkey.CredentialStore { return newCreds(t, client) })
+	})
 }
 
 // TestCluster runs the kit through a ClusterClient on a one-node Cluster,

@@ -310,3 +310,19 @@ func Namespace(tb testing.TB) string {
 	}
 	return "t-" + hex.EncodeToString(b[:])
 }
+
+// Protocols runs fn as two subtests of t, "RESP3" and "RESP2", each with a
+// new client of the server speaking that protocol version: go-redis
+// decodes some replies differently under each.
+func (s *Server) Protocols(t *testing.T, fn func(t *testing.T, c *goredis.Client)) {
+	t.Helper()
+	for _, protocol := range []int{3, 2} {
+		t.Run(fmt.Sprintf("RESP%d", protocol), func(t *testing.T) {
+			o := s.Options()
+			o.Protocol = protocol
+			c := goredis.NewClient(o)
+			t.Cleanup(func() { _ = c.Close() })
+			fn(t, c)
+		})
+	}
+}
