@@ -34,7 +34,8 @@
 //	<namespace>:s:<key>    the store.Store contract: the engine's flows
 //	                       ("sa:flow:<id>"), codes, challenges, counters
 //	<namespace>:c:…        durable credential stores beside it:
-//	                       "c:passkey:" (factors/passkey/passkeyredis)
+//	                       "c:passkey:" (factors/passkey/passkeyredis),
+//	                       "c:qr:" (factors/qr/qrredis)
 //
 // A contract key holds a hash — {v: value, n: version} or {c: count, n:
 // version} — with the TTL the caller gave, in milliseconds (rounded up).
@@ -46,17 +47,20 @@
 // contain braces, so that it cannot pin every key to one slot. The
 // credential stores keep to the same rule — every script of theirs touches
 // one key — and so need no hash tags either; where an operation must
-// write two keys (a credential and its subject's index) they do it in two
-// steps whose interruption can leave only a harmless extra index entry
-// (see their documentation).
+// write two keys (a credential and its subject's index, a device and its
+// ID's claim) they do it in two steps ordered so that an interruption can
+// leave only a harmless extra entry, never a credential that cannot be
+// found (see their documentation).
 //
 // # Beside the Store
 //
-// Script, NewError and Store.Namespace serve the packages that keep their
-// own data on Redis next to a Store: Script runs a one-key Lua script the
-// way the Store runs its own (by SHA, with the NOSCRIPT fallback, never
-// retried by go-redis), and NewError makes their failures *Error values
-// that match store.ErrUnavailable like the Store's.
+// Space, Script, NewError, Live and Unexpected serve the packages that
+// keep their own data on Redis next to a Store: NewSpace checks a client
+// as New does and gives the "<namespace>:c:<name>:" prefix; Script runs a
+// one-key Lua script the way the Store runs its own (by SHA, with the
+// NOSCRIPT fallback, never retried by go-redis); NewError, Live and
+// Unexpected make their failures *Error values that match
+// store.ErrUnavailable like the Store's.
 //
 // # Failure
 //
