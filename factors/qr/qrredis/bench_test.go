@@ -78,9 +78,19 @@ func BenchmarkLoopback(b *testing.B) {
 	})
 	run("List3", func() error { _, err := s.List(ctx, "alice"); return err })
 	run("List3/raw-HGETALL", func() error { return client.HGetAll(ctx, sub).Err() })
+	tmpl := device(b, "bob", 0)
 	run("Add", func() error {
-		dd := device(b, "bob", 0)
-		dd.ID = fmt.Sprintf("bench-%d", n.Add(1))
+		dd := tmpl // one key: a subject and an ID per operation
+		i := n.Add(1)
+		dd.ID, dd.Subject = fmt.Sprintf("bench-%d", i), fmt.Sprintf("bob-%d", i)
 		return s.Add(ctx, dd, 0)
+	})
+	run("Add/raw-SETNX+HSET", func() error {
+		i := n.Add(1)
+		c := fmt.Sprintf("%s-raw-%d", claim, i)
+		if err := client.SetNX(ctx, c, "bob", 0).Err(); err != nil {
+			return err
+		}
+		return client.HSet(ctx, fmt.Sprintf("%s-raw-%d", sub, i), "n", "1", "c", "1", "d:"+name, "{}", "s:"+name, "1", "t:"+name, "x", "u:"+name, "", "k:x", name).Err()
 	})
 }
