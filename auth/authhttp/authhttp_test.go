@@ -178,6 +178,7 @@ func TestLoginOverHTTP(t *testing.T) {
 	assert.Equal(t, "flow_completed", r.body["code"])
 	assert.Contains(t, e.metrics, "finish/sms/ok")
 	assert.Contains(t, e.metrics, "begin/sms/factor_not_allowed")
+	flow = b.start("login")
 	b.post("/flows/"+flow+"/begin/x"+strings.Repeat("y", 40), "")
 	assert.Equal(t, "begin//unknown_factor", e.metrics[len(e.metrics)-1], "unknown kinds are not labels")
 }
