@@ -299,19 +299,28 @@ func (e *Engine) Inspect(ctx context.Context, flowID, binding string) (*Flow, er
 	return f, nil
 }
 
+// prepare loads the flow of a step (checking binding and state) and looks up
+// its policy and factor.
+func (e *Engine) prepare(ctx context.Context, req StepRequest, now time.Time) (*Flow, *policyEntry, Factor, error) {
+	f, err := e.load(ctx, req.FlowID, req.Binding, now)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	fac, ok := e.factors[req.Kind]
+	if !ok {
+		return nil, nil, nil, ErrUnknownFactor
+	}
+	return f, e.policies[f.Action], fac, nil
+}
+
 // Begin begins a factor in a flow, if the gates allow it, and returns the
 // factor's challenge for the client. A refusal by a gate is ErrGate and the
 // factor is not called: nothing is sent.
 func (e *Engine) Begin(ctx context.Context, req StepRequest) (*Challenge, error) {
 	now := e.now()
-	f, err := e.load(ctx, req.FlowID, req.Binding, now)
+	f, p, fac, err := e.prepare(ctx, req, now)
 	if err != nil {
 		return nil, err
-	}
-	p := e.policies[f.Action]
-	fac, ok := e.factors[req.Kind]
-	if !ok {
-		return nil, ErrUnknownFactor
 	}
 	if err := e.gate(ctx, f, p, req.Kind, now); err != nil {
 		e.audit.Audit(ctx, Event{Type: EventFactorRefused, Time: now, Flow: f.Ref(), Action: f.Action,
@@ -403,14 +412,9 @@ func (e *Engine) gate(ctx context.Context, f *Flow, p *policyEntry, k Kind, now 
 // returned; a completed flow cannot be used again.
 func (e *Engine) Finish(ctx context.Context, req StepRequest) (*Outcome, error) {
 	now := e.now()
-	f, err := e.load(ctx, req.FlowID, req.Binding, now)
+	f, p, fac, err := e.prepare(ctx, req, now)
 	if err != nil {
 		return nil, err
-	}
-	p := e.policies[f.Action]
-	fac, ok := e.factors[req.Kind]
-	if !ok {
-		return nil, ErrUnknownFactor
 	}
 	fail := func(err error) (*Outcome, error) {
 		e.audit.Audit(ctx, Event{Type: EventFactorFailed, Time: now, Flow: f.Ref(), Action: f.Action,

@@ -30,22 +30,11 @@ type harness struct {
 	events   *recorder
 }
 
-type recorder struct {
-	mu     sync.Mutex
-	events []auth.Event
-}
-
-func (r *recorder) Audit(_ context.Context, e auth.Event) {
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
+type recorder struct{ authtest.Recorder }
 
 func (r *recorder) types() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	var ts []string
-	for _, e := range r.events {
+	for _, e := range r.Events() {
 		ts = append(ts, e.Type)
 	}
 	return ts
@@ -395,8 +384,8 @@ func TestEventsCarryNoSecrets(t *testing.T) {
 	require.True(t, out.Decision.Allowed)
 	g := h.start(t, "login", "")
 	require.NoError(t, h.eng.Cancel(context.Background(), g.ID, "test"))
-	require.NotEmpty(t, h.events.events)
-	for _, e := range h.events.events {
+	require.NotEmpty(t, h.events.Events())
+	for _, e := range h.events.Events() {
 		dump := fmt.Sprintf("%+v %#v", e, e)
 		j, _ := json.Marshal(e)
 		for _, secret := range []string{binding, f.ID, g.ID} {
