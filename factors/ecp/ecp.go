@@ -1,0 +1,387 @@
+package ecp
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/signature"
+	"github.com/strongauth/strongauth/store"
+)
+
+// Defaults and bounds.
+const (
+	// DefaultKeyPrefix prefixes the store keys of stored challenges.
+	DefaultKeyPrefix = "sa:ecp:"
+	// storeGrace keeps a challenge in the store a little past its expiry,
+	// so that a late answer is told "expired" rather than "replayed".
+	storeGrace = time.Minute
+	// maxInput bounds the Finish input (a CMS of at most
+	// signature.DefaultMaxInputSize, base64-encoded, in JSON).
+	maxInput = 2 * signature.DefaultMaxInputSize
+)
+
+// Mapper turns a verified signer into the account it authenticates. The
+// host implements it: look the IIN (and for organisations the BIN and
+// roles) up in its own user table, and return the subject, or an error to
+// refuse (wrap auth.ErrVerification, or return any error: it denies).
+type Mapper interface {
+	Map(ctx context.Context, req *MapRequest) (subject string, err error)
+}
+
+// MapperFunc adapts a function to Mapper.
+type MapperFunc func(ctx context.Context, req *MapRequest) (string, error)
+
+// Map calls f.
+func (f MapperFunc) Map(ctx context.Context, req *MapRequest) (string, error) { return f(ctx, req) }
+
+// Hinter is an optional capability of a Mapper: given the subject a flow
+// already has (a step-up), it returns the IIN and BIN to put into the
+// NCALayer request, so that NCALayer offers only that person's keys. It is
+// a convenience for the user, not a check (Finish still verifies).
+type Hinter interface {
+	Hint(ctx context.Context, subject string) (iin, bin string)
+}
+
+// MapRequest is what a Mapper receives.
+type MapRequest struct {
+	// Action is the flow's action.
+	Action string
+	// FlowSubject is the subject the flow already has ("" at login).
+	FlowSubject string
+	// Identity is the verified signer's identity.
+	Identity signature.Identity
+	// Signer is the full verification result of the signer.
+	Signer *signature.Signer
+}
+
+// Config configures the ECP factor.
+type Config struct {
+	// Verifier verifies the signatures. Required.
+	Verifier *signature.Verifier
+	// Store keeps each flow's challenge, single-use. Required.
+	Store store.Store
+	// Mapper maps the signer to an account. Required.
+	Mapper Mapper
+	// Origin is the host's web origin ("https://portal.example.kz"). When
+	// set, a flow started on another origin cannot begin ECP. When empty,
+	// the origin the flow was started on (Flow.Client.Origin) is used, and
+	// a flow without one cannot begin ECP.
+	Origin string
+	// ChallengeTTL is how long a challenge is accepted. Zero means
+	// signature.DefaultChallengeTTL (3 minutes).
+	ChallengeTTL time.Duration
+	// Purposes gives the key purpose per action. An action without an entry
+	// uses signature.PurposeLogin().
+	Purposes map[string]signature.Purpose
+	// Checks gives an identity rule per action (signature.RequireRole…),
+	// applied after verification and before the Mapper.
+	Checks map[string]signature.Check
+	// Attached asks NCALayer for a CMS with the challenge inside
+	// (encapsulate: true); the default is a detached CMS.
+	Attached bool
+	// AllowedStorages and Locale shape the NCALayer request.
+	AllowedStorages []string
+	Locale          string
+	// KeyPrefix prefixes the store keys. Zero means DefaultKeyPrefix.
+	KeyPrefix string
+	// Rand is the source of challenge nonces. Nil means crypto/rand.
+	Rand io.Reader
+}
+
+// Factor is the ECP factor: a CMS signature, made by the NCA's NCALayer
+// with the user's key, over a single-use challenge. It implements
+// auth.Factor and is safe for concurrent use.
+type Factor struct {
+	cfg Config
+}
+
+// New validates cfg and returns the factor.
+func New(cfg Config) (*Factor, error) {
+	if cfg.Verifier == nil || cfg.Store == nil || cfg.Mapper == nil {
+		return nil, fmt.Errorf("%w: ecp: Verifier, Store and Mapper are required", auth.ErrConfig)
+	}
+	if cfg.Origin != "" {
+		if _, err := signature.NewChallenge(bytes.NewReader(make([]byte, signature.NonceSize)),
+			signature.Binding{Origin: cfg.Origin, Flow: "f", Action: "a"}, time.Unix(0, 0), 0); err != nil {
+			return nil, fmt.Errorf("%w: ecp: Origin %q is not scheme://host[:port]", auth.ErrConfig, cfg.Origin)
+		}
+		cfg.Origin = strings.ToLower(cfg.Origin)
+	}
+	switch {
+	case cfg.ChallengeTTL == 0:
+		cfg.ChallengeTTL = signature.DefaultChallengeTTL
+	case cfg.ChallengeTTL < time.Second || cfg.ChallengeTTL > signature.MaxChallengeTTL:
+		return nil, fmt.Errorf("%w: ecp: ChallengeTTL must be in [1s, %v]", auth.ErrConfig, signature.MaxChallengeTTL)
+	}
+	for action, p := range cfg.Purposes {
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("%w: ecp: purpose of %q: %w", auth.ErrConfig, action, err)
+		}
+	}
+	for action, c := range cfg.Checks {
+		if c == nil {
+			return nil, fmt.Errorf("%w: ecp: nil check for %q", auth.ErrConfig, action)
+		}
+	}
+	if cfg.KeyPrefix == "" {
+		cfg.KeyPrefix = DefaultKeyPrefix
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	cfg.Purposes = cloneMap(cfg.Purposes)
+	cfg.Checks = cloneMap(cfg.Checks)
+	return &Factor{cfg: cfg}, nil
+}
+
+func cloneMap[V any](m map[string]V) map[string]V {
+	out := make(map[string]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// Kind implements auth.Factor.
+func (f *Factor) Kind() auth.Kind { return auth.KindECP }
+
+// BeginData is the Challenge.Data that Begin returns to the browser.
+type BeginData struct {
+	// Challenge is the canonical challenge, base64 (what gets signed).
+	Challenge string `json:"challenge"`
+	// NCALayer is the ready request for wss://127.0.0.1:13579: the page
+	// sends JSON.stringify(ncalayer) to the socket as it is.
+	NCALayer *signature.NCALayerRequest `json:"ncalayer"`
+	// ExpiresAt is when the challenge stops being accepted.
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// FinishInput is what Finish accepts from the browser: the CMS NCALayer
+// returned (PEM "-----BEGIN CMS-----", or base64), as "cms", or NCALayer's
+// whole response as "ncalayer".
+type FinishInput struct {
+	CMS      string          `json:"cms,omitempty"`
+	NCALayer json.RawMessage `json:"ncalayer,omitempty"`
+}
+
+// stored is a challenge as kept in the store.
+type stored struct {
+	Challenge []byte `json:"c"`
+}
+
+func (f *Factor) key(flowID string) string { return f.cfg.KeyPrefix + flowID }
+
+func (f *Factor) origin(flow *auth.Flow) (string, error) {
+	fo := strings.ToLower(flow.Client.Origin)
+	switch {
+	case f.cfg.Origin != "" && fo != "" && fo != f.cfg.Origin:
+		return "", fmt.Errorf("%w: the flow was started on another origin", signature.ErrChallengeMismatch)
+	case f.cfg.Origin != "":
+		return f.cfg.Origin, nil
+	case fo != "":
+		return fo, nil
+	}
+	return "", fmt.Errorf("%w: the flow has no origin and none is configured", signature.ErrChallengeMismatch)
+}
+
+func (f *Factor) purpose(action string) signature.Purpose {
+	if p, ok := f.cfg.Purposes[action]; ok {
+		return p
+	}
+	return signature.PurposeLogin()
+}
+
+// Begin implements auth.Factor: it issues a challenge for the flow, stores
+// it (replacing any earlier one) and returns it with the NCALayer request.
+func (f *Factor) Begin(ctx context.Context, req *auth.BeginRequest) (*auth.Challenge, error) {
+	if req == nil || req.Flow == nil {
+		return nil, fmt.Errorf("%w: no flow", auth.ErrInvalidInput)
+	}
+	origin, err := f.origin(req.Flow)
+	if err != nil {
+		return nil, auth.Classify(auth.ErrVerification, err)
+	}
+	b := signature.Binding{Origin: origin, Flow: req.Flow.ID, Action: req.Flow.Action}
+	ch, err := signature.NewChallenge(f.cfg.Rand, b, req.Now, f.cfg.ChallengeTTL)
+	if err != nil {
+		return nil, auth.Classify(auth.ErrUnavailable, err)
+	}
+	doc := ch.Marshal()
+	val, err := json.Marshal(stored{Challenge: doc})
+	if err != nil {
+		return nil, auth.Classify(auth.ErrUnavailable, err)
+	}
+	if _, err := f.cfg.Store.Put(ctx, f.key(req.Flow.ID), val, f.cfg.ChallengeTTL+storeGrace); err != nil {
+		return nil, auth.Classify(auth.ErrUnavailable, err)
+	}
+	opts := signature.NCALayerOptions{
+		Attached:        f.cfg.Attached,
+		EKU:             f.purpose(req.Flow.Action).NCALayerEKU,
+		AllowedStorages: f.cfg.AllowedStorages,
+		Locale:          f.cfg.Locale,
+	}
+	if h, ok := f.cfg.Mapper.(Hinter); ok && req.Flow.Subject != "" {
+		opts.IIN, opts.BIN = h.Hint(ctx, req.Flow.Subject)
+	}
+	return &auth.Challenge{
+		Kind: auth.KindECP,
+		Data: &BeginData{
+			Challenge: base64.StdEncoding.EncodeToString(doc),
+			NCALayer:  signature.NewNCALayerRequest(doc, opts),
+			ExpiresAt: ch.ExpiresAt,
+		},
+		ExpiresAt: ch.ExpiresAt,
+	}, nil
+}
+
+// Finish implements auth.Factor: it consumes the flow's challenge (any
+// answer uses it up), verifies the CMS over it — chain, purpose,
+// revocation, signing time, origin, flow, action, expiry —, applies the
+// action's Check and asks the Mapper for the subject.
+func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Proof, error) {
+	if req == nil || req.Flow == nil {
+		return nil, fmt.Errorf("%w: no flow", auth.ErrInvalidInput)
+	}
+	raw, err := f.cfg.Store.Consume(ctx, f.key(req.Flow.ID))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, auth.Classify(auth.ErrReplay, signature.ErrReplay)
+	}
+	if err != nil {
+		return nil, auth.Classify(auth.ErrUnavailable, err)
+	}
+	var st stored
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, auth.Classify(auth.ErrUnavailable, errors.New("ecp: stored challenge is corrupt"))
+	}
+	ch, err := signature.ParseChallenge(st.Challenge)
+	if err != nil {
+		return nil, auth.Classify(auth.ErrUnavailable, errors.New("ecp: stored challenge is corrupt"))
+	}
+	cms, err := parseInput(req.Input)
+	if err != nil {
+		return nil, classify(err)
+	}
+	origin, err := f.origin(req.Flow)
+	if err != nil {
+		return nil, classify(err)
+	}
+	if o := strings.ToLower(req.Client.Origin); o != "" && o != origin {
+		return nil, classify(fmt.Errorf("%w: answered from another origin", signature.ErrChallengeMismatch))
+	}
+	b := signature.Binding{Origin: origin, Flow: req.Flow.ID, Action: req.Flow.Action}
+	res, err := f.cfg.Verifier.VerifyChallenge(ctx, cms, ch, b, req.Now, f.purpose(req.Flow.Action))
+	if err != nil {
+		return nil, classify(err)
+	}
+	if len(res.Signers) != 1 { // a Verifier configured for documents may allow more
+		return nil, classify(fmt.Errorf("%w: a login needs exactly one signer", signature.ErrTooManySigners))
+	}
+	signer := &res.Signers[0]
+	if c, ok := f.cfg.Checks[req.Flow.Action]; ok {
+		if err := c(&signer.Identity); err != nil {
+			return nil, classify(err)
+		}
+	}
+	subject, err := f.cfg.Mapper.Map(ctx, &MapRequest{
+		Action: req.Flow.Action, FlowSubject: req.Flow.Subject, Identity: signer.Identity, Signer: signer,
+	})
+	if err != nil {
+		return nil, classifyMapper(err)
+	}
+	if subject == "" {
+		return nil, fmt.Errorf("%w: the mapper returned no subject", auth.ErrVerification)
+	}
+	return proof(subject, signer), nil
+}
+
+// proof builds the Proof of a verified signer.
+func proof(subject string, s *signature.Signer) *auth.Proof {
+	amr := []string{auth.AMRSmartCard}
+	switch s.Identity.KeyStorage {
+	case signature.KeyStorageHardware:
+		amr = append(amr, auth.AMRHardware)
+	case signature.KeyStorageFile:
+		amr = append(amr, auth.AMRSoftware)
+	}
+	roles := make([]string, len(s.Identity.Roles))
+	for i, r := range s.Identity.Roles {
+		roles[i] = string(r)
+	}
+	attrs := map[string]string{
+		"serial":      s.Certificate.Serial,
+		"issuer":      s.Certificate.Issuer,
+		"algorithm":   s.Algorithm,
+		"key_storage": string(s.Identity.KeyStorage),
+	}
+	if s.Identity.IIN != "" {
+		attrs["iin"] = s.Identity.IIN
+	}
+	if s.Identity.BIN != "" {
+		attrs["bin"] = s.Identity.BIN
+	}
+	if len(roles) > 0 {
+		attrs["roles"] = strings.Join(roles, ",")
+	}
+	return &auth.Proof{Subject: subject, AMR: amr, Attributes: attrs}
+}
+
+// parseInput reads FinishInput.
+func parseInput(in json.RawMessage) ([]byte, error) {
+	if len(in) == 0 || len(in) > maxInput {
+		return nil, fmt.Errorf("%w: no or oversized input", signature.ErrMalformed)
+	}
+	var fi FinishInput
+	dec := json.NewDecoder(bytes.NewReader(in))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fi); err != nil || dec.More() {
+		return nil, fmt.Errorf("%w: input is not {\"cms\": …} JSON", signature.ErrMalformed)
+	}
+	switch {
+	case fi.CMS != "" && len(fi.NCALayer) == 0:
+		return []byte(fi.CMS), nil
+	case fi.CMS == "" && len(fi.NCALayer) != 0:
+		s, err := signature.ParseNCALayerResponse(fi.NCALayer)
+		if err != nil {
+			return nil, err
+		}
+		return []byte(s), nil
+	}
+	return nil, fmt.Errorf("%w: exactly one of cms and ncalayer is required", signature.ErrMalformed)
+}
+
+// classify maps the signature package's refusals to the engine's
+// client-safe categories; the signature sentinel stays errors.Is-able.
+func classify(err error) error {
+	switch {
+	case errors.Is(err, signature.ErrReplay):
+		return auth.Classify(auth.ErrReplay, err)
+	case errors.Is(err, signature.ErrExpired):
+		return auth.Classify(auth.ErrExpired, err)
+	case errors.Is(err, signature.ErrRevoked):
+		return auth.Classify(auth.ErrRevoked, err)
+	case errors.Is(err, signature.ErrRevocationUnavailable):
+		return auth.Classify(auth.ErrUnavailable, err)
+	case errors.Is(err, signature.ErrMalformed):
+		return auth.Classify(auth.ErrInvalidInput, err)
+	}
+	return auth.Classify(auth.ErrVerification, err)
+}
+
+// classifyMapper keeps an engine category the mapper chose and denies
+// everything else as a failed verification.
+func classifyMapper(err error) error {
+	var coded interface{ ErrorCode() string }
+	if errors.As(err, &coded) {
+		return fmt.Errorf("ecp: mapper: %w", err)
+	}
+	return auth.Classify(auth.ErrVerification, fmt.Errorf("ecp: mapper: %w", err))
+}

@@ -1,0 +1,128 @@
+// Package signature verifies ECP (ЭЦП) signatures: CMS/PKCS #7 SignedData
+// as the Kazakh NCA's NCALayer produces it, the signer's certificate chain
+// to configured roots, the key's purpose, and who signed — IIN, BIN, name,
+// organisation, roles — read from the certificate profile. It knows nothing
+// of sessions or flows; factors/ecp adapts it to auth.Factor.
+//
+// # Verifying
+//
+//	v, err := signature.NewVerifier(signature.Config{
+//		Roots:         roots,         // required; the system roots are never used
+//		Intermediates: intermediates, // optional
+//		Revocation:    checker,       // required unless InsecureSkipRevocation
+//	})
+//	res, err := v.Verify(ctx, cms, signature.VerifyOptions{
+//		Content: challenge, Purpose: signature.PurposeLogin(),
+//	})
+//	// res.Signers[0].Identity.IIN, .BIN, .Roles, .KeyStorage …
+//
+// Verify accepts what NCALayer returns: PEM ("-----BEGIN CMS-----", from
+// basics.sign), bare base64 (legacy createCMSSignatureFromBase64) and DER,
+// including BER with indefinite lengths as Java producers write it. The
+// content may be attached (it must then equal VerifyOptions.Content) or
+// detached (VerifyOptions.Content is what was signed). The result is
+// JSON-friendly: per signer the identity, algorithm, certificate, chain,
+// revocation answers and the claimed signing time.
+//
+// # What is checked
+//
+//   - Structure: ContentInfo → SignedData with id-data content, at most
+//     Config.MaxSigners signers (one by default), parsed with
+//     golang.org/x/crypto/cryptobyte; input size and nesting are bounded.
+//   - Signer: found by issuer and serial or by subject key identifier among
+//     the CMS's certificates. Signed attributes are required: content type,
+//     message digest (must match the content), signing time (must fall in
+//     the caller's window, the challenge's lifetime, widened by
+//     Config.SigningTimeSkew — and is never the validation time), and ESS
+//     signing-certificate(-v2) when present (its hash must match the
+//     signer's certificate). The signature covers the received bytes of the
+//     signed attributes re-tagged as SET OF; they are never re-encoded.
+//   - Algorithms: RSA PKCS #1 v1.5 (rsaEncryption or shaNWithRSAEncryption,
+//     SHA-256/384/512), RSA-PSS, ECDSA P-256/P-384, and GOST 34.310-2004 /
+//     34.10-2015 through package signature/gost. Anything else — SHA-1,
+//     MD5, DSA, Ed25519, RSA keys under 2048 bits — is
+//     ErrUnsupportedAlgorithm.
+//   - Chain: built from the signer through the CMS's certificates and
+//     Config.Intermediates to Config.Roots (never the system roots),
+//     checking every signature (GOST included, which crypto/x509 cannot),
+//     validity at the verifier's clock, basic constraints and path length,
+//     keyCertSign on issuers, and refusing unhandled critical extensions
+//     and name constraints. Verified issuer→child signatures are cached
+//     (keyed by both certificates' SHA-256, bounded by Config.CacheSize), so
+//     a repeated login verifies one signature; validity and constraints are
+//     checked every time.
+//   - Purpose: digitalSignature always; PurposeLogin accepts the legacy AUTH
+//     keys (EKU clientAuth) and the current GOST-2015 combined keys (EKU
+//     emailProtection with a role OID, no clientAuth); PurposeSign requires
+//     nonRepudiation. Information-system certificates cannot act for a
+//     person unless the Purpose allows it.
+//   - Revocation: Config.Revocation (see RevocationChecker; the OCSP and CRL
+//     implementation is signature/revocation) is called for every chain
+//     certificate except the trust anchor; any answer but "good" denies. A
+//     Verifier without a checker must say InsecureSkipRevocation.
+//
+// # Identity
+//
+// The NCA profile is data (NCAProfile, a Profile a host may adapt): IIN from
+// SERIALNUMBER "IIN" + 12 digits, BIN from OU "BIN" + 12 digits, CN
+// ("SURNAME NAME"), SURNAME, GIVENNAME (the patronymic), O, C, the e-mail of
+// the SubjectAltName; roles from the EKU OIDs 1.2.398.3.3.4.1.1 (individual),
+// 1.2.398.3.3.4.1.2 (legal entity) with .2.1 first head, .2.2 right to sign,
+// .2.3 financial signer, .2.4 HR, .2.5 employee, .2.6 information system,
+// and 1.2.398.5.19.1.2.2.1 (Treasury-Client); the key storage from the
+// extension 1.2.398.3.3.5 (KeyStorageFile for a PKCS #12 file). IIN/BIN
+// check digits (ValidID) are available but off by default: the NCA's test
+// IINs fail them. Checks such as RequireRole(bin, RoleFirstHead,
+// RoleRightToSign) express "who may do this action".
+//
+// # Challenges
+//
+// A login signs a Challenge: a canonical, fixed-order "key=value" document
+// binding the origin, the flow, the action, a 256-bit nonce and its lifetime
+// (3 minutes by default). VerifyChallenge checks the binding and the expiry
+// and verifies the CMS over exactly those bytes. NewNCALayerRequest builds
+// the request for NCALayer's kz.gov.pki.knca.basics sign method. Keeping a
+// challenge single-use is the caller's duty (factors/ecp consumes it from a
+// store).
+//
+// # Errors
+//
+// Every refusal wraps one sentinel; Code gives its stable, client-safe
+// code:
+//
+//	malformed                  ErrMalformed (bad PEM/base64/DER, too large, truncated, junk)
+//	unsupported_algorithm      ErrUnsupportedAlgorithm
+//	too_many_signers           ErrTooManySigners
+//	signer_not_found           ErrSignerNotFound
+//	missing_attribute          ErrMissingAttribute
+//	digest_mismatch            ErrDigestMismatch
+//	signing_certificate_mismatch ErrSigningCertMismatch
+//	bad_signature              ErrBadSignature
+//	content_mismatch           ErrContentMismatch
+//	signing_time               ErrSigningTime
+//	chain_untrusted            ErrChainUntrusted
+//	not_ca                     ErrNotCA
+//	certificate_expired        ErrCertificateExpired
+//	certificate_not_yet_valid  ErrCertificateNotYetValid
+//	key_usage                  ErrKeyUsage
+//	revoked                    ErrRevoked
+//	revocation_unknown         ErrRevocationUnknown
+//	revocation_unavailable     ErrRevocationUnavailable
+//	challenge_mismatch         ErrChallengeMismatch
+//	replayed                   ErrReplay
+//	expired                    ErrExpired (the challenge)
+//	identity                   ErrIdentity
+//	not_allowed                ErrNotAllowed
+//	config                     ErrConfig
+//
+// Errors about one certificate of a chain are *CertificateError (its index,
+// serial and subject CN). No error message contains a challenge, nonce,
+// signature or key.
+//
+// # Security model
+//
+// Every byte of the CMS is hostile until verified, and every failure denies.
+// Validation time is the verifier's clock (Config.Now), never the signer's
+// claim. Trust comes only from Config.Roots. The zero values are the strict
+// ones; the only weakening setting is named InsecureSkipRevocation.
+package signature

@@ -1,0 +1,172 @@
+package signature_test
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/x509"
+	"encoding/base64"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/strongauth/strongauth/signature"
+	"github.com/strongauth/strongauth/signature/devpki"
+	"github.com/strongauth/strongauth/signature/sigtest"
+)
+
+// fuzzPKI is a reproducible ECDSA development PKI (the same keys on every
+// run, so that the seed corpus verifies; the certificates' ECDSA signatures
+// differ between runs, since crypto/ecdsa ignores the reader) and a
+// verifier for it.
+func fuzzPKI(f *testing.F) (*devpki.Leaf, *signature.Verifier) {
+	g := devpki.New(devpki.Config{Rand: rand.NewChaCha8([32]byte{'s', 't', 'r', 'o', 'n', 'g'}), Now: sigtest.Epoch})
+	root, err := g.Root(devpki.CAOptions{CommonName: "FUZZ ROOT", Algorithm: devpki.ECDSAP256})
+	if err != nil {
+		f.Fatal(err)
+	}
+	leaf, err := root.Issue(devpki.LeafOptions{Kind: devpki.FirstHead, Surname: "Фаззов", Name: "Фазз", IIN: sigtest.IIN, BIN: sigtest.BIN})
+	if err != nil {
+		f.Fatal(err)
+	}
+	v, err := signature.NewVerifier(signature.Config{Roots: []*x509.Certificate{root.Cert}, Now: func() time.Time { return testNow() }, InsecureSkipRevocation: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	return leaf, v
+}
+
+// FuzzVerify: whatever the input (PEM, base64, DER, BER or garbage),
+// Verify never panics, returns a result only without an error, and a
+// result always signs exactly the expected content with a known signer.
+func FuzzVerify(f *testing.F) {
+	leaf, v := fuzzPKI(f)
+	for _, o := range []devpki.CMSOptions{{}, {Attached: true}, {BER: true, Attached: true}, {SubjectKeyID: true}} {
+		o.SigningTime = testNow()
+		der, err := leaf.SignCMS(content, o)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(der)
+		f.Add(devpki.PEM(der))
+		f.Add([]byte(base64.StdEncoding.EncodeToString(der)))
+		f.Add(der[:len(der)/3])
+	}
+	f.Add([]byte("-----BEGIN CMS-----\n-----END CMS-----\n"))
+	f.Add([]byte{0x30, 0x80, 0x30, 0x80, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		res, err := v.Verify(ctx, in, signature.VerifyOptions{Content: content, Purpose: signature.PurposeLogin()})
+		if err != nil {
+			if res != nil {
+				t.Fatalf("error %v with a result", err)
+			}
+			if signature.Code(err) == "internal" {
+				t.Fatalf("error without a sentinel: %v", err)
+			}
+			return
+		}
+		if res == nil || len(res.Signers) != 1 || !bytes.Equal(res.Content, content) ||
+			res.Signers[0].Identity.BIN != sigtest.BIN || !leaf.Cert.PublicKey.(*ecdsa.PublicKey).Equal(res.Signers[0].Cert.PublicKey) {
+			t.Fatalf("accepted a CMS that does not sign the content with the known key: %+v", res)
+		}
+	})
+}
+
+// FuzzDecodeCMS: DecodeCMS never panics; an error means no output; output
+// is a SEQUENCE within the bound; and DER survives the PEM and base64
+// round trips.
+func FuzzDecodeCMS(f *testing.F) {
+	f.Add([]byte{0x30, 0x03, 0x02, 0x01, 0x01})
+	f.Add([]byte("MAMCAQE="))
+	f.Add([]byte("MAMCAQE"))
+	f.Add(devpki.PEM([]byte{0x30, 0x03, 0x02, 0x01, 0x01}))
+	f.Add([]byte("-----BEGIN PKCS7-----\r\nMAMCAQE=\r\n-----END PKCS7-----\r\n"))
+	f.Add([]byte("junk-----BEGIN CMS-----"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out, err := signature.DecodeCMS(in, 4096)
+		if err != nil {
+			if out != nil {
+				t.Fatalf("error %v with output", err)
+			}
+			return
+		}
+		if len(out) == 0 || out[0] != 0x30 || len(out) > 4096 {
+			t.Fatalf("bad output %x", out)
+		}
+		for _, enc := range [][]byte{devpki.PEM(out), []byte(base64.StdEncoding.EncodeToString(out))} {
+			again, err := signature.DecodeCMS(enc, 1<<20)
+			if err != nil || !bytes.Equal(again, out) {
+				t.Fatalf("round trip of %x: %x, %v", out, again, err)
+			}
+		}
+	})
+}
+
+// FuzzParseSubject: ParseSubject never panics; an error means no identity;
+// an IIN or BIN is always 12 ASCII digits.
+func FuzzParseSubject(f *testing.F) {
+	p := pkiFor(f, devpki.ECDSAP256)
+	for _, l := range []*devpki.Leaf{p.Individual, p.Head, p.InfoSystem} {
+		f.Add(l.Cert.RawSubject)
+	}
+	f.Add([]byte{0x30, 0x00})
+	prof := signature.NCAProfile()
+	f.Fuzz(func(t *testing.T, der []byte) {
+		id, err := prof.ParseSubject(der)
+		if err != nil {
+			if id != nil {
+				t.Fatalf("error %v with an identity", err)
+			}
+			return
+		}
+		for _, n := range []string{id.IIN, id.BIN} {
+			if n == "" {
+				continue
+			}
+			if len(n) != 12 {
+				t.Fatalf("identifier %q is not 12 digits", n)
+			}
+			for _, c := range n {
+				if c < '0' || c > '9' {
+					t.Fatalf("identifier %q is not 12 digits", n)
+				}
+			}
+		}
+	})
+}
+
+// FuzzParseChallenge: ParseChallenge never panics; an error means no
+// challenge; an accepted challenge is exactly its canonical form.
+func FuzzParseChallenge(f *testing.F) {
+	c, err := signature.NewChallenge(bytes.NewReader(make([]byte, 32)), binding, testNow(), 0)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(c.Marshal())
+	f.Add(bytes.ReplaceAll(c.Marshal(), []byte("\n"), []byte("\r\n")))
+	f.Add([]byte("strongauth-challenge/v1\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := signature.ParseChallenge(b)
+		if err != nil {
+			if c != nil {
+				t.Fatalf("error %v with a challenge", err)
+			}
+			return
+		}
+		if !bytes.Equal(c.Marshal(), b) {
+			t.Fatalf("accepted a non-canonical challenge %q", b)
+		}
+	})
+}
+
+// FuzzParseNCALayerResponse: never panics; an error means no CMS.
+func FuzzParseNCALayerResponse(f *testing.F) {
+	f.Add([]byte(`{"status":true,"body":{"result":["-----BEGIN CMS-----"]}}`))
+	f.Add([]byte(`{"status":true,"body":{"result":"MII="}}`))
+	f.Add([]byte(`{"status":false,"code":"X"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := signature.ParseNCALayerResponse(b)
+		if (err != nil) == (s != "") {
+			t.Fatalf("result %q with error %v", s, err)
+		}
+	})
+}
