@@ -472,8 +472,9 @@ function pickLang(lang) {
  * opts.onDone(decision) once the policy is satisfied (the host's OnResult
  * has then run on the server). It offers only what the server offers — a
  * strong factor first; the SMS step appears after it when the policy wants
- * one. opts: {base ("/auth"), action, ncalayer (URL), qrBase, lang, onDone,
- * onError}. The container's data-state is "choose", "busy", "sms", "qr",
+ * one. opts: {base ("/auth"), action, ncalayer (URL), ncalayerRequest (a
+ * function that may adjust the NCALayer request, e.g. narrow signerParams),
+ * qrBase, lang, title, onDone, onError}. The container's data-state is "choose", "busy", "sms", "qr",
  * "done" or "error", for styling and tests. Returns a promise of the Flow.
  */
 export async function mountFlow(container, opts) {
@@ -536,8 +537,9 @@ export async function mountFlow(container, opts) {
     status.textContent = t.signing;
     const ch = await flow.begin("ecp");
     const layer = new NCALayer(opts.ncalayer);
+    const req = opts.ncalayerRequest ? opts.ncalayerRequest(ch.data.ncalayer) : ch.data.ncalayer;
     let cms;
-    try { cms = await layer.sign(ch.data.ncalayer); } finally { layer.close(); status.textContent = ""; }
+    try { cms = await layer.sign(req); } finally { layer.close(); status.textContent = ""; }
     await after(await flow.finish("ecp", { cms }));
   });
 

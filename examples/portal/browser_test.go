@@ -1,0 +1,293 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strongauth/strongauth/internal/browsertest"
+)
+
+// The browser tests drive Debian's headless Chromium through the DevTools
+// protocol against the portal on localhost: the real pages, the embedded
+// client.js, WebAuthn with Chromium's virtual authenticator and the NCALayer
+// simulator over a real WebSocket. They need chromium (required when
+// CI=true). Screenshots of the main pages go to $STRONGAUTH_ARTIFACTS (or a
+// temporary directory, logged) and, with STRONGAUTH_UPDATE_SCREENSHOTS=1,
+// to docs/screenshots for the README.
+
+// tab is one browser on the portal.
+type tab struct {
+	t *testing.T
+	b *browsertest.Browser
+	h *harness
+}
+
+func (h *harness) browser(t *testing.T) *tab {
+	t.Helper()
+	b := browsertest.Start(t, browsertest.Options{})
+	_, err := chromedp.Run(b.Context(), chromedp.EmulateViewport(1180, 820))
+	require.NoError(t, err)
+	tb := &tab{t: t, b: b, h: h}
+	if os.Getenv("STRONGAUTH_ARTIFACTS") == "" {
+		t.Logf("screenshots in %s", artifactDir())
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			tb.shot("failed-" + strings.ReplaceAll(t.Name(), "/", "-"))
+		}
+	})
+	return tb
+}
+
+func (tb *tab) open(path string) {
+	tb.t.Helper()
+	require.NoError(tb.t, tb.b.Navigate(tb.h.origin+path))
+}
+
+// js evaluates an expression (awaiting a promise) and returns its string
+// value.
+func (tb *tab) js(expr string) string {
+	tb.t.Helper()
+	v, err := tb.b.Eval(expr)
+	require.NoError(tb.t, err, "evaluating %s", expr)
+	return v
+}
+
+// wait polls a JavaScript expression until it is truthy (navigations in
+// between are fine) and returns its value as a string.
+func (tb *tab) wait(cond string) string {
+	tb.t.Helper()
+	expr := `(() => { try { const v = (` + cond + `); return v ? String(v) : ""; } catch (e) { return ""; } })()`
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if v, err := tb.b.Eval(expr); err == nil && v != "" {
+			return v
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.t.Fatalf("timed out waiting for %s; page: %s", cond, tb.text())
+	return ""
+}
+
+func (tb *tab) text() string {
+	v, _ := tb.b.Eval(`location.pathname + " | " + document.body.innerText.slice(0, 600)`)
+	return v
+}
+
+func (tb *tab) click(selector string) {
+	tb.t.Helper()
+	tb.wait(`document.querySelector(` + strconv.Quote(selector) + `)`)
+	tb.js(`document.querySelector(` + strconv.Quote(selector) + `).click(), "ok"`)
+}
+
+// shot saves a screenshot of the page as an artifact, and into
+// docs/screenshots when STRONGAUTH_UPDATE_SCREENSHOTS=1.
+func (tb *tab) shot(name string) {
+	png, err := tb.b.Screenshot()
+	if err != nil {
+		tb.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	dir := os.Getenv("STRONGAUTH_ARTIFACTS")
+	if dir == "" {
+		dir = artifactDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err == nil {
+		_ = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	}
+	if os.Getenv("STRONGAUTH_UPDATE_SCREENSHOTS") == "1" && !strings.HasPrefix(name, "failed-") {
+		docs := filepath.Join(repoRoot(tb.t), "docs", "screenshots")
+		require.NoError(tb.t, os.MkdirAll(docs, 0o755))
+		require.NoError(tb.t, os.WriteFile(filepath.Join(docs, name+".png"), png, 0o644))
+	}
+}
+
+// artifactDir is where screenshots go without STRONGAUTH_ARTIFACTS: one
+// directory per test process.
+func artifactDir() string {
+	return filepath.Join(os.TempDir(), fmt.Sprintf("strongauth-portal-screenshots-%d", os.Getpid()))
+}
+
+func repoRoot(t *testing.T) string {
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		require.NotEqual(t, parent, dir, "go.mod not found")
+		dir = parent
+	}
+}
+
+// signAs picks the person whose test key the NCALayer simulator uses.
+func (tb *tab) signAs(iin string) {
+	tb.t.Helper()
+	tb.wait(`document.getElementById("dev-signer")`)
+	tb.js(`document.getElementById("dev-signer").value = ` + strconv.Quote(iin) + `, "ok"`)
+}
+
+// typeCode enters an SMS code into the one-time-code field and submits.
+func (tb *tab) typeCode(code string) {
+	tb.t.Helper()
+	tb.wait(`document.getElementById("sa-sms-code")`)
+	tb.js(`(() => { const i = document.getElementById("sa-sms-code"); i.value = ` + strconv.Quote(code) + `; i.form.requestSubmit(); return "ok"; })()`)
+}
+
+// loginECPSMS signs in on the login page with ECP and the SMS code.
+func (tb *tab) loginECPSMS(iin string) {
+	tb.t.Helper()
+	tb.open("/")
+	tb.signAs(iin)
+	tb.click(`#login [data-factor="ecp"]`)
+	tb.wait(`document.getElementById("login").dataset.state === "sms"`)
+	tb.typeCode(tb.h.lastCode(tb.h.person(iin).Phone))
+	tb.wait(`location.pathname === "/cabinet" && document.getElementById("me-login").textContent.includes("ecp + sms")`)
+}
+
+// TestBrowserLogin: ECP through the simulator, then the SMS code, signs
+// in; in the cabinet a passkey is enrolled (the fresh ECP opens the gate)
+// and the next login is with the passkey alone. Cancelling in NCALayer and
+// a revoked certificate are refused on the way.
+func TestBrowserLogin(t *testing.T) {
+	h := newHarness(t, nil)
+	tb := h.browser(t)
+	tb.open("/")
+	offered := tb.wait(`[...document.querySelectorAll("#login [data-factor]")].map(b => b.dataset.factor).join(",")`)
+	assert.Equal(t, "ecp,webauthn", offered, "no SMS before a strong factor")
+	tb.shot("01-login")
+
+	// The user closes NCALayer's dialog.
+	h.cancelSigning.Store(true)
+	tb.signAs(askar)
+	tb.click(`#login [data-factor="ecp"]`)
+	assert.Equal(t, "ncalayer_cancelled", tb.wait(`document.getElementById("sa-error").dataset.code`))
+	h.cancelSigning.Store(false)
+
+	// A revoked certificate.
+	tb.signAs(revoked)
+	tb.click(`#login [data-factor="ecp"]`)
+	assert.Equal(t, "revoked", tb.wait(`document.getElementById("sa-error").dataset.code === "revoked" && "revoked"`))
+	assert.Zero(t, h.sms.Len(), "no SMS after a failed ECP")
+
+	// ECP, then the SMS step.
+	tb.signAs(askar)
+	tb.click(`#login [data-factor="ecp"]`)
+	tb.wait(`document.getElementById("login").dataset.state === "sms"`)
+	assert.Equal(t, "one-time-code", tb.js(`document.getElementById("sa-sms-code").autocomplete`))
+	assert.Contains(t, tb.js(`document.querySelector("#login .sa-hint").textContent`), "+7 7** *** **23")
+	tb.shot("02-sms-code")
+	tb.typeCode("000000")
+	assert.Equal(t, "verification_failed", tb.wait(`document.getElementById("sa-error").dataset.code`))
+	tb.typeCode(h.lastCode(h.person(askar).Phone))
+	tb.wait(`location.pathname === "/cabinet" && document.getElementById("me-login").textContent.includes("ecp + sms")`)
+	assert.Equal(t, "0", tb.wait(`document.getElementById("me-passkeys").dataset.count`))
+	tb.shot("03-cabinet")
+
+	// Enrol a passkey: the ECP of this login is fresh enough.
+	dev, err := tb.b.AddAuthenticator(browsertest.Authenticator{})
+	require.NoError(t, err)
+	tb.click("#add-passkey")
+	assert.Equal(t, "done", tb.wait(`document.getElementById("passkey-status").dataset.state`), tb.text())
+	assert.Equal(t, "1", tb.wait(`document.getElementById("me-passkeys").dataset.count === "1" && "1"`))
+	creds, err := tb.b.Credentials(dev)
+	require.NoError(t, err)
+	require.Len(t, creds, 1)
+
+	// Log out, and in again with the passkey alone.
+	tb.click("#logout")
+	tb.wait(`location.pathname === "/" && document.querySelector('#login [data-factor="webauthn"]')`)
+	sent := h.sms.Len()
+	tb.click(`#login [data-factor="webauthn"]`)
+	tb.wait(`location.pathname === "/cabinet" && document.getElementById("me-login").textContent.startsWith("webauthn")`)
+	assert.Contains(t, tb.js(`document.getElementById("me-login").textContent`), "hwk user")
+	assert.Equal(t, sent, h.sms.Len(), "no SMS for a passkey login")
+}
+
+// TestBrowserStepUp: signing a document needs a strong factor from the
+// last five minutes; when the fake clock passes them, the page asks again.
+func TestBrowserStepUp(t *testing.T) {
+	h := newHarness(t, nil)
+	tb := h.browser(t)
+	tb.loginECPSMS(aigerim)
+	tb.open("/sign")
+	tb.click(`button.sign[data-document="no-criminal-record"]`)
+	offered := tb.wait(`[...document.querySelectorAll("#stepup [data-factor]")].map(b => b.dataset.factor).join(",")`)
+	assert.Equal(t, "ecp,webauthn", offered, "a strong factor; never SMS")
+	tb.shot("04-step-up")
+	tb.click(`#stepup [data-factor="ecp"]`) // NCALayer is asked for this person's key only
+	assert.Equal(t, "ecp", tb.wait(`document.getElementById("receipt").dataset.state === "signed" && document.getElementById("receipt").dataset.factors`))
+	assert.Contains(t, tb.js(`document.getElementById("receipt").textContent`), "IIN "+aigerim)
+	tb.shot("05-signed")
+
+	// Within five minutes: no question.
+	h.clock.Advance(4 * time.Minute)
+	tb.js(`document.getElementById("receipt").dataset.state = "", "ok"`)
+	tb.click(`button.sign[data-document="address-change"]`)
+	tb.wait(`document.getElementById("receipt").dataset.state === "signed"`)
+	assert.Equal(t, "true", tb.js(`String(document.getElementById("stepup").hidden)`))
+
+	// Past five minutes: a strong factor again.
+	h.clock.Advance(time.Minute + time.Second)
+	tb.js(`document.getElementById("receipt").dataset.state = "", "ok"`)
+	tb.click(`button.sign[data-document="address-change"]`)
+	tb.wait(`!document.getElementById("stepup").hidden && document.querySelector('#stepup [data-factor="ecp"]')`)
+	tb.click(`#stepup [data-factor="ecp"]`)
+	tb.wait(`document.getElementById("receipt").dataset.state === "signed"`)
+}
+
+// TestBrowserSMSOnly: the demonstration page asks the API for an SMS-only
+// login, as an attacker would, and shows the refusals.
+func TestBrowserSMSOnly(t *testing.T) {
+	h := newHarness(t, nil)
+	tb := h.browser(t)
+	tb.open("/sms-only")
+	tb.click("#try-sms-only")
+	tb.wait(`document.getElementById("sms-only-log").dataset.state === "done"`)
+	codes := tb.js(`[...document.querySelectorAll("#sms-only-log li")].map(li => li.id + "=" + li.dataset.code).join(" ")`)
+	assert.Equal(t, "sms-only-offer=no_sms sms-only-begin=factor_not_allowed sms-only-finish=factor_not_begun", codes)
+	assert.Contains(t, tb.js(`document.getElementById("sms-only-begin").textContent`), "403")
+	assert.Zero(t, h.sms.Len(), "nothing was sent")
+	tb.shot("06-sms-only")
+}
+
+// TestBrowserSecondBrowser: a second browser that learns a flow's ID and
+// CSRF token still cannot continue, watch or redeem it.
+func TestBrowserSecondBrowser(t *testing.T) {
+	h := newHarness(t, nil)
+	first, second := h.browser(t), h.browser(t)
+	first.open("/sms-only")
+	var stolen struct{ ID, CSRF string }
+	require.NoError(t, json.Unmarshal([]byte(first.js(`import("/auth/client.js").then(async (m) => {
+		window.flow = await m.Flow.start("/auth", "login");
+		return JSON.stringify({ID: window.flow.id, CSRF: window.flow.csrf});
+	})`)), &stolen))
+
+	second.open("/sms-only")
+	second.js(`import("/auth/client.js").then((m) => m.Flow.start("/auth", "login")).then(() => "has its own binding")`)
+	call := func(method, path string) string {
+		return second.js(`fetch(` + strconv.Quote(path) + `, {method: "` + method + `", credentials: "same-origin",
+			headers: {"Content-Type": "application/json", "X-StrongAuth-CSRF": ` + strconv.Quote(stolen.CSRF) + `},
+			body: ` + map[string]string{"POST": `"{}"`, "GET": "undefined"}[method] + `})
+			.then((r) => r.json().then((j) => r.status + " " + j.code))`)
+	}
+	base := "/auth/flows/" + stolen.ID
+	assert.Equal(t, "403 csrf", call("POST", base+"/begin/ecp"))
+	assert.Equal(t, "403 csrf", call("POST", base+"/finish/ecp"))
+	assert.Equal(t, "403 binding_mismatch", call("GET", base+"/decision"))
+	assert.Equal(t, "403 binding_mismatch", call("GET", base+"/status?wait=0"))
+
+	// The first browser carries on.
+	assert.Equal(t, "ecp", first.js(`window.flow.begin("ecp").then((c) => c.kind)`))
+}
