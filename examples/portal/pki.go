@@ -86,38 +86,20 @@ func (p *devPKI) CheckRevocation(_ context.Context, cert, _ *x509.Certificate) (
 func (p *devPKI) simKeys() []ncalayersim.Key {
 	keys := make([]ncalayersim.Key, len(p.leaves))
 	for i, l := range p.leaves {
-		keys[i] = simKey(l.leaf)
+		keys[i] = ncalayersim.DevKey(l.leaf)
 	}
 	return keys
 }
 
-func simKey(l *devpki.Leaf) ncalayersim.Key {
-	return ncalayersim.Key{Certificate: l.Cert, Sign: func(content []byte, attached bool) ([]byte, error) {
-		// As NCALayer does: BER, the signer's certificate only.
-		return l.SignCMS(content, devpki.CMSOptions{Attached: attached, BER: true})
-	}}
-}
-
-// writeDir writes the persons' certificates (with the chain) and GOST
-// private keys for an NCALayer simulator in another process
-// (examples/ncalayer-sim -keys DIR): for each person IIN.crt.pem and
-// IIN.key.hex. The keys are test keys of this run only.
+// writeDir writes the persons' certificates and test keys for an NCALayer
+// simulator in another process (examples/ncalayer-sim -keys DIR).
 func (p *devPKI) writeDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
+	leaves := make([]*devpki.Leaf, len(p.leaves))
+	for i, l := range p.leaves {
+		leaves[i] = l.leaf
 	}
-	for _, l := range p.leaves {
-		hexKey, err := l.leaf.PrivateKeyHex()
-		if err != nil {
-			return err
-		}
-		base := filepath.Join(dir, l.person.IIN)
-		if err := os.WriteFile(base+".crt.pem", devpki.CertificatePEM(append([]*x509.Certificate{l.leaf.Cert}, l.leaf.Chain...)...), 0o600); err != nil {
-			return err
-		}
-		if err := os.WriteFile(base+".key.hex", []byte(hexKey+"\n"), 0o600); err != nil {
-			return err
-		}
+	if err := ncalayersim.WriteDir(dir, leaves); err != nil {
+		return err
 	}
 	readme := "Development keys of the strongauth portal example (test PKI of one run; NOT NCA keys).\n" +
 		"Use: go run ./examples/ncalayer-sim -dev -keys " + dir + "\n"

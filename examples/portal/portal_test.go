@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/internal/ncalayersim"
 	"github.com/strongauth/strongauth/otp/otptest"
 )
 
@@ -311,4 +312,20 @@ func TestBannerAndConsoleSender(t *testing.T) {
 	require.NoError(t, s.Send(t.Context(), h.sms.Last()))
 	assert.Contains(t, console.String(), "DEV SMS to +7 7** *** **23 (development mode: not delivered)")
 	assert.Contains(t, console.String(), h.sms.Last().Code(), "the console shows the code: development only")
+}
+
+// TestDevKeysForASeparateSimulator: the keys the portal writes load into a
+// simulator in another process, whose signatures the portal accepts.
+func TestDevKeysForASeparateSimulator(t *testing.T) {
+	h := newHarness(t, nil)
+	dir := t.TempDir()
+	require.NoError(t, h.p.pki.writeDir(dir))
+	keys, err := ncalayersim.LoadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, keys, len(DefaultPeople()))
+	h.sim, err = ncalayersim.New(ncalayersim.Config{Keys: keys, Origins: []string{h.origin}})
+	require.NoError(t, err)
+	c := h.client()
+	c.loginECPSMS(aigerim)
+	assert.Equal(t, aigerim, c.do("GET", "/api/me", nil, nil).body["subject"])
 }
