@@ -1,30 +1,31 @@
 package main
 
 import (
-	"context"
 	"crypto/x509"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/internal/ncalayersim"
-	"github.com/strongauth/strongauth/signature"
 	"github.com/strongauth/strongauth/signature/devpki"
+	"github.com/strongauth/strongauth/signature/revocation"
+	"github.com/strongauth/strongauth/store"
 )
 
 // devPKI is the portal's development PKI in the Kazakh NCA profile: a
 // GOST-2015 root, an issuing CA, and a GOST-2015 key for every test person,
-// made in memory at start. It is also the verifier's revocation checker: it
-// knows every certificate it issued and which it revoked. Nothing of it is
+// made in memory at start, with CRLs that revoke the persons marked
+// Revoked. The verifier checks revocation against these CRLs with
+// signature/revocation, as it would against the NCA's. Nothing of it is
 // trusted anywhere else; the real NCA roots never appear here.
 type devPKI struct {
 	root, ca *devpki.CA
 	leaves   []devLeaf
-	// status by issuer-and-serial: "good" or "revoked".
-	status map[string]string
-	now    func() time.Time
+	// crls are the root's CRL (for the issuing CA) and the CA's (for the
+	// persons), valid for a year.
+	crls []revocation.StaticCRL
 }
 
 type devLeaf struct {
@@ -42,8 +43,8 @@ func newDevPKI(people []Person, now func() time.Time) (*devPKI, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &devPKI{root: root, ca: ca, status: map[string]string{}, now: now}
-	p.status[certID(ca.Cert)] = "good"
+	p := &devPKI{root: root, ca: ca}
+	var revoked []devpki.Revoked
 	for _, person := range people {
 		leaf, err := ca.Issue(devpki.LeafOptions{Kind: devpki.Individual, Surname: person.Surname, Name: person.Name,
 			Patronymic: person.Patronymic, IIN: person.IIN})
@@ -51,35 +52,29 @@ func newDevPKI(people []Person, now func() time.Time) (*devPKI, error) {
 			return nil, fmt.Errorf("person %s: %w", person.IIN, err)
 		}
 		p.leaves = append(p.leaves, devLeaf{person: person, leaf: leaf})
-		p.status[certID(leaf.Cert)] = "good"
 		if person.Revoked {
-			p.status[certID(leaf.Cert)] = "revoked"
+			revoked = append(revoked, devpki.Revoked{Serial: leaf.Cert.SerialNumber, At: now().Add(-time.Hour), Reason: 1}) // keyCompromise
 		}
 	}
+	year := now().AddDate(1, 0, 0)
+	rootCRL, err := root.CRL(devpki.CRLOptions{NextUpdate: year})
+	if err != nil {
+		return nil, err
+	}
+	caCRL, err := ca.CRL(devpki.CRLOptions{Revoked: revoked, NextUpdate: year})
+	if err != nil {
+		return nil, err
+	}
+	p.crls = []revocation.StaticCRL{{CRL: rootCRL, Issuer: root.Cert}, {CRL: caCRL, Issuer: ca.Cert}}
 	return p, nil
-}
-
-func certID(c *x509.Certificate) string {
-	return hex.EncodeToString(c.RawIssuer) + "/" + c.SerialNumber.Text(16)
 }
 
 func (p *devPKI) roots() []*x509.Certificate         { return []*x509.Certificate{p.root.Cert} }
 func (p *devPKI) intermediates() []*x509.Certificate { return []*x509.Certificate{p.ca.Cert} }
 
-// CheckRevocation implements signature.RevocationChecker from the dev
-// PKI's register: good, revoked, or — for anything it did not issue —
-// unavailable, which denies.
-func (p *devPKI) CheckRevocation(_ context.Context, cert, _ *x509.Certificate) (signature.RevocationStatus, error) {
-	st := signature.RevocationStatus{Source: "devpki", Reason: -1, ThisUpdate: p.now()}
-	switch p.status[certID(cert)] {
-	case "good":
-		st.Status = "good"
-		return st, nil
-	case "revoked":
-		st.Status, st.Reason, st.RevokedAt = "revoked", 1, p.now().Add(-24*time.Hour) // keyCompromise
-		return st, fmt.Errorf("%w: the dev PKI revoked %s", signature.ErrRevoked, cert.SerialNumber.Text(16))
-	}
-	return st, fmt.Errorf("%w: not issued by the dev PKI", signature.ErrRevocationUnavailable)
+// revocation returns a checker of the dev PKI's CRLs (no network).
+func (p *devPKI) revocation(now func() time.Time, st store.Store, audit auth.Auditor) (*revocation.Checker, error) {
+	return revocation.New(revocation.Config{Mode: revocation.CRLOnly, CRLs: p.crls, Now: now, Cache: st, Audit: audit})
 }
 
 // simKeys are the test keys for the NCALayer simulator.

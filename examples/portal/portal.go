@@ -143,9 +143,12 @@ func (p *Portal) build() error {
 	if p.pki, err = newDevPKI(cfg.People, cfg.Now); err != nil {
 		return fmt.Errorf("portal: dev PKI: %w", err)
 	}
+	checker, err := p.pki.revocation(cfg.Now, p.store, audit) // production: OCSP then CRL from the NCA
+	if err != nil {
+		return err
+	}
 	verifier, err := signature.NewVerifier(signature.Config{
-		Roots: p.pki.roots(), Intermediates: p.pki.intermediates(), Now: cfg.Now,
-		Revocation: p.pki, // the dev PKI's own register; production uses signature/revocation (OCSP, CRL)
+		Roots: p.pki.roots(), Intermediates: p.pki.intermediates(), Now: cfg.Now, Revocation: checker,
 	})
 	if err != nil {
 		return err
