@@ -291,3 +291,45 @@ func TestBrowserSecondBrowser(t *testing.T) {
 	// The first browser carries on.
 	assert.Equal(t, "ecp", first.js(`window.flow.begin("ecp").then((c) => c.kind)`))
 }
+
+// TestBrowserWatchAndNCALayerMissing: the client's status watch (Server-
+// Sent Events) reports a flow's progress to its browser and refuses another
+// browser (the EventSource is refused, the long-poll fallback reports
+// binding_mismatch); and a page whose NCALayer is not running says so.
+func TestBrowserWatchAndNCALayerMissing(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.NCALayerURL = "ws://127.0.0.1:9" }) // nothing listens there
+	first, second := h.browser(t), h.browser(t)
+	first.open("/sms-only")
+	id := first.js(`import("/auth/client.js").then(async (m) => {
+		window.flow = await m.Flow.start("/auth", "login");
+		window.seen = [];
+		window.flow.watch((v) => window.seen.push(v.state + ":" + v.done.join("+")));
+		return window.flow.id;
+	})`)
+	first.wait(`window.seen.length >= 1`)
+	second.open("/sms-only")
+	second.js(`import("/auth/client.js").then(async (m) => {
+		await m.Flow.start("/auth", "login"); // its own binding cookie
+		const f = new m.Flow("/auth", {flow: ` + strconv.Quote(id) + `, version: 0});
+		window.events = [];
+		f.watch((v) => window.events.push(v.state + ":" + (v.code || "")));
+		return "watching";
+	})`)
+	assert.Equal(t, "error:binding_mismatch", second.wait(`window.events[0]`))
+
+	// The first browser's flow progresses: ECP through the engine, as the
+	// simulator would sign it.
+	r := first.js(`window.flow.begin("ecp").then((ch) => JSON.stringify(ch.data.ncalayer))`)
+	var req map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r), &req))
+	cms, err := h.sign(req, askar)
+	require.NoError(t, err)
+	first.js(`window.flow.finish("ecp", {cms: ` + strconv.Quote(cms) + `}).then((d) => String(d.allowed))`)
+	assert.Equal(t, "open:ecp", first.wait(`window.seen.find((s) => s === "open:ecp")`))
+
+	// No NCALayer on this machine.
+	first.open("/")
+	first.click(`#login [data-factor="ecp"]`)
+	assert.Equal(t, "ncalayer_unavailable", first.wait(`document.getElementById("sa-error").dataset.code`))
+	assert.Contains(t, first.js(`document.getElementById("sa-error").textContent`), "NCALayer is not running")
+}
