@@ -19,6 +19,7 @@ import (
 	"path"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/strongauth/strongauth/auth"
@@ -36,6 +37,9 @@ const (
 	// before the server ends it; EventSource then reconnects on its own
 	// and resumes from the last version it saw (Last-Event-ID).
 	DefaultStreamMax = 5 * time.Minute
+	// DefaultWatchersPerIP bounds the status requests (streams and long
+	// polls) one client address holds open at once on one instance.
+	DefaultWatchersPerIP = 16
 	// heartbeat is how often an idle event stream gets a comment line, so
 	// proxies do not close it.
 	heartbeat  = 15 * time.Second
@@ -120,12 +124,19 @@ type Config struct {
 	// StreamMax bounds one Server-Sent Events response. Zero means
 	// DefaultStreamMax.
 	StreamMax time.Duration
+	// WatchersPerIP bounds the status requests a client address (IPv6: its
+	// /64) holds open at once on this instance; more are refused with 429.
+	// Zero means DefaultWatchersPerIP.
+	WatchersPerIP int
 }
 
 // Handler serves the flow endpoints. Create it with New.
 type Handler struct {
 	cfg Config
 	mux *http.ServeMux
+
+	mu       sync.Mutex
+	watchers map[string]int // open status requests per client bucket
 }
 
 // New validates cfg and returns a Handler.
@@ -161,13 +172,16 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.StreamMax <= 0 {
 		cfg.StreamMax = DefaultStreamMax
 	}
+	if cfg.WatchersPerIP <= 0 {
+		cfg.WatchersPerIP = DefaultWatchersPerIP
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = remoteIP
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), watchers: make(map[string]int)}
 	h.mux.HandleFunc("POST /flows", h.start)
 	h.mux.HandleFunc("POST /flows/{id}/begin/{kind}", h.begin)
 	h.mux.HandleFunc("POST /flows/{id}/finish/{kind}", h.finish)
@@ -322,6 +336,25 @@ func ipBucket(ip string) string {
 		return "h" + base64.RawURLEncoding.EncodeToString(sum[:12])
 	}
 	return ip
+}
+
+// watch admits one more open status request from ip, or refuses; the
+// returned function releases it.
+func (h *Handler) watch(ip string) (func(), error) {
+	b := ipBucket(ip)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.watchers[b] >= h.cfg.WatchersPerIP {
+		return nil, rateLimited{time.Second}
+	}
+	h.watchers[b]++
+	return func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.watchers[b]--; h.watchers[b] <= 0 {
+			delete(h.watchers, b)
+		}
+	}, nil
 }
 
 type rateLimited struct{ after time.Duration }

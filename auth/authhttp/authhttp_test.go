@@ -589,3 +589,32 @@ func TestBindingAccessor(t *testing.T) {
 	_, ok = e.h.Binding(httptest.NewRequest("GET", "http://localhost/", nil))
 	assert.False(t, ok)
 }
+
+// TestWatchersPerIP: one address cannot hold more than WatchersPerIP
+// status requests open; closing one frees its place.
+func TestWatchersPerIP(t *testing.T) {
+	e := newEnv(t, func(c *authhttp.Config) { c.WatchersPerIP = 2 })
+	b := e.browser(t)
+	flow := b.start("login")
+	v := jsonNum(b.do("GET", "/flows/"+flow+"/status?wait=0", "", "", nil).body["version"].(float64))
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/auth/flows/"+flow+"/status?wait=20&since="+v, nil)
+			if resp, err := b.c.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}()
+	}
+	refused := func() bool {
+		r := b.do("GET", "/flows/"+flow+"/status?wait=0", "", "", nil)
+		return r.status == http.StatusTooManyRequests && r.body["code"] == "rate_limited"
+	}
+	assert.Eventually(t, refused, 5*time.Second, 10*time.Millisecond, "a third watcher is refused")
+	cancel()
+	wg.Wait()
+	assert.Eventually(t, func() bool { return !refused() }, 5*time.Second, 10*time.Millisecond, "places are freed")
+}

@@ -72,7 +72,8 @@
 // data: the view) when the client accepts text/event-stream, until the flow
 // is no longer open; the stream ends after Config.StreamMax and EventSource
 // resumes from Last-Event-ID. Otherwise it is a long poll that answers when
-// the version differs from ?since= or after ?wait= seconds (at most 25).
+// the version differs from ?since= or after ?wait= seconds (at most 25). One
+// client address holds at most Config.WatchersPerIP of these open at once.
 //
 // # Metrics
 //

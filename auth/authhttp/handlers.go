@@ -225,11 +225,16 @@ func (h *Handler) decision(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	t0 := time.Now()
 	f, err := h.load(r)
+	var release func()
+	if err == nil {
+		release, err = h.watch(h.cfg.ClientIP(r))
+	}
 	if err != nil {
 		h.observe("status", "", err, t0)
 		h.fail(w, r, "status", err)
 		return
 	}
+	defer release()
 	flusher, canFlush := w.(http.Flusher)
 	if canFlush && strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
 		h.stream(w, r, flusher, f)
