@@ -356,11 +356,12 @@ export function smsCodeForm(opts) {
 
 /**
  * Shows a cross-device QR login in container and resolves when the phone
- * approved (or rejects with AuthError when it was denied or expired). The
- * QR changes every second (refresh_ms) and stays bound to this browser;
- * when the phone has scanned it, the number to pick on the phone is shown
- * ("number matching"). opts: {qrBase (the QR browser endpoints, e.g.
- * "/qr/browser"), flow, data (the qr challenge's data), labels}.
+ * approved (or rejects with AuthError when it was denied, failed or
+ * expired). The code changes every second (refresh_ms) and works only for
+ * this browser; once the phone has scanned it, the code gives way to the
+ * number to pick on the phone ("number matching"). opts: {qrBase (the QR
+ * factor's browser endpoints, e.g. "/qr/browser"), flow, data (the qr
+ * challenge's data), labels}. Returns {done, stop}.
  */
 export function showQR(container, opts) {
   const t = opts.labels || LABELS.en;
@@ -368,45 +369,59 @@ export function showQR(container, opts) {
   const img = el("img", { class: "sa-qr-image", id: "sa-qr-image", alt: t.qrAlt, width: "240", height: "240" });
   const number = el("div", { class: "sa-qr-number", id: "sa-qr-number", hidden: true });
   const status = el("p", { class: "sa-qr-status", id: "sa-qr-status", role: "status" }, t.qrScan);
-  container.append(el("div", { class: "sa-qr", "data-step": "qr" }, img, number, status));
+  const box = el("div", { class: "sa-qr", "data-step": "qr", "data-qr-state": "pending" }, img, status, number);
+  container.append(box);
   let frame = 0;
-  const refresh = Math.max(500, (opts.data && opts.data.refresh_ms) || 1000);
+  const refresh = (opts.data && opts.data.refresh_ms) || 0;
   const show = () => { img.src = base + "/frame.svg?n=" + (frame++); };
   show();
-  const timer = setInterval(show, refresh);
+  const timer = refresh > 0 ? setInterval(show, Math.max(500, refresh)) : null;
   let es = null;
   let stopped = false;
-  const stop = () => { stopped = true; clearInterval(timer); if (es) es.close(); };
+  const stop = () => { stopped = true; if (timer) clearInterval(timer); if (es) es.close(); };
   const done = new Promise((resolve, reject) => {
+    const fail = (code, message) => { stop(); box.dataset.qrState = "error"; reject(new AuthError(code, message)); };
     const onStatus = (s) => {
-      if (s.number !== undefined && s.number !== null && s.number !== "") {
+      box.dataset.qrState = s.state;
+      if (s.number) {
         number.hidden = false;
         number.textContent = String(s.number);
-        status.textContent = t.qrPick;
       }
       switch (s.state) {
-        case "scanned": status.textContent = s.number ? t.qrPick : t.qrScanned; break;
+        case "scanned":
+          if (timer) clearInterval(timer);
+          img.hidden = true;
+          status.textContent = s.number ? t.qrPick : t.qrScanned;
+          break;
         case "approved": stop(); status.textContent = t.qrApproved; resolve(s); break;
-        case "denied": stop(); reject(new AuthError("fraud_reported", t.qrDenied)); break;
-        case "expired": stop(); reject(new AuthError("expired", t.qrExpired)); break;
-        case "error": stop(); reject(new AuthError(s.code || "error", t.error)); break;
+        case "denied": fail("fraud_reported", t.qrDenied); break;
+        case "failed": fail("verification_failed", t.error); break;
+        case "expired": fail("expired", t.qrExpired); break;
       }
     };
     const poll = async () => {
-      let since = "";
+      let after = "";
       while (!stopped) {
         try {
-          const s = await call("GET", base + "/status?wait=25" + (since ? "&since=" + encodeURIComponent(since) : ""));
-          since = s.version !== undefined ? String(s.version) : since;
+          const s = await call("GET", base + "/status?wait=25" + (after ? "&after=" + encodeURIComponent(after) : ""));
+          after = s.state;
           onStatus(s);
-        } catch (e) { stop(); reject(e); return; }
+        } catch (e) { fail(e.code, e.message); return; }
       }
     };
     if (typeof EventSource === "function") {
       es = new EventSource(base + "/status", { withCredentials: true });
       es.addEventListener("status", (ev) => onStatus(JSON.parse(ev.data)));
-      es.addEventListener("message", (ev) => onStatus(JSON.parse(ev.data)));
-      es.addEventListener("error", () => { if (!stopped && es.readyState === EventSource.CLOSED) { es = null; poll(); } });
+      es.addEventListener("error", (ev) => {
+        if (stopped) return;
+        if (ev.data) { // the server's own error event: {code, reason}
+          let code = "error";
+          try { code = JSON.parse(ev.data).code; } catch (e) { /* keep */ }
+          fail(code, t.error);
+          return;
+        }
+        if (es.readyState === EventSource.CLOSED) { es = null; poll(); } // refused: poll instead
+      });
     } else {
       poll();
     }

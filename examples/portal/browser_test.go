@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -165,7 +170,7 @@ func TestBrowserLogin(t *testing.T) {
 	tb := h.browser(t)
 	tb.open("/")
 	offered := tb.wait(`[...document.querySelectorAll("#login [data-factor]")].map(b => b.dataset.factor).join(",")`)
-	assert.Equal(t, "ecp,webauthn", offered, "no SMS before a strong factor")
+	assert.Equal(t, "ecp,qr,webauthn", offered, "no SMS before a strong factor")
 	tb.shot("01-login")
 
 	// The user closes NCALayer's dialog.
@@ -224,7 +229,7 @@ func TestBrowserStepUp(t *testing.T) {
 	tb.open("/sign")
 	tb.click(`button.sign[data-document="no-criminal-record"]`)
 	offered := tb.wait(`[...document.querySelectorAll("#stepup [data-factor]")].map(b => b.dataset.factor).join(",")`)
-	assert.Equal(t, "ecp,webauthn", offered, "a strong factor; never SMS")
+	assert.Equal(t, "ecp,qr,webauthn", offered, "a strong factor; never SMS")
 	tb.shot("04-step-up")
 	tb.click(`#stepup [data-factor="ecp"]`) // NCALayer is asked for this person's key only
 	assert.Equal(t, "ecp", tb.wait(`document.getElementById("receipt").dataset.state === "signed" && document.getElementById("receipt").dataset.factors`))
@@ -332,4 +337,170 @@ func TestBrowserWatchAndNCALayerMissing(t *testing.T) {
 	first.click(`#login [data-factor="ecp"]`)
 	assert.Equal(t, "ncalayer_unavailable", first.wait(`document.getElementById("sa-error").dataset.code`))
 	assert.Contains(t, first.js(`document.getElementById("sa-error").textContent`), "NCALayer is not running")
+}
+
+// mobile builds the command-line phone of examples/mobile once per test
+// process and returns its path.
+func mobile(t *testing.T) string {
+	t.Helper()
+	mobileBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "strongauth-mobile")
+		if err != nil {
+			mobileBin.err = err
+			return
+		}
+		goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if p, err := exec.LookPath("go"); err == nil {
+			goCmd = p
+		}
+		mobileBin.path = filepath.Join(dir, "mobile")
+		cmd := exec.Command(goCmd, "build", "-o", mobileBin.path, "github.com/strongauth/strongauth/examples/mobile")
+		cmd.Dir = repoRoot(t)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			mobileBin.err = fmt.Errorf("go build examples/mobile: %v: %s", err, out)
+		}
+	})
+	require.NoError(t, mobileBin.err)
+	return mobileBin.path
+}
+
+var mobileBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// runMobile runs the phone with args and returns its output.
+func runMobile(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(mobile(t), args...).CombinedOutput()
+	require.NoError(t, err, "mobile %v: %s", args, out)
+	return string(out)
+}
+
+// TestBrowserQR: a phone — the command-line app of examples/mobile — is
+// linked in the cabinet after ECP and SMS, then signs the person in by QR:
+// it scans the code from a screenshot of the page, shows who is asking and
+// three numbers, and approves with the number the browser shows. A second
+// attempt is denied on the phone ("I did not start this") and the page says
+// so.
+func TestBrowserQR(t *testing.T) {
+	h := newHarness(t, nil)
+	tb := h.browser(t)
+	dir := t.TempDir()
+	device := filepath.Join(dir, "phone.json")
+	runMobile(t, "keygen", "-device", device, "-phone", h.base()+"/qr/phone", "-lang", "en")
+
+	tb.loginECPSMS(aigerim)
+	tb.click("#link-phone")
+	token := tb.wait(`document.getElementById("phone-link").dataset.token`)
+	assert.Contains(t, tb.js(`document.getElementById("phone-link-commands").textContent`), "Authorization: Bearer "+token)
+	out := runMobile(t, "enrol", "-device", device, "-enrol", h.base()+"/qr/enrol", "-name", "Aigerim's phone",
+		"-H", "Authorization: Bearer "+token)
+	assert.Contains(t, out, "enrolled as device")
+	assert.Equal(t, "1", tb.wait(`document.getElementById("me-phones").dataset.count === "1" && "1"`))
+	tb.shot("07-link-phone")
+
+	// Sign out; sign in with the QR code.
+	tb.click("#logout")
+	tb.click(`#login [data-factor="qr"]`)
+	tb.wait(`document.getElementById("sa-qr-image") && document.getElementById("sa-qr-image").complete && document.getElementById("sa-qr-image").naturalWidth > 0`)
+	tb.shot("08-qr")
+	approve := tb.scanWithPhone(device, dir, "approve")
+	number := tb.wait(`document.querySelector("[data-qr-state=scanned]") && document.getElementById("sa-qr-number").textContent`)
+	require.Contains(t, approve.out(t, "Which number"), number, "the browser shows one of the phone's three numbers")
+	assert.Contains(t, approve.out(t, "Which number"), "asks to confirm: Sign in", "the phone shows what is asked")
+	tb.shot("09-qr-number")
+	approve.answer(t, number)
+	tb.wait(`location.pathname === "/cabinet" && document.getElementById("me-login").textContent.startsWith("qr")`)
+	assert.Contains(t, tb.js(`document.getElementById("me-login").textContent`), "mca hwk user")
+
+	// The next request is not the user's: they deny it on the phone.
+	tb.click("#logout")
+	tb.click(`#login [data-factor="qr"]`)
+	tb.wait(`document.getElementById("sa-qr-image") && document.getElementById("sa-qr-image").naturalWidth > 0`)
+	deny := tb.scanWithPhone(device, dir, "deny")
+	assert.Contains(t, deny.out(t, "reported"), "I did not start this")
+	assert.Equal(t, "fraud_reported", tb.wait(`document.getElementById("sa-error").dataset.code`))
+	require.NoError(t, deny.wait())
+}
+
+// phoneRun is a running "mobile approve|deny".
+type phoneRun struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	done  chan error
+}
+
+// scanWithPhone takes a screenshot of the QR code on the page, as a phone
+// camera would see it, and runs the phone on it.
+func (tb *tab) scanWithPhone(device, dir, op string) *phoneRun {
+	tb.t.Helper()
+	png, err := chromedp.Run(tb.b.Context(), chromedp.Screenshot("#sa-qr-image"))
+	require.NoError(tb.t, err)
+	shot := filepath.Join(dir, op+".png")
+	require.NoError(tb.t, os.WriteFile(shot, png, 0o600))
+	r := &phoneRun{cmd: exec.Command(mobile(tb.t), op, "-device", device, "-image", shot), done: make(chan error, 1)}
+	r.stdin, err = r.cmd.StdinPipe()
+	require.NoError(tb.t, err)
+	r.cmd.Stdout, r.cmd.Stderr = r, r
+	require.NoError(tb.t, r.cmd.Start())
+	go func() { r.done <- r.cmd.Wait() }()
+	tb.t.Cleanup(func() { _ = r.cmd.Process.Kill() })
+	return r
+}
+
+func (r *phoneRun) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.buf.Write(p)
+}
+
+// out waits until the phone's output contains s and returns it.
+func (r *phoneRun) out(t *testing.T, s string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		r.mu.Lock()
+		o := r.buf.String()
+		r.mu.Unlock()
+		if strings.Contains(o, s) {
+			return o
+		}
+		select {
+		case err := <-r.done:
+			r.done <- err
+			r.mu.Lock()
+			o = r.buf.String()
+			r.mu.Unlock()
+			if !strings.Contains(o, s) {
+				t.Fatalf("the phone exited (%v) without %q: %s", err, s, o)
+			}
+			return o
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("the phone did not print %q", s)
+	return ""
+}
+
+// answer types the number on the phone and waits for its approval.
+func (r *phoneRun) answer(t *testing.T, number string) {
+	t.Helper()
+	_, err := io.WriteString(r.stdin, number+"\n")
+	require.NoError(t, err)
+	assert.Contains(t, r.out(t, "approved"), "approved")
+	require.NoError(t, r.wait())
+}
+
+func (r *phoneRun) wait() error {
+	select {
+	case err := <-r.done:
+		r.done <- err
+		return err
+	case <-time.After(15 * time.Second):
+		return fmt.Errorf("the phone did not exit")
+	}
 }

@@ -87,7 +87,8 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		defer simLn.Close()
 		ncalayerURL = "ws://127.0.0.1:" + portOf(simLn.Addr())
 	}
-	p, err := New(Config{Origin: origin, NCALayerURL: ncalayerURL, Log: log, SMS: &insecureConsoleSender{w: out}})
+	p, err := New(Config{Origin: origin, NCALayerURL: ncalayerURL, Log: log, SMS: &insecureConsoleSender{w: out},
+		QRMaxFrameAge: 10 * time.Second}) // time to scan a screenshot with examples/mobile
 	if err != nil {
 		return err
 	}
@@ -151,7 +152,8 @@ func banner(w io.Writer, origin, ncalayer string, inProcess bool, keysDir string
 		fmt.Fprintf(w, "    %-24s IIN %s  phone %s%s\n", p.FullName(), p.IIN, maskPhone(p.Phone), note)
 	}
 	fmt.Fprintf(w, "\n  Sign in: ECP (the simulator signs), then the SMS code printed here.\n")
-	fmt.Fprintf(w, "  Then: add a passkey in the cabinet and sign in with it; sign a document (step-up after 5 minutes).\n")
+	fmt.Fprintf(w, "  Then: add a passkey in the cabinet and sign in with it; sign a document (step-up after 5 minutes);\n")
+	fmt.Fprintf(w, "  link a phone in the cabinet (examples/mobile plays the app) and sign in with the QR code.\n")
 	fmt.Fprintf(w, "  See %s/sms-only: an SMS code alone signs no one in.\n\n", origin)
 }
 

@@ -19,8 +19,10 @@ import (
 	"github.com/strongauth/strongauth/auth/authhttp/authmetrics"
 	"github.com/strongauth/strongauth/factors/ecp"
 	"github.com/strongauth/strongauth/factors/passkey"
+	qrfactor "github.com/strongauth/strongauth/factors/qr"
 	"github.com/strongauth/strongauth/factors/sms"
 	"github.com/strongauth/strongauth/otp"
+	"github.com/strongauth/strongauth/qr"
 	"github.com/strongauth/strongauth/signature"
 	"github.com/strongauth/strongauth/store"
 	"github.com/strongauth/strongauth/store/memory"
@@ -31,9 +33,12 @@ const (
 	actionLogin      = "login"
 	actionSign       = "sign-document"
 	actionAddPasskey = "add-passkey"
+	actionAddPhone   = "add-phone"
 	// ruleLogin: a strong factor, and SMS only as the second step after
 	// ECP. "sms" alone, or "sms | ecp", would be refused by auth.New.
-	ruleLogin = "(ecp & sms) | webauthn"
+	ruleLogin = "(ecp & sms) | webauthn | qr"
+	// phoneTokenTTL is how long a phone-linking token lives.
+	phoneTokenTTL = 5 * time.Minute
 	// stepUpAge is how fresh the strong factor of a sensitive action must
 	// be.
 	stepUpAge  = 5 * time.Minute
@@ -70,6 +75,10 @@ type Config struct {
 	// keeps the defaults.
 	SMSCooldown time.Duration
 	SMSBudgets  otp.Budgets
+	// QRMaxFrameAge is how old a scanned QR frame may be. Zero keeps the
+	// qr default (3 s); the command gives the command-line phone of
+	// examples/mobile the maximum, 10 s, to be scanned from a screenshot.
+	QRMaxFrameAge time.Duration
 }
 
 // Portal is the eGov-like demo: an http.Handler with pages, the strongauth
@@ -85,12 +94,18 @@ type Portal struct {
 	auth     *authhttp.Handler
 	passkeys *passkey.Factor
 	creds    *passkey.MemoryCredentials
-	metrics  *authmetrics.Registry
-	sessions *sessions
-	pages    *pages
-	mux      *http.ServeMux
-	cookie   string
-	secure   bool
+	qr       *qrfactor.Factor
+	devices  *qr.MemoryDevices
+	// The qr factor's handlers: the app's (scan, approve, deny), the
+	// waiting browser's (frames, status) and the app's enrolment (with a
+	// phone-linking token).
+	qrPhone, qrBrowser, qrEnrol http.Handler
+	metrics                     *authmetrics.Registry
+	sessions                    *sessions
+	pages                       *pages
+	mux                         *http.ServeMux
+	cookie                      string
+	secure                      bool
 }
 
 //go:embed web
@@ -181,17 +196,27 @@ func (p *Portal) build() error {
 		Origins: []string{cfg.Origin}, Store: p.store, Credentials: p.creds, Now: cfg.Now, Rand: cfg.Rand, Audit: audit}); err != nil {
 		return err
 	}
+	p.devices = qr.NewMemoryDevices()
+	qrService, err := qr.New(qr.Config{Store: p.store, Devices: p.devices, Service: "eGov demo (development)",
+		MaxFrameAge: cfg.QRMaxFrameAge, Now: cfg.Now, Rand: cfg.Rand})
+	if err != nil {
+		return err
+	}
+	if p.qr, err = qrfactor.New(qrfactor.Config{Service: qrService, Audit: audit, Log: cfg.Log}); err != nil {
+		return err
+	}
 	login, err := auth.ParseRule(ruleLogin)
 	if err != nil {
 		return err
 	}
 	p.engine, err = auth.New(auth.Config{
 		Store: p.store, Now: cfg.Now, Rand: cfg.Rand, Audit: audit,
-		Factors: []auth.Factor{ecpFactor, smsFactor, p.passkeys},
+		Factors: []auth.Factor{ecpFactor, smsFactor, p.passkeys, p.qr},
 		Policies: []auth.Policy{
 			{Action: actionLogin, Rule: login},
 			{Action: actionSign, Rule: auth.AnyStrong(), MaxAge: stepUpAge},
 			{Action: actionAddPasskey, Rule: auth.AnyStrong(), MaxAge: stepUpAge},
+			{Action: actionAddPhone, Rule: auth.AnyStrong(), MaxAge: stepUpAge},
 		},
 	})
 	if err != nil {
@@ -206,6 +231,15 @@ func (p *Portal) build() error {
 		Location: func(*http.Request) string { return "Almaty, KZ (demo)" },
 	})
 	if err != nil {
+		return err
+	}
+	if p.qrPhone, err = p.qr.PhoneHandler(qrfactor.PhoneConfig{Flows: p.engine}); err != nil {
+		return err
+	}
+	if p.qrBrowser, err = p.qr.BrowserHandler(qrfactor.BrowserConfig{}); err != nil {
+		return err
+	}
+	if p.qrEnrol, err = p.qr.EnrolHandler(qrfactor.EnrolConfig{Evidence: p.phoneEvidence}); err != nil {
 		return err
 	}
 	p.pages, err = newPages(p)
@@ -237,6 +271,9 @@ func (p *Portal) routes() {
 	static, _ := fs.Sub(webFS, "web/static") // a constant, embedded path
 	p.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	p.mux.Handle("/auth/", http.StripPrefix("/auth", p.auth))
+	p.mux.Handle("/qr/phone/", http.StripPrefix("/qr/phone", p.qrPhone))
+	p.mux.Handle("/qr/browser/", http.StripPrefix("/qr/browser", p.qrBrowser))
+	p.mux.Handle("/qr/enrol/", http.StripPrefix("/qr/enrol", p.qrEnrol))
 	p.mux.Handle("GET /dev/metrics", p.metrics)
 	p.mux.HandleFunc("GET /{$}", p.home)
 	p.mux.HandleFunc("GET /cabinet", p.cabinet)
@@ -247,6 +284,7 @@ func (p *Portal) routes() {
 	p.mux.Handle("POST /api/sign", p.guard(p.auth.Require(actionSign, p.results)(http.HandlerFunc(p.signDocument))))
 	p.mux.HandleFunc("POST /api/passkeys/begin", p.api(p.passkeyBegin))
 	p.mux.HandleFunc("POST /api/passkeys/finish", p.api(p.passkeyFinish))
+	p.mux.HandleFunc("POST /api/phones/token", p.api(p.phoneToken))
 }
 
 // --- the host's part of strongauth: sessions from results ---
@@ -423,6 +461,7 @@ type meView struct {
 	Name     string                `json:"name"`
 	Results  map[string]resultView `json:"results"`
 	Passkeys int                   `json:"passkeys"`
+	Phones   int                   `json:"phones"`
 }
 
 type resultView struct {
@@ -451,9 +490,11 @@ func (p *Portal) me(w http.ResponseWriter, r *http.Request) {
 	for a, res := range s.Results {
 		v.Results[a] = viewOf(res)
 	}
-	creds, err := p.creds.List(r.Context(), s.Subject)
-	if err == nil {
+	if creds, err := p.creds.List(r.Context(), s.Subject); err == nil {
 		v.Passkeys = len(creds)
+	}
+	if phones, err := p.devices.List(r.Context(), s.Subject); err == nil {
+		v.Phones = len(phones)
 	}
 	writeJSON(w, http.StatusOK, v)
 }

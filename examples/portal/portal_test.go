@@ -22,7 +22,7 @@ func TestSMSAloneNeverSignsIn(t *testing.T) {
 	c := h.client()
 	r := c.start("login")
 	require.Equal(t, http.StatusCreated, r.status, r.raw)
-	assert.Equal(t, []any{"ecp", "webauthn"}, r.body["offer"])
+	assert.Equal(t, []any{"ecp", "qr", "webauthn"}, r.body["offer"])
 	assert.NotContains(t, r.body["offer"], "sms")
 
 	r = c.begin("sms")
@@ -127,7 +127,7 @@ func TestStepUpForSigning(t *testing.T) {
 	r = c.start("sign-document")
 	require.Equal(t, http.StatusCreated, r.status, r.raw)
 	assert.Equal(t, true, r.body["subject_known"])
-	assert.Equal(t, []any{"ecp", "webauthn"}, r.body["offer"], "no sms for a step-up")
+	assert.Equal(t, []any{"ecp", "qr", "webauthn"}, r.body["offer"], "no sms for a step-up")
 	r = c.ecp(aigerim)
 	assert.Equal(t, http.StatusUnauthorized, r.status)
 	assert.Equal(t, "subject_mismatch", r.code())

@@ -61,7 +61,30 @@ switch (body.dataset.page) {
       $("me-login").textContent = login ? login.factors.join(" + ") + " (" + login.acr + ", " + login.amr.join(" ") + ")" : "—";
       $("me-passkeys").textContent = String(me.passkeys);
       $("me-passkeys").dataset.count = String(me.passkeys);
+      $("me-phones").textContent = String(me.phones);
+      $("me-phones").dataset.count = String(me.phones);
     };
+    $("link-phone").addEventListener("click", async () => {
+      const status = $("passkey-status");
+      status.textContent = "";
+      try {
+        const t = await withStepUp("add-phone", "Confirm it is you to link a phone", () => postJSON("/api/phones/token"));
+        const box = $("phone-link");
+        box.dataset.token = t.token;
+        box.dataset.enrolUrl = t.enrol_url;
+        box.dataset.phoneUrl = t.phone_url;
+        $("phone-link-commands").textContent =
+          "go build -o mobile ./examples/mobile\n" +
+          "./mobile keygen -device phone.json -phone " + t.phone_url + "\n" +
+          "./mobile enrol -device phone.json -enrol " + t.enrol_url + " -name \"My phone\" -H \"Authorization: Bearer " + t.token + "\"";
+        box.hidden = false;
+        const poll = setInterval(async () => { await refresh(); if ($("me-phones").dataset.count !== "0") clearInterval(poll); }, 2000);
+      } catch (e) {
+        status.textContent = e.message;
+        status.dataset.state = "error";
+        status.dataset.code = e.code || "error";
+      }
+    });
     refresh();
     $("add-passkey").addEventListener("click", async () => {
       const status = $("passkey-status");
