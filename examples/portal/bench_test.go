@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -67,53 +68,77 @@ func BenchmarkLoginECPSMS(b *testing.B) {
 		}
 	})
 
-	b.Run("engine", func(b *testing.B) {
-		eng := h.p.Engine()
+	eng := h.p.Engine()
+	engineLogin := func(b *testing.B) {
 		client := auth.ClientInfo{IP: "127.0.0.1", Origin: h.origin}
-		b.ReportAllocs()
-		for b.Loop() {
-			h.clock.Advance(11 * time.Second)
-			binding, _ := eng.NewBinding()
-			f, err := eng.Start(ctx, auth.StartRequest{Action: actionLogin, Binding: binding, Client: client})
-			if err != nil {
-				b.Fatal(err)
-			}
-			step := auth.StepRequest{FlowID: f.ID, Binding: binding, Kind: auth.KindECP, Client: client}
-			ch, err := eng.Begin(ctx, step)
-			if err != nil {
-				b.Fatal(err)
-			}
-			data := ch.Data.(*ecp.BeginData)
-			challenge, _ := base64.StdEncoding.DecodeString(data.Challenge)
-			req := signature.NewNCALayerRequest(challenge, signature.NCALayerOptions{IIN: askar})
-			msg, _ := json.Marshal(req)
-			resp := h.sim.Handle(ctx, msg)
-			step.Input, _ = json.Marshal(ecp.FinishInput{CMS: resp.Body.Result[0]})
-			if _, err := eng.Finish(ctx, step); err != nil {
-				b.Fatal(err)
-			}
-			step.Kind, step.Input = auth.KindSMS, nil
-			if _, err := eng.Begin(ctx, step); err != nil {
-				b.Fatal(err)
-			}
-			step.Input, _ = json.Marshal(map[string]string{"code": h.lastCode(phone)})
-			out, err := eng.Finish(ctx, step)
-			if err != nil || out.Result == nil {
-				b.Fatal(err)
-			}
+		binding, _ := eng.NewBinding()
+		f, err := eng.Start(ctx, auth.StartRequest{Action: actionLogin, Binding: binding, Client: client})
+		if err != nil {
+			b.Fatal(err)
 		}
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "logins/s")
-	})
+		step := auth.StepRequest{FlowID: f.ID, Binding: binding, Kind: auth.KindECP, Client: client}
+		ch, err := eng.Begin(ctx, step)
+		if err != nil {
+			b.Fatal(err)
+		}
+		challenge, _ := base64.StdEncoding.DecodeString(ch.Data.(*ecp.BeginData).Challenge)
+		msg, _ := json.Marshal(signature.NewNCALayerRequest(challenge, signature.NCALayerOptions{IIN: askar}))
+		step.Input, _ = json.Marshal(ecp.FinishInput{CMS: h.sim.Handle(ctx, msg).Body.Result[0]})
+		if _, err := eng.Finish(ctx, step); err != nil {
+			b.Fatal(err)
+		}
+		step.Kind, step.Input = auth.KindSMS, nil
+		if _, err := eng.Begin(ctx, step); err != nil {
+			b.Fatal(err)
+		}
+		step.Input, _ = json.Marshal(map[string]string{"code": h.lastCode(phone)})
+		if out, err := eng.Finish(ctx, step); err != nil || out.Result == nil {
+			b.Fatal(err)
+		}
+	}
+	// The harness serves the portal on a loopback listener; the client is a
+	// real http.Client with a cookie jar, as in the tests.
+	c := h.client()
+	httpLogin := func(*testing.B) { c.loginECPSMS(askar) }
 
-	b.Run("http-loopback", func(b *testing.B) {
-		// The harness serves the portal on a loopback listener; the client
-		// is a real http.Client with a cookie jar, as in the tests.
-		c := h.client()
+	b.Run("engine", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			h.clock.Advance(11 * time.Second)
-			c.loginECPSMS(askar)
+			engineLogin(b)
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "logins/s")
 	})
+	b.Run("http-loopback", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			h.clock.Advance(11 * time.Second)
+			httpLogin(b)
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "logins/s")
+	})
+	// interleaved alternates the two, so that a busy machine slows both
+	// alike, and reports the median of each and their ratio.
+	b.Run("interleaved", func(b *testing.B) {
+		var te, th []time.Duration
+		for b.Loop() {
+			h.clock.Advance(11 * time.Second)
+			t0 := time.Now()
+			engineLogin(b)
+			t1 := time.Now()
+			h.clock.Advance(11 * time.Second)
+			httpLogin(b)
+			te, th = append(te, t1.Sub(t0)), append(th, time.Since(t1))
+		}
+		me, mh := median(te), median(th)
+		b.ReportMetric(float64(me.Nanoseconds()), "engine-ns/login")
+		b.ReportMetric(float64(mh.Nanoseconds()), "http-ns/login")
+		b.ReportMetric(float64(mh)/float64(me), "http/engine")
+	})
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
