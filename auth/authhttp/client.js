@@ -368,7 +368,8 @@ export function showQR(container, opts) {
   const base = opts.qrBase.replace(/\/$/, "") + "/" + opts.flow.id;
   const img = el("img", { class: "sa-qr-image", id: "sa-qr-image", alt: t.qrAlt, width: "240", height: "240" });
   const number = el("div", { class: "sa-qr-number", id: "sa-qr-number", hidden: true });
-  const status = el("p", { class: "sa-qr-status", id: "sa-qr-status", role: "status" }, t.qrScan);
+  const egov = opts.data && opts.data.mode === "mobile-sign";
+  const status = el("p", { class: "sa-qr-status", id: "sa-qr-status", role: "status" }, egov ? t.qrScanEgov : t.qrScan);
   const box = el("div", { class: "sa-qr", "data-step": "qr", "data-qr-state": "pending" }, img, status, number);
   container.append(box);
   let frame = 0;
@@ -435,11 +436,11 @@ export function showQR(container, opts) {
 export const LABELS = {
   en: {
     title: "Confirm it is you", ecp: "Digital signature (ECP, NCALayer)", webauthn: "Passkey or biometrics",
-    qr: "QR code on your phone", sms: "SMS code", code: "Code from the SMS", confirm: "Confirm",
+    qr: "QR code on your phone", qrEgov: "QR code in eGov Mobile (ECP)", sms: "SMS code", code: "Code from the SMS", confirm: "Confirm",
     smsSent: "We sent a code to the phone bound to your account.", smsSentTo: "We sent a code to",
     smsNeverTell: "Never tell this code to anyone — no bank, police officer or employee will ever ask for it.",
     signing: "Sign in NCALayer…", waitingKey: "Follow your browser's prompt…", done: "Confirmed.",
-    qrAlt: "QR code to scan with your phone", qrScan: "Scan the QR code with your phone.",
+    qrAlt: "QR code to scan with your phone", qrScan: "Scan the QR code with your phone.", qrScanEgov: "Scan the QR code in eGov Mobile and sign with your ECP.",
     qrScanned: "Scanned. Confirm on your phone.", qrPick: "On your phone, pick this number:",
     qrApproved: "Approved on your phone.", qrDenied: "The request was refused on the phone.",
     qrExpired: "The QR code expired. Start again.", error: "Something went wrong.", again: "Start again",
@@ -447,11 +448,11 @@ export const LABELS = {
   },
   ru: {
     title: "Подтвердите, что это вы", ecp: "ЭЦП (NCALayer)", webauthn: "Ключ доступа или биометрия",
-    qr: "QR-код на телефоне", sms: "Код из SMS", code: "Код из SMS", confirm: "Подтвердить",
+    qr: "QR-код на телефоне", qrEgov: "QR-код в eGov Mobile (ЭЦП)", sms: "Код из SMS", code: "Код из SMS", confirm: "Подтвердить",
     smsSent: "Мы отправили код на телефон, привязанный к учётной записи.", smsSentTo: "Мы отправили код на номер",
     smsNeverTell: "Никому не сообщайте этот код — ни банк, ни полиция, ни сотрудники никогда его не спросят.",
     signing: "Подпишите в NCALayer…", waitingKey: "Следуйте подсказке браузера…", done: "Подтверждено.",
-    qrAlt: "QR-код для сканирования телефоном", qrScan: "Отсканируйте QR-код телефоном.",
+    qrAlt: "QR-код для сканирования телефоном", qrScan: "Отсканируйте QR-код телефоном.", qrScanEgov: "Отсканируйте QR-код в eGov Mobile и подпишите ЭЦП.",
     qrScanned: "Отсканировано. Подтвердите на телефоне.", qrPick: "На телефоне выберите это число:",
     qrApproved: "Подтверждено на телефоне.", qrDenied: "Запрос отклонён на телефоне.",
     qrExpired: "Срок QR-кода истёк. Начните заново.", error: "Что-то пошло не так.", again: "Начать заново",
@@ -459,11 +460,11 @@ export const LABELS = {
   },
   kk: {
     title: "Бұл сіз екеніңізді растаңыз", ecp: "ЭЦҚ (NCALayer)", webauthn: "Кіру кілті немесе биометрия",
-    qr: "Телефондағы QR-код", sms: "SMS коды", code: "SMS-тағы код", confirm: "Растау",
+    qr: "Телефондағы QR-код", qrEgov: "eGov Mobile-дағы QR-код (ЭЦҚ)", sms: "SMS коды", code: "SMS-тағы код", confirm: "Растау",
     smsSent: "Есептік жазбаға байланған телефонға код жібердік.", smsSentTo: "Код жіберілді:",
     smsNeverTell: "Бұл кодты ешкімге айтпаңыз — банк те, полиция да, қызметкерлер де оны ешқашан сұрамайды.",
     signing: "NCALayer-де қол қойыңыз…", waitingKey: "Браузер нұсқауын орындаңыз…", done: "Расталды.",
-    qrAlt: "Телефонмен сканерлеуге арналған QR-код", qrScan: "QR-кодты телефонмен сканерлеңіз.",
+    qrAlt: "Телефонмен сканерлеуге арналған QR-код", qrScan: "QR-кодты телефонмен сканерлеңіз.", qrScanEgov: "QR-кодты eGov Mobile-да сканерлеп, ЭЦҚ-мен қол қойыңыз.",
     qrScanned: "Сканерленді. Телефонда растаңыз.", qrPick: "Телефонда осы санды таңдаңыз:",
     qrApproved: "Телефонда расталды.", qrDenied: "Сұраным телефонда қабылданбады.",
     qrExpired: "QR-кодтың мерзімі бітті. Қайта бастаңыз.", error: "Бірдеңе дұрыс болмады.", again: "Қайта бастау",
@@ -489,7 +490,8 @@ function pickLang(lang) {
  * strong factor first; the SMS step appears after it when the policy wants
  * one. opts: {base ("/auth"), action, ncalayer (URL), ncalayerRequest (a
  * function that may adjust the NCALayer request, e.g. narrow signerParams),
- * qrBase, lang, title, onDone, onError}. The container's data-state is "choose", "busy", "sms", "qr",
+ * qrBase, qrModes (["device"] by default; add "mobile-sign" for eGov
+ * Mobile), lang, title, onDone, onError}. The container's data-state is "choose", "busy", "sms", "qr",
  * "done" or "error", for styling and tests. Returns a promise of the Flow.
  */
 export async function mountFlow(container, opts) {
@@ -566,8 +568,8 @@ export async function mountFlow(container, opts) {
     await after(await flow.finish("webauthn", cred));
   });
 
-  const qr = () => run("qr", async () => {
-    const ch = await flow.begin("qr");
+  const qr = (mode) => run("qr", async () => {
+    const ch = await flow.begin("qr", mode ? { mode } : {});
     setState("qr");
     body.replaceChildren();
     const view = showQR(body, { qrBase: opts.qrBase || "/qr/browser", flow, data: ch.data, labels: t });
@@ -597,10 +599,20 @@ export async function mountFlow(container, opts) {
   };
 
   const handlers = { ecp, webauthn, qr };
+  const qrModes = opts.qrModes || ["device"];
   function choose(prompt) {
     setState("choose");
-    const buttons = flow.offer.filter((k) => handlers[k]).map((k) =>
-      el("button", { type: "button", class: "sa-factor", "data-factor": k, onclick: handlers[k] }, t[k] || k));
+    const buttons = [];
+    for (const k of flow.offer.filter((k) => handlers[k])) {
+      if (k !== "qr") {
+        buttons.push(el("button", { type: "button", class: "sa-factor", "data-factor": k, onclick: () => handlers[k]() }, t[k] || k));
+        continue;
+      }
+      for (const mode of qrModes) {
+        buttons.push(el("button", { type: "button", class: "sa-factor", "data-factor": k, "data-mode": mode,
+          onclick: () => qr(mode) }, mode === "mobile-sign" ? t.qrEgov : t.qr));
+      }
+    }
     body.replaceChildren(el("p", {}, prompt || t.choose), el("div", { class: "sa-factors" }, ...buttons));
   }
   choose();

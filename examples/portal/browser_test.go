@@ -169,8 +169,8 @@ func TestBrowserLogin(t *testing.T) {
 	h := newHarness(t, nil)
 	tb := h.browser(t)
 	tb.open("/")
-	offered := tb.wait(`[...document.querySelectorAll("#login [data-factor]")].map(b => b.dataset.factor).join(",")`)
-	assert.Equal(t, "ecp,qr,webauthn", offered, "no SMS before a strong factor")
+	offered := tb.wait(`[...document.querySelectorAll("#login [data-factor]")].map(b => b.dataset.factor + (b.dataset.mode ? ":" + b.dataset.mode : "")).join(",")`)
+	assert.Equal(t, "ecp,qr:device,qr:mobile-sign,webauthn", offered, "no SMS before a strong factor")
 	tb.shot("01-login")
 
 	// The user closes NCALayer's dialog.
@@ -229,7 +229,7 @@ func TestBrowserStepUp(t *testing.T) {
 	tb.open("/sign")
 	tb.click(`button.sign[data-document="no-criminal-record"]`)
 	offered := tb.wait(`[...document.querySelectorAll("#stepup [data-factor]")].map(b => b.dataset.factor).join(",")`)
-	assert.Equal(t, "ecp,qr,webauthn", offered, "a strong factor; never SMS")
+	assert.Equal(t, "ecp,qr,qr,webauthn", offered, "a strong factor; never SMS")
 	tb.shot("04-step-up")
 	tb.click(`#stepup [data-factor="ecp"]`) // NCALayer is asked for this person's key only
 	assert.Equal(t, "ecp", tb.wait(`document.getElementById("receipt").dataset.state === "signed" && document.getElementById("receipt").dataset.factors`))
@@ -403,7 +403,7 @@ func TestBrowserQR(t *testing.T) {
 
 	// Sign out; sign in with the QR code.
 	tb.click("#logout")
-	tb.click(`#login [data-factor="qr"]`)
+	tb.click(`#login [data-factor="qr"][data-mode="device"]`)
 	tb.wait(`document.getElementById("sa-qr-image") && document.getElementById("sa-qr-image").complete && document.getElementById("sa-qr-image").naturalWidth > 0`)
 	tb.shot("08-qr")
 	approve := tb.scanWithPhone(device, dir, "approve")
@@ -417,7 +417,7 @@ func TestBrowserQR(t *testing.T) {
 
 	// The next request is not the user's: they deny it on the phone.
 	tb.click("#logout")
-	tb.click(`#login [data-factor="qr"]`)
+	tb.click(`#login [data-factor="qr"][data-mode="device"]`)
 	tb.wait(`document.getElementById("sa-qr-image") && document.getElementById("sa-qr-image").naturalWidth > 0`)
 	deny := tb.scanWithPhone(device, dir, "deny")
 	assert.Contains(t, deny.out(t, "reported"), "I did not start this")
@@ -503,4 +503,30 @@ func (r *phoneRun) wait() error {
 	case <-time.After(15 * time.Second):
 		return fmt.Errorf("the phone did not exit")
 	}
+}
+
+// TestBrowserEGovMobile: mode B in the browser — the page shows eGov
+// Mobile's code; the command-line eGov Mobile of examples/mobile scans a
+// screenshot of it, signs with the person's test ECP key, and the page
+// signs the person in.
+func TestBrowserEGovMobile(t *testing.T) {
+	h := newHarness(t, nil)
+	tb := h.browser(t)
+	dir := t.TempDir()
+	require.NoError(t, h.p.pki.writeDir(dir))
+	tb.open("/")
+	tb.click(`#login [data-factor="qr"][data-mode="mobile-sign"]`)
+	tb.wait(`document.getElementById("sa-qr-image") && document.getElementById("sa-qr-image").naturalWidth > 0`)
+	tb.shot("10-egov-mobile")
+	png, err := chromedp.Run(tb.b.Context(), chromedp.Screenshot("#sa-qr-image"))
+	require.NoError(t, err)
+	shot := filepath.Join(dir, "code.png")
+	require.NoError(t, os.WriteFile(shot, png, 0o600))
+	out := runMobile(t, "egov", "-image", shot, "-cert", filepath.Join(dir, askar+".crt.pem"),
+		"-key-hex", filepath.Join(dir, askar+".key.hex"), "-lang", "en")
+	assert.Contains(t, out, "Демо-портал eGov (разработка)", "the app shows who asks")
+	assert.Contains(t, out, "Place: Almaty, KZ (demo)")
+	assert.Contains(t, out, "signing as ӘЛИЕВ АСҚАР")
+	tb.wait(`location.pathname === "/cabinet" && document.getElementById("me-login").textContent.startsWith("qr")`)
+	assert.Contains(t, tb.js(`document.getElementById("me-login").textContent`), "mca sc swk")
 }

@@ -153,7 +153,9 @@ func banner(w io.Writer, origin, ncalayer string, inProcess bool, keysDir string
 	}
 	fmt.Fprintf(w, "\n  Sign in: ECP (the simulator signs), then the SMS code printed here.\n")
 	fmt.Fprintf(w, "  Then: add a passkey in the cabinet and sign in with it; sign a document (step-up after 5 minutes);\n")
-	fmt.Fprintf(w, "  link a phone in the cabinet (examples/mobile plays the app) and sign in with the QR code.\n")
+	fmt.Fprintf(w, "  link a phone in the cabinet (examples/mobile plays the app) and sign in with the QR code;\n")
+	fmt.Fprintf(w, "  or sign in with eGov Mobile's QR code: go run ./examples/mobile egov -image CODE.png \\\n")
+	fmt.Fprintf(w, "      -cert %s/IIN.crt.pem -key-hex %s/IIN.key.hex   (a test person's IIN)\n", keysDir, keysDir)
 	fmt.Fprintf(w, "  See %s/sms-only: an SMS code alone signs no one in.\n\n", origin)
 }
 

@@ -100,12 +100,14 @@ type Portal struct {
 	// waiting browser's (frames, status) and the app's enrolment (with a
 	// phone-linking token).
 	qrPhone, qrBrowser, qrEnrol http.Handler
-	metrics                     *authmetrics.Registry
-	sessions                    *sessions
-	pages                       *pages
-	mux                         *http.ServeMux
-	cookie                      string
-	secure                      bool
+	// qrEgov is mode B: eGov Mobile's mobileSign protocol.
+	qrEgov   http.Handler
+	metrics  *authmetrics.Registry
+	sessions *sessions
+	pages    *pages
+	mux      *http.ServeMux
+	cookie   string
+	secure   bool
 }
 
 //go:embed web
@@ -168,12 +170,15 @@ func (p *Portal) build() error {
 	if err != nil {
 		return err
 	}
+	// Every action needs a person's key (never an information system's);
+	// signing a document, a key for signing (nonRepudiation).
+	persons := map[string]signature.Check{
+		actionLogin: signature.RequirePerson(), actionSign: signature.RequirePerson(),
+		actionAddPasskey: signature.RequirePerson(), actionAddPhone: signature.RequirePerson(),
+	}
 	ecpFactor, err := ecp.New(ecp.Config{
 		Verifier: verifier, Store: p.store, Mapper: p, Origin: cfg.Origin, Locale: "ru", Rand: cfg.Rand,
-		Purposes: map[string]signature.Purpose{actionSign: signature.PurposeSign()},
-		Checks: map[string]signature.Check{
-			actionLogin: signature.RequirePerson(), actionSign: signature.RequirePerson(), actionAddPasskey: signature.RequirePerson(),
-		},
+		Purposes: map[string]signature.Purpose{actionSign: signature.PurposeSign()}, Checks: persons,
 	})
 	if err != nil {
 		return err
@@ -198,11 +203,17 @@ func (p *Portal) build() error {
 	}
 	p.devices = qr.NewMemoryDevices()
 	qrService, err := qr.New(qr.Config{Store: p.store, Devices: p.devices, Service: "eGov demo (development)",
-		MaxFrameAge: cfg.QRMaxFrameAge, Now: cfg.Now, Rand: cfg.Rand})
+		MaxFrameAge: cfg.QRMaxFrameAge, Now: cfg.Now, Rand: cfg.Rand,
+		// Mode B: eGov Mobile signs the challenge with the person's ECP key.
+		MobileSign: &qr.MobileSignConfig{Verifier: verifier, BaseURL: cfg.Origin + "/qr/egov", Origin: cfg.Origin,
+			Organisation: qr.Organisation{NameRu: "Демо-портал eGov (разработка)", NameKz: "eGov демо-порталы (әзірлеу)",
+				NameEn: "eGov demo portal (development)"},
+			Purposes: map[string]signature.Purpose{actionSign: signature.PurposeSign()}, Checks: persons},
+	})
 	if err != nil {
 		return err
 	}
-	if p.qr, err = qrfactor.New(qrfactor.Config{Service: qrService, Audit: audit, Log: cfg.Log}); err != nil {
+	if p.qr, err = qrfactor.New(qrfactor.Config{Service: qrService, Audit: audit, Log: cfg.Log, Mapper: p}); err != nil {
 		return err
 	}
 	login, err := auth.ParseRule(ruleLogin)
@@ -242,6 +253,9 @@ func (p *Portal) build() error {
 	if p.qrEnrol, err = p.qr.EnrolHandler(qrfactor.EnrolConfig{Evidence: p.phoneEvidence}); err != nil {
 		return err
 	}
+	if p.qrEgov, err = p.qr.MobileSignHandler(); err != nil {
+		return err
+	}
 	p.pages, err = newPages(p)
 	return err
 }
@@ -274,6 +288,7 @@ func (p *Portal) routes() {
 	p.mux.Handle("/qr/phone/", http.StripPrefix("/qr/phone", p.qrPhone))
 	p.mux.Handle("/qr/browser/", http.StripPrefix("/qr/browser", p.qrBrowser))
 	p.mux.Handle("/qr/enrol/", http.StripPrefix("/qr/enrol", p.qrEnrol))
+	p.mux.Handle("/qr/egov/", http.StripPrefix("/qr/egov", p.qrEgov))
 	p.mux.Handle("GET /dev/metrics", p.metrics)
 	p.mux.HandleFunc("GET /{$}", p.home)
 	p.mux.HandleFunc("GET /cabinet", p.cabinet)

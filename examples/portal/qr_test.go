@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strongauth/strongauth/internal/ncalayersim"
 	"github.com/strongauth/strongauth/qr/phone"
 )
 
@@ -145,6 +146,70 @@ func TestQRPhoneOfAnotherPerson(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status)
 	_, err := aigerimPhone.Scan(context.Background(), r.body["data"].(map[string]any)["content"].(string))
 	var se *phone.ServerError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "subject_mismatch", se.Code)
+}
+
+// egovKey is a person's test key as eGov Mobile would hold it.
+func (h *harness) egovKey(iin string) phone.SignFunc {
+	for _, l := range h.p.pki.leaves {
+		if l.person.IIN == iin {
+			return phone.SignFunc(ncalayersim.DevKey(l.leaf).Sign)
+		}
+	}
+	h.t.Fatalf("no key for %s", iin)
+	return nil
+}
+
+// TestQRWithEGovMobile: mode B — eGov Mobile reads the mobileSign QR code,
+// signs the challenge with the person's ECP key and the browser is signed
+// in; a revoked key and another person's key (in a step-up) are refused.
+func TestQRWithEGovMobile(t *testing.T) {
+	h := newHarness(t, nil)
+	app := &phone.MobileSign{HTTP: &http.Client{Timeout: 10 * time.Second}, Lang: "en"}
+	ctx := context.Background()
+	begin := func(c *client) string {
+		t.Helper()
+		r := c.post("/auth/flows/"+c.flow+"/begin/qr", map[string]string{"mode": "mobile-sign"})
+		require.Equal(t, http.StatusOK, r.status, r.raw)
+		data := r.body["data"].(map[string]any)
+		assert.Equal(t, "mobile-sign", data["mode"])
+		assert.Equal(t, float64(0), data["refresh_ms"], "eGov Mobile's code does not change")
+		content := data["content"].(string)
+		require.True(t, strings.HasPrefix(content, "mobileSign:"+h.origin+"/qr/egov/api1/"), content)
+		return content
+	}
+
+	c := h.client()
+	c.start("login")
+	req, err := app.Fetch(ctx, begin(c))
+	require.NoError(t, err)
+	assert.Equal(t, "eGov demo portal (development)", req.API1.Organisation.NameEn)
+	require.NoError(t, app.Sign(ctx, req, h.egovKey(askar)))
+	r := c.finish("qr", map[string]any{})
+	require.Equal(t, http.StatusOK, r.status, r.raw)
+	assert.Equal(t, true, r.body["allowed"])
+	assert.Equal(t, askar, r.body["subject"])
+	assert.Equal(t, []any{"mca", "sc", "swk"}, r.body["amr"])
+	assert.Zero(t, h.sms.Len(), "no SMS: eGov Mobile's ECP is strong")
+
+	// A revoked certificate.
+	c = h.client()
+	c.start("login")
+	req, err = app.Fetch(ctx, begin(c))
+	require.NoError(t, err)
+	var se *phone.ServerError
+	require.ErrorAs(t, app.Sign(ctx, req, h.egovKey(revoked)), &se)
+	assert.Equal(t, "revoked", se.Code)
+	assert.NotEqual(t, http.StatusOK, c.finish("qr", map[string]any{}).status)
+
+	// A step-up of Askar's session signed by Aigerim's key.
+	c = h.client()
+	c.loginECPSMS(askar)
+	c.start("sign-document")
+	req, err = app.Fetch(ctx, begin(c))
+	require.NoError(t, err)
+	err = app.Sign(ctx, req, h.egovKey(aigerim))
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "subject_mismatch", se.Code)
 }

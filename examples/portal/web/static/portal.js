@@ -5,6 +5,9 @@ import { Flow, mountFlow, postJSON, webauthnCreate } from "/auth/client.js";
 const body = document.body;
 const ncalayer = body.dataset.ncalayer;
 const $ = (id) => document.getElementById(id);
+// The QR factor has both modes: the portal's own app (a linked phone) and
+// eGov Mobile signing with the person's ECP key.
+const qrModes = ["device", "mobile-sign"];
 
 // In development the NCALayer simulator holds several test keys; the page
 // narrows the request to the chosen person's key (signerParams.iin), as
@@ -24,7 +27,7 @@ function stepUp(action, title) {
   box.hidden = false;
   box.scrollIntoView({ block: "center" });
   return new Promise((resolve) => {
-    mountFlow(box, { base: "/auth", action, ncalayer, title, onDone: () => { box.hidden = true; box.replaceChildren(); resolve(); } });
+    mountFlow(box, { base: "/auth", action, ncalayer, title, qrModes, onDone: () => { box.hidden = true; box.replaceChildren(); resolve(); } });
   });
 }
 
@@ -49,7 +52,7 @@ if (logout) {
 switch (body.dataset.page) {
   case "home":
     mountFlow($("login"), {
-      base: "/auth", action: "login", ncalayer, ncalayerRequest: devSigner,
+      base: "/auth", action: "login", ncalayer, ncalayerRequest: devSigner, qrModes,
       onDone: () => location.assign("/cabinet"),
     });
     break;
