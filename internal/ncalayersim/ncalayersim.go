@@ -27,6 +27,14 @@
 // NCALayer, {"status": true, "body": {}}; any other failure is
 // {"status": false, "code": "…", "message": "…"} with the codes below.
 //
+// # Keys
+//
+// A Key is a certificate and a function that makes a CMS with its private
+// key. DevKey turns a signature/devpki leaf into one (GOST-2015, GOST-2004,
+// RSA or ECDSA); WriteDir and LoadDir carry such keys to a simulator in
+// another process as NAME.crt.pem with NAME.key.hex (GOST) or NAME.key.pem
+// (PKCS#8), each key checked against its certificate when loaded.
+//
 // # Security
 //
 // The simulator accepts WebSocket connections only from Config.Origins
