@@ -76,15 +76,15 @@ const (
 
 // Failure codes of {"status": false, "code"} answers.
 const (
-	CodeBadRequest     = "BAD_REQUEST"      // not JSON, or arguments missing or malformed
-	CodeUnknownModule  = "MODULE_NOT_FOUND" // another module
-	CodeUnknownMethod  = "METHOD_NOT_FOUND" // another method of the basics module
-	CodeUnsupported    = "UNSUPPORTED"      // a format other than cms, or digested data
-	CodeNoSuitableKey  = "NO_SUITABLE_KEY"  // no key matches the signer parameters
-	CodeSigningFailed  = "SIGNING_FAILED"   // the key could not sign
-	CodeRefused        = "REFUSED"          // Config.Approve refused with another error
-	maxDataItems       = 16
-	defaultWriteTimout = 10 * time.Second
+	CodeBadRequest      = "BAD_REQUEST"      // not JSON, or arguments missing or malformed
+	CodeUnknownModule   = "MODULE_NOT_FOUND" // another module
+	CodeUnknownMethod   = "METHOD_NOT_FOUND" // another method of the basics module
+	CodeUnsupported     = "UNSUPPORTED"      // a format other than cms, or digested data
+	CodeNoSuitableKey   = "NO_SUITABLE_KEY"  // no key matches the signer parameters
+	CodeSigningFailed   = "SIGNING_FAILED"   // the key could not sign
+	CodeRefused         = "REFUSED"          // Config.Approve refused with another error
+	maxDataItems        = 16
+	defaultWriteTimeout = 10 * time.Second
 )
 
 // ErrCancelled, returned by Config.Approve, makes the simulator answer as
@@ -299,7 +299,7 @@ func (s *Sim) write(ctx context.Context, c *websocket.Conn, v any) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, defaultWriteTimout)
+	ctx, cancel := context.WithTimeout(ctx, defaultWriteTimeout)
 	defer cancel()
 	return c.Write(ctx, websocket.MessageText, b)
 }
