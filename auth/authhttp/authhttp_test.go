@@ -618,3 +618,61 @@ func TestWatchersPerIP(t *testing.T) {
 	wg.Wait()
 	assert.Eventually(t, func() bool { return !refused() }, 5*time.Second, 10*time.Millisecond, "places are freed")
 }
+
+// TestConcurrentFinish: many requests racing to finish the same flow over
+// HTTP — exactly one completes it and creates the host's session.
+func TestConcurrentFinish(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.browser(t)
+	flow := b.start("login")
+	require.Equal(t, http.StatusOK, b.post("/flows/"+flow+"/begin/webauthn", "").status)
+	const racers = 20
+	statuses := make(chan int, racers)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			statuses <- b.post("/flows/"+flow+"/finish/webauthn", `{"subject":"alice","ok":true}`).status
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(statuses)
+	ok := 0
+	for s := range statuses {
+		switch s {
+		case http.StatusOK:
+			ok++
+		case http.StatusConflict:
+		default:
+			t.Errorf("unexpected status %d", s)
+		}
+	}
+	assert.Equal(t, 1, ok, "exactly one finish wins")
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	assert.Len(t, e.results, 1, "the host's OnResult ran once")
+}
+
+// TestStreamEndsWithErrorEvent: a flow that disappears while watched ends
+// the stream with an "error" event carrying only the code.
+func TestStreamEndsWithErrorEvent(t *testing.T) {
+	var st *memory.Store
+	e := newEnv(t, func(c *authhttp.Config) { st = c.Store.(*memory.Store) })
+	b := e.browser(t)
+	flow := b.start("login")
+	resp := b.sse(flow, "")
+	defer resp.Body.Close()
+	events := readEvents(resp.Body)
+	require.Equal(t, "flow", (<-events).name)
+	require.NoError(t, st.Delete(context.Background(), "sa:flow:"+flow))
+	var last event
+	for ev := range events {
+		last = ev
+	}
+	assert.Equal(t, "error", last.name)
+	assert.JSONEq(t, `{"code":"flow_not_found"}`, last.data)
+}
