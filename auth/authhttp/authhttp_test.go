@@ -676,3 +676,36 @@ func TestStreamEndsWithErrorEvent(t *testing.T) {
 	assert.Equal(t, "error", last.name)
 	assert.JSONEq(t, `{"code":"flow_not_found"}`, last.data)
 }
+
+// TestHostBinding: a host that binds flows to its own session supplies the
+// secret; no cookie of the library's is set, and the CSRF token follows
+// the host's secret.
+func TestHostBinding(t *testing.T) {
+	e := newEnv(t, func(c *authhttp.Config) {
+		c.Binding = func(r *http.Request) (string, bool) {
+			s := r.Header.Get("X-Host-Session")
+			return s, len(s) >= 32
+		}
+	})
+	b := e.browser(t)
+	r := b.post("/flows", `{"action":"login"}`)
+	assert.Equal(t, http.StatusForbidden, r.status)
+	assert.Equal(t, "binding_missing", r.body["code"])
+
+	mine := map[string]string{"X-Host-Session": strings.Repeat("m", 40)}
+	r = b.do("POST", "/flows", "application/json", `{"action":"login"}`, mine)
+	require.Equal(t, http.StatusCreated, r.status, r.body)
+	assert.Empty(t, r.header.Values("Set-Cookie"), "the host owns the binding")
+	flow := r.body["flow"].(string)
+	assert.Equal(t, authhttp.CSRFToken(mine["X-Host-Session"], flow), r.body["csrf"])
+	b.csrf = r.body["csrf"].(string)
+	assert.Equal(t, http.StatusOK, b.do("POST", "/flows/"+flow+"/begin/webauthn", "application/json", "", mine).status)
+
+	theirs := map[string]string{"X-Host-Session": strings.Repeat("t", 40)}
+	r = b.do("POST", "/flows/"+flow+"/finish/webauthn", "application/json", `{"subject":"alice","ok":true}`, theirs)
+	assert.Equal(t, "csrf", r.body["code"], "the token is of another session")
+	r = b.do("GET", "/flows/"+flow+"/decision", "", "", theirs)
+	assert.Equal(t, "binding_mismatch", r.body["code"])
+	r = b.do("POST", "/flows/"+flow+"/finish/webauthn", "application/json", `{"subject":"alice","ok":true}`, mine)
+	assert.Equal(t, true, r.body["allowed"], r.body)
+}
