@@ -577,6 +577,8 @@ export async function mountFlow(container, opts) {
     await after(await flow.finish("qr", {}));
   });
 
+  // sms is the second step after a strong factor; it also has a button
+  // when offered (to ask for a new code after a failed send, say).
   const sms = async () => {
     const ch = await flow.begin("sms");
     setState("sms");
@@ -598,7 +600,7 @@ export async function mountFlow(container, opts) {
     f.input.focus();
   };
 
-  const handlers = { ecp, webauthn, qr };
+  const handlers = { ecp, webauthn, qr, sms: () => run("sms", sms) };
   const qrModes = opts.qrModes || ["device"];
   function choose(prompt) {
     setState("choose");

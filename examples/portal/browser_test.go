@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -186,9 +187,16 @@ func TestBrowserLogin(t *testing.T) {
 	assert.Equal(t, "revoked", tb.wait(`document.getElementById("sa-error").dataset.code === "revoked" && "revoked"`))
 	assert.Zero(t, h.sms.Len(), "no SMS after a failed ECP")
 
-	// ECP, then the SMS step.
+	// ECP, then the SMS step — whose first send fails at the gateway: the
+	// page says so and offers to send the code again.
+	h.sms.FailWith(errors.New("gateway down"))
 	tb.signAs(askar)
 	tb.click(`#login [data-factor="ecp"]`)
+	assert.Equal(t, "unavailable", tb.wait(`document.getElementById("sa-error").dataset.code`))
+	assert.Equal(t, "qr,qr,sms,webauthn", tb.wait(`[...document.querySelectorAll("#login [data-factor]")].map(b => b.dataset.factor).join(",")`),
+		"after ECP: SMS, or another strong factor")
+	h.sms.FailWith(nil)
+	tb.click(`#login [data-factor="sms"]`)
 	tb.wait(`document.getElementById("login").dataset.state === "sms"`)
 	assert.Equal(t, "one-time-code", tb.js(`document.getElementById("sa-sms-code").autocomplete`))
 	assert.Contains(t, tb.js(`document.querySelector("#login .sa-hint").textContent`), "+7 7** *** **23")
