@@ -218,7 +218,7 @@ func TestRefusals(t *testing.T) {
 			return b.do("POST", "/flows/"+flow+"/begin/ecp", "application/json", "", map[string]string{authhttp.CSRFHeader: ""})
 		}, http.StatusForbidden, "csrf"},
 		{"csrf of another flow", func() reply {
-			return b.do("POST", "/flows/"+flow+"/begin/ecp", "application/json", "", map[string]string{authhttp.CSRFHeader: "x" + b.csrf[1:]})
+			return b.do("POST", "/flows/"+flow+"/begin/ecp", "application/json", "", map[string]string{authhttp.CSRFHeader: flipFirst(b.csrf)})
 		}, http.StatusForbidden, "csrf"},
 		{"foreign origin", func() reply {
 			return b.do("POST", "/flows/"+flow+"/begin/ecp", "application/json", "", map[string]string{"Origin": "https://evil.example"})
@@ -708,4 +708,12 @@ func TestHostBinding(t *testing.T) {
 	assert.Equal(t, "binding_mismatch", r.body["code"])
 	r = b.do("POST", "/flows/"+flow+"/finish/webauthn", "application/json", `{"subject":"alice","ok":true}`, mine)
 	assert.Equal(t, true, r.body["allowed"], r.body)
+}
+
+// flipFirst changes the first character of a token (to another one, always).
+func flipFirst(s string) string {
+	if s[0] == 'A' {
+		return "B" + s[1:]
+	}
+	return "A" + s[1:]
 }
