@@ -603,9 +603,19 @@ func TestWatchersPerIP(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/auth/flows/"+flow+"/status?wait=20&since="+v, nil)
-			if resp, err := b.c.Do(req); err == nil {
+			// A probe below may hold a place for a moment: a watcher that
+			// is refused then tries again, until it is admitted and held.
+			for ctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/auth/flows/"+flow+"/status?wait=20&since="+v, nil)
+				resp, err := b.c.Do(req)
+				if err != nil {
+					return
+				}
 				resp.Body.Close()
+				if resp.StatusCode != http.StatusTooManyRequests {
+					return
+				}
+				time.Sleep(5 * time.Millisecond)
 			}
 		}()
 	}
