@@ -49,6 +49,13 @@ type Config struct {
 	// InsecureSkipRevocation verifies without revocation checking. For
 	// tests and development only: a revoked key would be accepted.
 	InsecureSkipRevocation bool
+	// InsecureAcceptUnchecked accepts a checker's nil-error answer with
+	// status "unchecked": the soft-fail answer of a checker that could not
+	// reach any revocation source and was itself configured to soft-fail
+	// (signature/revocation's InsecureSoftFail). Both opt-ins are needed;
+	// revoked and unknown still deny. It defeats revocation against anyone
+	// who can block the network path.
+	InsecureAcceptUnchecked bool
 	// Profile reads identities from certificates. Nil means NCAProfile().
 	Profile *Profile
 	// MaxSigners is the number of SignerInfos accepted. Zero means 1 (a
@@ -74,6 +81,7 @@ type Verifier struct {
 	issuers    map[string][]*certEntry // roots then intermediates, by raw subject
 	now        func() time.Time
 	revocation RevocationChecker
+	unchecked  bool
 	profile    *Profile
 	maxSigners int
 	maxInput   int
@@ -89,6 +97,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		issuers:    make(map[string][]*certEntry),
 		now:        cfg.Now,
 		revocation: cfg.Revocation,
+		unchecked:  cfg.InsecureAcceptUnchecked,
 		maxSigners: cfg.MaxSigners,
 		maxInput:   cfg.MaxInputSize,
 		skew:       cfg.SigningTimeSkew,
@@ -393,7 +402,7 @@ func (v *Verifier) verifySigner(ctx context.Context, si *signerInfo, content []b
 		s.RevocationChecked = true
 		for i := 0; i+1 < len(chain); i++ {
 			st, err := v.revocation.CheckRevocation(ctx, chain[i].cert, chain[i+1].cert)
-			if err == nil && st.Status != "good" {
+			if err == nil && st.Status != "good" && !(v.unchecked && st.Status == "unchecked") {
 				err = fmt.Errorf("%w: checker answered %q without an error", ErrRevocationUnavailable, st.Status)
 			}
 			if err != nil {

@@ -220,7 +220,22 @@ func TestVerifyRevocation(t *testing.T) {
 				{"not good without error", funcChecker(func(_, _ *x509.Certificate) (signature.RevocationStatus, error) {
 					return signature.RevocationStatus{Status: "revoked"}, nil
 				}), signature.ErrRevocationUnavailable, "revocation_unavailable"},
+				{"unchecked without the verifier's opt-in", funcChecker(func(_, _ *x509.Certificate) (signature.RevocationStatus, error) {
+					return signature.RevocationStatus{Status: "unchecked"}, nil
+				}), signature.ErrRevocationUnavailable, "revocation_unavailable"},
 			}
+			t.Run("unchecked with both opt-ins", func(t *testing.T) {
+				soft := funcChecker(func(_, _ *x509.Certificate) (signature.RevocationStatus, error) {
+					return signature.RevocationStatus{Status: "unchecked"}, nil
+				})
+				v, _ := newVerifier(t, p, withChecker(soft), func(c *signature.Config) { c.InsecureAcceptUnchecked = true })
+				res, err := v.Verify(ctx, cms, opts)
+				require.NoError(t, err)
+				assert.Equal(t, "unchecked", res.Signers[0].Revocation[0].Status)
+				v, _ = newVerifier(t, p, withChecker(revokedLeaf), func(c *signature.Config) { c.InsecureAcceptUnchecked = true })
+				_, err = v.Verify(ctx, cms, opts)
+				require.ErrorIs(t, err, signature.ErrRevoked, "soft-fail never accepts a revoked key")
+			})
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
 					v, _ := newVerifier(t, p, withChecker(tc.checker))

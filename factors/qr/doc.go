@@ -1,0 +1,87 @@
+// Package qrfactor adapts package qr to strongauth's engine: the factor of
+// kind "qr" — cross-device approval from an enrolled device (mode A), or a
+// signature with the user's ECP key in eGov Mobile (mode B) — and the HTTP
+// handlers for the phone, eGov Mobile, the waiting browser and device
+// enrolment. The package lives at factors/qr and is named qrfactor so that
+// it does not clash with the domain package qr it wraps.
+//
+// # Wiring
+//
+//	svc, _ := qr.New(qr.Config{Store: st, Devices: devices, Service: "eGov.kz"})
+//	f, _ := qrfactor.New(qrfactor.Config{Service: svc, Audit: auditor})
+//	eng, _ := auth.New(auth.Config{Store: st, Factors: []auth.Factor{f, …},
+//	        Policies: []auth.Policy{{Action: "login", Rule: rule("qr | webauthn | ecp")}}, Audit: auditor})
+//	phoneH, _ := f.PhoneHandler(qrfactor.PhoneConfig{Flows: eng})
+//	browserH, _ := f.BrowserHandler(qrfactor.BrowserConfig{})
+//	enrolH, _ := f.EnrolHandler(qrfactor.EnrolConfig{Evidence: fromHostSession})
+//	mux.Handle("/qr/phone/", http.StripPrefix("/qr/phone", phoneH))
+//	mux.Handle("/qr/browser/", http.StripPrefix("/qr/browser", browserH))
+//	mux.Handle("/qr/enrol/", http.StripPrefix("/qr/enrol", enrolH))
+//
+// The phone handler needs the engine (any FlowCanceller) to cancel a flow
+// the user denies, so it is built after the engine.
+//
+// # Login
+//
+//  1. The browser begins kind qr through the host (auth.Engine.Begin); the
+//     challenge's data (Begun) holds the first frame.
+//  2. It shows the current frame every second (BrowserHandler: /{flow}/frame,
+//     /{flow}/frame.png, /{flow}/frame.svg) and waits on /{flow}/status
+//     (Server-Sent Events or a long poll). All of these need the flow's
+//     binding — the cookie auth/authhttp sets, or BrowserConfig.Binding.
+//  3. The phone scans (PhoneHandler /scan), shows the details and the three
+//     numbers; the browser's status now carries the number to show; the user
+//     picks it and the phone approves (/approve).
+//  4. The browser sees "approved" and finishes kind qr through the host
+//     (auth.Engine.Finish): the factor redeems the approval once and proves
+//     the device's subject with AMR mca, hwk and user — strong evidence.
+//
+// # Mode B: eGov Mobile
+//
+// With qr.Config.MobileSign set (a signature.Verifier, the public BaseURL
+// of MobileSignHandler, the organisation's names) and Config.Mapper (the
+// ECP factor's ecp.Mapper), the browser may begin kind qr with the input
+// {"mode": "mobile-sign"}: the QR code is then "mobileSign:<API 1 URL>",
+// which eGov Mobile reads. The app fetches API 1 and the document (a
+// signature.Challenge bound to the origin, the flow and the action, with
+// the requesting browser, IP, place and time as meta lines), signs it with
+// the user's ECP key and PUTs the CMS back; MobileSignHandler verifies it
+// (chain, purpose — no information-system key for a person's login —,
+// revocation, signing time, binding) and answers 200 or 403 with a reason.
+// The identity comes only from the certificate; the Mapper names the
+// account. The browser then finishes kind qr as in mode A; the proof has
+// AMR mca and sc (and hwk or swk by the key's storage) and the
+// certificate's facts (iin, bin, serial, issuer, algorithm) as attributes.
+// Every URL is single-use and lives qr.MobileSignConfig.TTL (180 s).
+//
+//	mobileH, _ := f.MobileSignHandler()
+//	mux.Handle("/qr/egov/", http.StripPrefix("/qr/egov", mobileH)) // BaseURL "https://portal.kz/qr/egov"
+//
+// # Enrolment
+//
+// A device is enrolled like a passkey: only within EnrolMaxAge (5 minutes)
+// of a strong factor for the same account. The host passes the evidence of
+// the flow it just completed (auth.Result.Evidence) — to BeginEnrol and
+// FinishEnrol, or through EnrolConfig.Evidence for the EnrolHandler — and
+// the app proves possession of its P-256 key by signing the challenge.
+// Strength is recomputed from each evidence's AMR; a host cannot promote an
+// SMS.
+//
+// # Denial
+//
+// "I did not start this" on the phone (/deny) denies the session for good,
+// raises an auth.EventFraudReported audit event at once and cancels the
+// flow through PhoneConfig.Flows. Should the cancellation fail, the phone
+// gets 503 to retry, and the browser's Finish fails with an error wrapping
+// auth.ErrFraud, on which the engine cancels the flow itself.
+//
+// # Errors
+//
+// Factor errors wrap qr sentinels in auth sentinels (Classify), so
+// auth.Code gives the client code and errors.Is still finds the qr cause.
+// Handlers answer ErrorBody {"code", "reason", "message"}: reason is a
+// finer, non-secret qr reason for the app (Reason); message follows
+// Accept-Language (kk, ru, en). Operator detail goes to Config.Log, with
+// sessions by reference only: no token, MAC, number, binding or signature
+// is ever logged.
+package qrfactor

@@ -1,0 +1,100 @@
+// Package qr is cross-device approval by QR code: a browser shows an
+// animated QR code, the user scans it with a trusted mobile app, sees who is
+// asking and for what, picks the number the browser shows and approves with
+// a key the device holds in secure hardware. It knows nothing of package
+// auth; factors/qr adapts it to an auth.Factor and to HTTP handlers.
+//
+// Its enemy is QRLjacking: a phisher shows the victim a live QR code taken
+// from the real site, and the victim's app approves the phisher's browser.
+// The defences are layered: the code changes every second and is only valid
+// for a few seconds; the phone shows the requesting browser, operating
+// system, IP address, place and time; the approval must carry the number
+// shown on the requesting browser (number matching, NIST SP 800-63B-4), so
+// a bare "Approve" is impossible; only the browser that started the flow
+// can redeem the approval; and the user can answer "I did not start this",
+// which cancels the flow for good and raises a fraud report.
+//
+// # Flow
+//
+//  1. Enrolment (once per device). After the user signed in with a strong
+//     factor, BeginEnrol issues a challenge; the app generates a P-256 key
+//     in secure hardware and signs an enrol document (DocEnrol) naming the
+//     challenge, the key's thumbprint and a device name; FinishEnrol checks
+//     it and stores a Device. The caller gates BeginEnrol (factors/qr
+//     requires a strong factor for the same subject in the last 5 minutes).
+//  2. Begin (browser). A session gets a random token, a server-side secret,
+//     the flow's browser binding (a hash), the action, what to show about
+//     the requester, three distinct two-digit numbers and a lifetime
+//     (DefaultTTL, 90 s). A flow has one live session; a new Begin replaces
+//     it. Begins are budgeted per client IP.
+//  3. Frames (browser, every second). Status returns the current Frame:
+//     "<prefix>.<token>.<t>.<hex HMAC-SHA256(secret, t)>" with t the whole
+//     seconds since Begin — BankID's construction. The secret never leaves
+//     the server. Encode, Matrix.PNG, Matrix.SVG and Renderer render it with
+//     github.com/yeqown/go-qrcode (tests read it back with gozxing and
+//     zbarimg).
+//  4. Scan (phone). The app signs a scan document (DocScan) with the frame.
+//     Scan verifies the device signature and the signed time, the frame's
+//     HMAC and age (at most MaxFrameAge, default 3 s, never from the future),
+//     and binds the session to this one device; it returns Details and the
+//     three numbers. The browser's Status now carries the number to show.
+//  5. Approve (phone). The user picks the number the browser shows; the app
+//     signs an approve document (DocApprove) with the session, the number,
+//     DetailsDigest of the details it showed, and the time. A wrong number
+//     or other details fail the session for good.
+//  6. Redeem (browser). Redeem consumes the approved session once, for the
+//     request holding the flow's binding, and returns the device's subject.
+//
+// Deny (phone, DocDeny) works from the bound device after the scan, even
+// after an approval that was not redeemed yet: the session is denied, the
+// flow marked, and Redeem and Begin refuse it with ErrDenied.
+//
+// # Mode B: eGov Mobile (mobileSign)
+//
+// With Config.MobileSign, a session can instead be approved by the user's
+// ECP key in eGov Mobile, through its public mobileSign protocol: the QR
+// code is "mobileSign:<BaseURL>/api1/<token>" (static — the app does not
+// know animated frames); MobileAPI1 answers the description, expiry,
+// organisation and the document's URI with a bearer token; MobileDocument
+// returns a signature.Challenge bound to the web origin, the flow and the
+// action, with the requesting browser, IP, place and time as meta lines;
+// MobileSubmit verifies the CMS the app sends back with
+// signature.Verifier.VerifyChallenge (chain, purpose, revocation, signing
+// time, binding, lifetime), applies the action's identity check and a
+// mapper, and approves. Each URL is single-use; any refusal fails the
+// session for good (ErrSignatureRefused wrapping the signature package's
+// sentinel). A flow has one live session across both modes.
+//
+// # Signed documents
+//
+// A phone request is JSON {"doc", "sig"} (Signed). doc is the canonical text
+// of a Document — a header line and "name=value" lines in a fixed order —
+// and sig is ECDSA P-256 with SHA-256 over its exact bytes, ASN.1 DER or raw
+// r‖s, base64url. ParseDocument accepts only the canonical form, so what is
+// signed is exactly what is parsed. Package qr/phone is a client.
+//
+// # Storage
+//
+// Sessions, challenges, denials and counters live in a store.Store (share
+// one between instances), under KeyPrefix, keyed by SHA-256 of tokens and
+// flow IDs; state changes use compare-and-swap and redemption uses Consume,
+// so of concurrent scans, approvals and redemptions exactly one wins.
+// Devices live in a DeviceStore (MemoryDevices here; qr/devicetest is the
+// conformance kit for others).
+//
+// # Security model
+//
+//   - Every phone request is authenticated by the device key; the server
+//     never trusts a cookie, the device ID alone, or the phone's clock beyond
+//     RequestSkew.
+//   - Every failure denies; store and randomness failures are
+//     ErrUnavailable. Errors are sentinels (errors.Is) and never contain a
+//     token, secret, number, key or signature; Frame, ScanResult and
+//     EnrolChallenge redact themselves when printed.
+//   - What the phone shows comes from the server: the browser and operating
+//     system are names from a fixed list (BrowserOS), the IP must parse, the
+//     location must be a short printable text; a hostile User-Agent cannot
+//     put words on the user's screen.
+//   - Time comes from Config.Now (or the caller's Now), randomness from
+//     Config.Rand (crypto/rand by default).
+package qr

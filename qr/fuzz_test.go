@@ -1,0 +1,176 @@
+package qr_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/strongauth/strongauth/qr"
+	"github.com/strongauth/strongauth/signature/devpki"
+)
+
+// FuzzParseDocument: scanned-by-the-phone documents are attacker input.
+// Error ⇒ nil; success ⇒ the canonical form round-trips byte for byte.
+func FuzzParseDocument(f *testing.F) {
+	for _, d := range sampleDocs() {
+		f.Add(d.Marshal())
+	}
+	f.Add([]byte("strongauth-qr/1\ntype=approve\n"))
+	f.Add([]byte("strongauth-qr/1\ntype=deny\ndevice=AAECAwQFBgcICQoLDA0ODw\nsession=EBESExQVFhcYGRobHB0eHw\ntime=01\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := qr.ParseDocument(b)
+		if err != nil {
+			if d != nil {
+				t.Fatal("error with a result")
+			}
+			return
+		}
+		if out := d.Marshal(); !bytes.Equal(out, b) {
+			t.Fatalf("not canonical:\n%q\n%q", b, out)
+		}
+		again, err := qr.ParseDocument(d.Marshal())
+		if err != nil || *again != *d {
+			t.Fatalf("round trip: %v", err)
+		}
+	})
+}
+
+// FuzzParseFrame: the scanned QR content. Error ⇒ zero frame; success ⇒
+// Content reproduces the input exactly.
+func FuzzParseFrame(f *testing.F) {
+	f.Add(testFrame)
+	f.Add("strongauth." + testSession + ".0." + testHex)
+	f.Add("bankid." + testSession + ".99999." + testHex)
+	f.Add("mobileSign:https://example.kz/api/1")
+	f.Fuzz(func(t *testing.T, s string) {
+		fr, err := qr.ParseFrame(s)
+		if err != nil {
+			if fr.Token != "" || fr.MAC != nil {
+				t.Fatal("error with a result")
+			}
+			return
+		}
+		if fr.Content() != s {
+			t.Fatalf("round trip: %q → %q", s, fr.Content())
+		}
+	})
+}
+
+// FuzzOpenSigned: a phone request body. Error ⇒ nil; success ⇒ the raw
+// document parses to the same document.
+func FuzzOpenSigned(f *testing.F) {
+	k := newKey(f)
+	for _, d := range sampleDocs() {
+		s, err := qr.Sign(k, nil, d)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if d.Type == qr.DocEnrol {
+			s.Key = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"
+		}
+		b, _ := json.Marshal(s)
+		f.Add(b, string(d.Type))
+	}
+	f.Add([]byte(`{"doc":"","sig":""}`), "scan")
+	f.Fuzz(func(t *testing.T, b []byte, typ string) {
+		o, err := qr.OpenSigned(b, qr.DocType(typ))
+		if err != nil {
+			if o != nil {
+				t.Fatal("error with a result")
+			}
+			return
+		}
+		d, err := qr.ParseDocument(o.Raw)
+		if err != nil || *d != *o.Doc || string(o.Doc.Type) != typ {
+			t.Fatalf("opened document disagrees with its bytes: %v", err)
+		}
+	})
+}
+
+// FuzzPhoneRequests sends hostile bodies to Scan, Approve and Deny against
+// a live, scanned session. Without the device key no body can succeed, and
+// none may change the session.
+func FuzzPhoneRequests(f *testing.F) {
+	e := newEnv(f)
+	alice := e.enrol("alice", "phone")
+	flow := flowID(1)
+	res := e.scanned(alice, flow)
+	// Signed bodies, then tampered: the signature no longer covers them.
+	approve := e.body(alice, qr.Document{Type: qr.DocApprove, Session: res.Session, Number: 42, Action: testHex})
+	f.Add(bytes.Replace(approve, []byte("number=42"), []byte("number=43"), 1), uint8(0))
+	deny := e.body(alice, qr.Document{Type: qr.DocDeny, Session: res.Session})
+	f.Add(bytes.Replace(deny, []byte("type=deny"), []byte("type=dent"), 1), uint8(2))
+	mallory := &phone{key: newKey(f), id: alice.id}
+	f.Add(e.body(mallory, qr.Document{Type: qr.DocDeny, Session: res.Session}), uint8(2))
+	f.Add([]byte(`{"doc":"strongauth-qr/1\ntype=scan\n","sig":"AAAAAAAAAAA"}`), uint8(1))
+	f.Fuzz(func(t *testing.T, b []byte, op uint8) {
+		var err error
+		switch op % 3 {
+		case 0:
+			err = e.svc.Approve(ctx, b)
+		case 1:
+			var r *qr.ScanResult
+			r, err = e.svc.Scan(ctx, b, "en")
+			if err != nil && r != nil {
+				t.Fatal("error with a result")
+			}
+		case 2:
+			var d *qr.Denial
+			d, err = e.svc.Deny(ctx, b)
+			if err != nil && d != nil {
+				t.Fatal("error with a result")
+			}
+		}
+		if err == nil {
+			t.Fatalf("an unsigned body succeeded: %q", b)
+		}
+		if st, err := e.svc.Status(ctx, flow, binding(flow)); err != nil || st.State != qr.StateScanned {
+			t.Fatalf("a refused request changed the session: %v %v", st, err)
+		}
+	})
+}
+
+// FuzzParseMobileSubmit: the body eGov Mobile PUTs (mode B JSON). Error ⇒
+// nil; success ⇒ the CMS is the base64-decoded data of the one document.
+func FuzzParseMobileSubmit(f *testing.F) {
+	f.Add([]byte(`{"signMethod":"CMS_SIGN_ONLY","version":1,"documentsToSign":[{"id":1,"nameRu":"x","meta":[{"name":"a","value":"b"}],"document":{"file":{"mime":"text/plain","data":"MIIBAg=="}}}]}`))
+	f.Add([]byte(`{"signMethod":"CMS_WITH_DATA","version":1,"documentsToSign":[{"id":1,"document":{"file":{"data":"AQID"}}}]}`))
+	f.Add([]byte(`{"documentsToSign":[]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cms, err := qr.ParseMobileSubmit(b)
+		if err != nil {
+			if cms != nil {
+				t.Fatal("error with a result")
+			}
+			return
+		}
+		var d qr.MobileDocuments
+		if json.Unmarshal(b, &d) != nil || len(d.DocumentsToSign) != 1 || len(cms) == 0 {
+			t.Fatalf("accepted a body of another shape: %q", b)
+		}
+	})
+}
+
+// FuzzMobileSubmit sends hostile document PUTs (any document ID, bearer
+// and body) to a live, fetched mode B session: without its bearer token
+// nothing succeeds, and nothing changes the session.
+func FuzzMobileSubmit(f *testing.F) {
+	m := newMobileEnv(f, devpki.GOST2015)
+	s := m.beginMobile(flowID(1))
+	m.fetch(s)
+	f.Add(s.docID, "wrong", m.body(s, []byte("not a CMS")))
+	f.Add(s.docID, "", []byte("{}"))
+	f.Add("AAAAAAAAAAAAAAAAAAAAAA", s.docID, []byte(`{"signMethod":"CMS_SIGN_ONLY"}`))
+	f.Fuzz(func(t *testing.T, docID, bearer string, body []byte) {
+		if bearer == s.bearer {
+			return
+		}
+		signer, err := m.svc.MobileSubmit(ctx, docID, bearer, body, iinMapper)
+		if err == nil || signer != nil {
+			t.Fatalf("a submission without the bearer token succeeded")
+		}
+		if st, err := m.svc.Status(ctx, s.flow, binding(s.flow)); err != nil || st.State != qr.StateScanned {
+			t.Fatalf("a refused submission changed the session: %v %v", st, err)
+		}
+	})
+}
