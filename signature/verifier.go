@@ -211,7 +211,10 @@ type VerifyOptions struct {
 
 // CertificateInfo describes one certificate of a result.
 type CertificateInfo struct {
-	Serial    string    `json:"serial"` // upper-case hex
+	Serial string `json:"serial"` // upper-case hex
+	// Subject and Issuer are the distinguished names as crypto/x509 prints
+	// them, with SURNAME and GIVENNAME as SN= and GN= (crypto/x509 prints
+	// them as hex).
 	Subject   string    `json:"subject"`
 	Issuer    string    `json:"issuer"`
 	NotBefore time.Time `json:"not_before"`
