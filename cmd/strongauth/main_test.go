@@ -59,7 +59,12 @@ func TestUsageAndVersion(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	code, _, _ = runCmd()
 	assert.Equal(t, exitUsage, code)
-	code, out, _ = runCmd("policy", "--help")
-	assert.Equal(t, exitOK, code)
-	assert.Contains(t, out, "Examples:")
+	for _, cmd := range []string{"policy", "verify", "cert", "devpki"} {
+		code, out, _ = runCmd(cmd, "--help")
+		assert.Equal(t, exitOK, code, cmd)
+		assert.Contains(t, out, "Examples:", cmd)
+		assert.Contains(t, out, "Usage: strongauth "+cmd, cmd)
+		code, out, _ = runCmd("--help")
+		assert.Contains(t, out, cmd)
+	}
 }
