@@ -78,6 +78,9 @@ type verifyOutput struct {
 	Detached       bool         `json:"detached"`
 	ContentSize    int          `json:"content_size"`
 	Signers        []signerJSON `json:"signers"`
+	// Warnings are facts worth a human's look that do not refuse (the
+	// signer's claimed signing time after the verification time).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // verifyRequest is a parsed verify invocation.
@@ -139,14 +142,17 @@ func (r *verifyRequest) run(ctx context.Context) (*verifyOutput, error) {
 	if r.signers < 1 || r.signers > 16 {
 		return nil, usagef("--allow-signers must be in 1..16")
 	}
-	now := time.Now
+	// One clock reading for the whole verification: the chain, the
+	// revocation answers and the report agree on it.
+	at := time.Now().UTC().Truncate(time.Second)
 	if r.at != "" {
-		at, err := time.Parse(time.RFC3339, r.at)
+		t, err := time.Parse(time.RFC3339, r.at)
 		if err != nil {
 			return nil, usagef("--at: %v", err)
 		}
-		now = func() time.Time { return at }
+		at = t.UTC()
 	}
+	now := func() time.Time { return at }
 	if len(r.roots) == 0 {
 		return nil, usagef("at least one --roots file is required (the system roots are never used)")
 	}
@@ -191,15 +197,19 @@ func (r *verifyRequest) run(ctx context.Context) (*verifyOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	verifiedAt := now().UTC()
-	out := &verifyOutput{VerifiedAt: &verifiedAt, Purpose: purpose.Name, RevocationMode: r.mode, Signers: []signerJSON{}}
+	out := &verifyOutput{VerifiedAt: &at, Purpose: purpose.Name, RevocationMode: r.mode, Signers: []signerJSON{}}
 	res, verr := v.Verify(ctx, input, signature.VerifyOptions{Content: content, Purpose: purpose})
 	if verr == nil {
 		out.Valid = true
 		out.Detached = res.Detached
 		out.ContentSize = len(res.Content)
 		for i := range res.Signers {
-			out.Signers = append(out.Signers, verifiedSigner(&res.Signers[i]))
+			s := &res.Signers[i]
+			out.Signers = append(out.Signers, verifiedSigner(s))
+			if s.SigningTime.After(at.Add(signature.DefaultSigningTimeSkew)) {
+				out.Warnings = append(out.Warnings, fmt.Sprintf("signer %d claims a signing time (%s) after the verification time: with --at, the signature may have been made after that date",
+					i, s.SigningTime.Format(time.RFC3339)))
+			}
 		}
 		return out, nil
 	}

@@ -280,3 +280,19 @@ func TestVerifyStdin(t *testing.T) {
 	code, v, _ := verifyJSON(t, "--roots", roots, "--at", testAtText, "--revocation", "none", "-")
 	assert.Equal(t, exitOK, code, "%+v", v.Error)
 }
+
+// A signing time claimed after the verification clock (an archive checked
+// with --at, a signature made later) is valid but warned about.
+func TestVerifyLateSigningTimeWarning(t *testing.T) {
+	p := pkis.Get(t, devpki.ECDSAP256)
+	dir, roots, inters := pkiFiles(t, p)
+	late := signTo(t, dir, "late.cms", p.Individual, content, devpki.CMSOptions{Attached: true, SigningTime: testAt().Add(time.Hour)})
+	code, v, _ := verifyJSON(t, "--roots", roots, "--intermediates", inters, "--at", testAtText, "--revocation", "none", late)
+	require.Equal(t, exitOK, code)
+	require.Len(t, v.Warnings, 1)
+	assert.Contains(t, v.Warnings[0], "after the verification time")
+	onTime := signTo(t, dir, "ontime.cms", p.Individual, content, devpki.CMSOptions{Attached: true, SigningTime: testAt().Add(time.Minute)})
+	code, v, _ = verifyJSON(t, "--roots", roots, "--intermediates", inters, "--at", testAtText, "--revocation", "none", onTime)
+	require.Equal(t, exitOK, code)
+	assert.Empty(t, v.Warnings, "within the signing-time skew")
+}
