@@ -1,21 +1,3 @@
-// Command strongauth verifies and inspects Kazakh ECP signatures and
-// certificates, checks authentication policies and makes development PKIs,
-// built only on the strongauth library's public API.
-//
-//	go install github.com/strongauth/strongauth/cmd/strongauth@latest
-//
-// Usage:
-//
-//	strongauth verify --roots FILE [--intermediates FILE] [--data FILE] [--at TIME]
-//	                  [--revocation ocsp,crl|ocsp|crl|none] [--crl FILE] [--purpose sign|login]
-//	                  [--allow-signers N] CMS
-//	strongauth cert [--password P | --password-file F] [--at TIME] FILE...
-//	strongauth policy TEXT
-//	strongauth devpki [--force] DIR
-//	strongauth --version
-//
-// Every subcommand has --help with examples. Output is JSON on stdout. Exit
-// status: 0 valid / ok, 1 invalid / refused, 2 usage or I/O error.
 package main
 
 import (
