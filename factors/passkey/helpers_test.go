@@ -2,8 +2,6 @@ package passkey_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/x509"
 	"encoding/json"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/auth/authtest"
 	"github.com/strongauth/strongauth/factors/passkey"
+	"github.com/strongauth/strongauth/factors/passkey/passkeytest"
 	"github.com/strongauth/strongauth/internal/fakeclock"
 	"github.com/strongauth/strongauth/store/memory"
 )
@@ -115,25 +114,9 @@ func newDevice(opts virtualwebauthn.AuthenticatorOptions) *device {
 	return &device{auth: virtualwebauthn.NewAuthenticatorWithOptions(opts), cred: newCredential()}
 }
 
-// newCredential returns a software P-256 credential whose coordinates are
-// both 32 bytes long: virtualwebauthn encodes them without leading zeros
-// (big.Int.Bytes), which go-webauthn rightly refuses, about once in 64 keys.
-func newCredential() virtualwebauthn.Credential {
-	for {
-		c := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)
-		k, err := x509.ParsePKCS8PrivateKey(c.Key.Data)
-		if err != nil {
-			panic(err)
-		}
-		pub, err := k.(*ecdsa.PrivateKey).PublicKey.Bytes() // 0x04 || X || Y
-		if err != nil {
-			panic(err)
-		}
-		if pub[1] != 0 && pub[33] != 0 {
-			return c
-		}
-	}
-}
+// newCredential returns a software P-256 credential that go-webauthn
+// accepts (see passkeytest.VirtualCredential).
+func newCredential() virtualwebauthn.Credential { return passkeytest.VirtualCredential() }
 
 // attest answers registration options with the device's credential.
 func (d *device) attest(t testing.TB, rp virtualwebauthn.RelyingParty, options json.RawMessage) json.RawMessage {

@@ -36,7 +36,7 @@ type benchEnv struct {
 	srv    *redistest.Server
 	client *goredis.Client
 	store  *redis.Store
-	cmds   *cmdCounter
+	cmds   *redistest.Trips
 }
 
 func newBenchEnv(b *testing.B, poolSize int) *benchEnv {
@@ -46,7 +46,7 @@ func newBenchEnv(b *testing.B, poolSize int) *benchEnv {
 	opts.PoolSize = poolSize
 	c := goredis.NewClient(opts)
 	b.Cleanup(func() { c.Close() })
-	cmds := &cmdCounter{}
+	cmds := &redistest.Trips{CountOnly: true}
 	c.AddHook(cmds)
 	s, err := redis.New(redis.Config{Client: c, Namespace: "bench"})
 	if err != nil {
@@ -58,27 +58,13 @@ func newBenchEnv(b *testing.B, poolSize int) *benchEnv {
 	return &benchEnv{srv: srv, client: c, store: s, cmds: cmds}
 }
 
-// cmdCounter is a go-redis hook counting commands (round trips).
-type cmdCounter struct{ n atomic.Int64 }
-
-func (h *cmdCounter) DialHook(next goredis.DialHook) goredis.DialHook { return next }
-func (h *cmdCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
-	return func(ctx context.Context, cmd goredis.Cmder) error { h.n.Add(1); return next(ctx, cmd) }
-}
-func (h *cmdCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		h.n.Add(int64(len(cmds)))
-		return next(ctx, cmds)
-	}
-}
-
 // loop runs op b.N times, sequentially or 50 at a time, and reports the
 // commands per operation.
 func (e *benchEnv) loop(b *testing.B, parallel bool, op func(ctx context.Context, i int64) error) {
 	ctx := context.Background()
 	var i atomic.Int64
 	b.ReportAllocs()
-	before := e.cmds.n.Load()
+	before := e.cmds.Count()
 	b.ResetTimer()
 	if parallel {
 		b.SetParallelism(max(1, 50/runtime.GOMAXPROCS(0)))
@@ -98,7 +84,7 @@ func (e *benchEnv) loop(b *testing.B, parallel bool, op func(ctx context.Context
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(e.cmds.n.Load()-before)/float64(b.N), "cmds/op")
+	b.ReportMetric(float64(e.cmds.Count()-before)/float64(b.N), "cmds/op")
 }
 
 // redisBenchmark runs redis-benchmark for one command against the server

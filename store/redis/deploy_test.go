@@ -2,12 +2,9 @@ package redis_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -20,31 +17,14 @@ import (
 // a one-node Redis Cluster that owns every slot: commands are routed by
 // key, scripts included, and LoadScripts reaches the cluster's masters.
 func TestCluster(t *testing.T) {
-	srv := redistest.Start(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
+	srv := redistest.StartCluster(t)
 	ctx := context.Background()
 	admin := srv.Client(t)
-	require.NoError(t, admin.ClusterAddSlotsRange(ctx, 0, 16383).Err())
-	// A new cluster master turns writable about 2s after it started.
-	require.Eventually(t, func() bool {
-		info, err := admin.ClusterInfo(ctx).Result()
-		return err == nil && strings.Contains(info, "cluster_state:ok")
-	}, 10*time.Second, 20*time.Millisecond)
-
-	o := srv.Options()
-	cc := goredis.NewClusterClient(&goredis.ClusterOptions{
-		Addrs:                    []string{srv.Addr()},
-		ContextTimeoutEnabled:    true,
-		DialTimeout:              o.DialTimeout,
-		ReadTimeout:              o.ReadTimeout,
-		WriteTimeout:             o.WriteTimeout,
-		DisableIdentity:          true,
-		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-	})
-	t.Cleanup(func() { cc.Close() })
+	cc := srv.ClusterClient(t)
 	s := newStore(t, cc, "cl")
 	require.NoError(t, s.LoadScripts(ctx))
 	storetest.Run(t, storetest.Harness{
-		New:     func(t *testing.T) store.Store { return newStore(t, cc, randomNamespace(t)) },
+		New:     func(t *testing.T) store.Store { return newStore(t, cc, redistest.Namespace(t)) },
 		Advance: func(t *testing.T, d time.Duration) { time.Sleep(d) },
 		TTL:     kitTTL,
 	})

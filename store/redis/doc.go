@@ -33,7 +33,9 @@
 //
 //	<namespace>:s:<key>    the store.Store contract: the engine's flows
 //	                       ("sa:flow:<id>"), codes, challenges, counters
-//	<namespace>:c:…        reserved for durable credential stores
+//	<namespace>:c:…        durable credential stores beside it:
+//	                       "c:passkey:" (factors/passkey/passkeyredis),
+//	                       "c:qr:" (factors/qr/qrredis)
 //
 // A contract key holds a hash — {v: value, n: version} or {c: count, n:
 // version} — with the TTL the caller gave, in milliseconds (rounded up).
@@ -42,11 +44,23 @@
 //
 // Each operation touches exactly one key, so no hash tags are needed and
 // keys spread over all the slots of a Redis Cluster; the namespace may not
-// contain braces, so that it cannot pin every key to one slot. The "c:"
-// space is kept for the passkey and QR-device credential stores that will
-// follow: they will group a subject's records under one hash tag
-// (<namespace>:c:<kind>:{<subject>}:…) so that a script can update a
-// credential and the subject's index together on a Cluster.
+// contain braces, so that it cannot pin every key to one slot. The
+// credential stores keep to the same rule — every script of theirs touches
+// one key — and so need no hash tags either; where an operation must
+// write two keys (a credential and its subject's index, a device and its
+// ID's claim) they do it in two steps ordered so that an interruption can
+// leave only a harmless extra entry, never a credential that cannot be
+// found (see their documentation).
+//
+// # Beside the Store
+//
+// Space, Script, NewError, Live and Unexpected serve the packages that
+// keep their own data on Redis next to a Store: NewSpace checks a client
+// as New does and gives the "<namespace>:c:<name>:" prefix; Script runs a
+// one-key Lua script the way the Store runs its own (by SHA, with the
+// NOSCRIPT fallback, never retried by go-redis); NewError, Live and
+// Unexpected make their failures *Error values that match
+// store.ErrUnavailable like the Store's.
 //
 // # Failure
 //
@@ -89,9 +103,15 @@
 //     window but Redis has no synchronous replication; where it matters,
 //     fail over by hand, or accept the window (seconds, for codes that
 //     live minutes).
-//   - Durable data — passkey and QR-device credentials — must not live on
-//     a Redis without persistence (appendonly yes). A host may instead keep
-//     them in its own database through the credential-store interfaces.
+//   - Durable data — passkey and QR-device credentials — is another
+//     matter: losing it locks users out of their authenticators. Keep it
+//     on a server with persistence on (appendonly yes, appendfsync
+//     everysec or always, RDB snapshots for backups) and noeviction; the
+//     credential stores take their own client, so the short-lived state may
+//     stay on a server without persistence and the credentials go to one
+//     with it. Or keep credentials in the host's own database through the
+//     credential-store interfaces (passkey.CredentialStore, proved with
+//     passkeytest.RunCredentialStore) and use Redis only for what expires.
 //
 // # Testing
 //
@@ -100,5 +120,8 @@
 // (also through a ClusterClient on a one-node Cluster), two auth engines
 // with separate clients on one server, and faults: a stopped, restarted
 // and frozen (SIGSTOP) server, a blocking script, a full server, and a
-// reply lost after a write ran.
+// reply lost after a write ran. The tests of internal/crosstest run two
+// instances with the real factors on one server and show every code and
+// challenge accepted once across both, and attempt limits, cooldowns and
+// send budgets shared.
 package redis

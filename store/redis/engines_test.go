@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,24 +22,19 @@ import (
 
 // Two engines on one Redis server, each with its own client, store and
 // factor objects, as two instances of a service behind a load balancer.
-//
-// The SMS factor here is a stand-in until the otp package lands: the fake
-// weak factor with an attempt limit and a send budget kept in the shared
-// store the way otp keeps them.
+// The factors are the fakes of auth/authtest: these tests are about the
+// engine's flows on the Store. The real factors — one-time codes, their
+// attempt limits and send budgets, WebAuthn challenges — are proved
+// across instances in internal/crosstest.
 
-const (
-	binding     = "browser-secret-0123456789abcdef"
-	maxAttempts = 5 // wrong codes allowed per flow
-	maxSends    = 3 // codes sent per subject and window
-	window      = 10 * time.Minute
-)
+const binding = "browser-secret-0123456789abcdef"
 
 type instance struct {
 	eng     *auth.Engine
 	store   *redis.Store
 	ecp     *authtest.Factor
 	passkey *authtest.Factor
-	sms     *limited
+	sms     *authtest.Factor
 }
 
 type cluster struct {
@@ -53,7 +47,7 @@ type cluster struct {
 func newCluster(t *testing.T) *cluster {
 	t.Helper()
 	c := &cluster{srv: redistest.Start(t), clock: fakeclock.New(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))}
-	ns := randomNamespace(t)
+	ns := redistest.Namespace(t)
 	c.a, c.b = c.instance(t, ns), c.instance(t, ns)
 	return c
 }
@@ -64,8 +58,8 @@ func (c *cluster) instance(t *testing.T, ns string) *instance {
 		store:   newStore(t, c.srv.Client(t), ns),
 		ecp:     authtest.Strong(auth.KindECP),
 		passkey: authtest.Strong(auth.KindWebAuthn),
+		sms:     authtest.Weak(auth.KindSMS),
 	}
-	in.sms = &limited{Factor: authtest.Weak(auth.KindSMS), st: in.store}
 	eng, err := auth.New(auth.Config{
 		Store:    in.store,
 		Factors:  []auth.Factor{in.ecp, in.sms, &observed{Factor: in.passkey, entered: &c.entered}},
@@ -101,39 +95,6 @@ type observed struct {
 func (o *observed) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Proof, error) {
 	o.entered.Add(1)
 	return o.Factor.Finish(ctx, req)
-}
-
-// limited counts sends per subject and attempts per flow in the shared
-// store, before doing anything, and refuses beyond the limits.
-type limited struct {
-	*authtest.Factor
-	st store.Store
-}
-
-func (l *limited) Begin(ctx context.Context, req *auth.BeginRequest) (*auth.Challenge, error) {
-	if err := l.charge(ctx, "test:sends:"+req.Flow.Subject, maxSends, auth.ErrRateLimited); err != nil {
-		return nil, err
-	}
-	return l.Factor.Begin(ctx, req)
-}
-
-func (l *limited) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Proof, error) {
-	if err := l.charge(ctx, "test:attempts:"+req.Flow.ID, maxAttempts, auth.ErrLocked); err != nil {
-		return nil, err
-	}
-	return l.Factor.Finish(ctx, req)
-}
-
-// charge counts one use under key and refuses with refusal beyond limit.
-func (l *limited) charge(ctx context.Context, key string, limit int64, refusal error) error {
-	n, err := l.st.Incr(ctx, key, 1, window)
-	if err != nil {
-		return auth.Classify(auth.ErrUnavailable, err)
-	}
-	if n > limit {
-		return auth.Classify(refusal, errors.New("limit reached"))
-	}
-	return nil
 }
 
 func (c *cluster) start(t *testing.T, on *instance) *auth.Flow {
@@ -239,79 +200,6 @@ func TestConcurrentFinishAcrossEngines(t *testing.T) {
 	stored := storedFlow(t, c.a.store, f.ID)
 	assert.Len(t, stored.Evidence, 1)
 	assert.True(t, stored.Completed)
-}
-
-// TestAttemptLimitAcrossEngines: wrong codes alternate between the
-// instances; the 6th attempt is refused on either, even with the right
-// code, and concurrent attempts on both cannot exceed the limit.
-func TestAttemptLimitAcrossEngines(t *testing.T) {
-	c := newCluster(t)
-	ctx := context.Background()
-	strongThenSMS := func() *auth.Flow {
-		f := c.start(t, c.a)
-		require.NoError(t, c.a.begin(ctx, f, auth.KindECP))
-		_, err := c.b.finish(ctx, f, auth.KindECP, authtest.OK("alice"))
-		require.NoError(t, err)
-		require.NoError(t, c.a.begin(ctx, f, auth.KindSMS))
-		return f
-	}
-
-	f := strongThenSMS()
-	for i := range maxAttempts {
-		in := []*instance{c.a, c.b}[i%2]
-		_, err := in.finish(ctx, f, auth.KindSMS, authtest.Bad())
-		require.ErrorIs(t, err, auth.ErrVerification, "attempt %d", i+1)
-	}
-	for name, in := range map[string]*instance{"a": c.a, "b": c.b} {
-		_, err := in.finish(ctx, f, auth.KindSMS, authtest.OK("alice"))
-		require.ErrorIs(t, err, auth.ErrLocked, "the 6th attempt on %s", name)
-		assert.Equal(t, "locked", auth.Code(err))
-	}
-
-	// 20 concurrent wrong attempts, half on each instance.
-	f = strongThenSMS()
-	var wrong, locked atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 20 {
-		in := []*instance{c.a, c.b}[i%2]
-		wg.Go(func() {
-			_, err := in.finish(ctx, f, auth.KindSMS, authtest.Bad())
-			switch {
-			case errors.Is(err, auth.ErrVerification):
-				wrong.Add(1)
-			case errors.Is(err, auth.ErrLocked):
-				locked.Add(1)
-			default:
-				t.Errorf("unexpected: %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	assert.Equal(t, int32(maxAttempts), wrong.Load(), "exactly the allowed attempts were verified")
-	assert.Equal(t, int32(20-maxAttempts), locked.Load())
-}
-
-// TestSendBudgetAcrossEngines: codes requested alternately on both
-// instances draw on one budget per subject.
-func TestSendBudgetAcrossEngines(t *testing.T) {
-	c := newCluster(t)
-	ctx := context.Background()
-	var sent int
-	for i := range maxSends + 2 {
-		in := []*instance{c.a, c.b}[i%2]
-		f := c.start(t, in)
-		require.NoError(t, in.begin(ctx, f, auth.KindECP))
-		_, err := in.finish(ctx, f, auth.KindECP, authtest.OK("alice"))
-		require.NoError(t, err)
-		err = []*instance{c.b, c.a}[i%2].begin(ctx, f, auth.KindSMS)
-		if err == nil {
-			sent++
-			continue
-		}
-		require.ErrorIs(t, err, auth.ErrRateLimited, fmt.Sprintf("send %d", i+1))
-	}
-	assert.Equal(t, maxSends, sent)
-	assert.Equal(t, int64(maxSends), c.a.sms.Begins()+c.b.sms.Begins(), "nothing was sent beyond the budget")
 }
 
 // TestEngineDeniesWhenRedisStops: a flow in progress when the server stops

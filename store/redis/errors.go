@@ -22,7 +22,8 @@ import (
 // operation and the cause, never a key or a value.
 type Error struct {
 	// Op is the operation: "get", "put", "cas", "consume", "incr",
-	// "delete" or "load".
+	// "delete" or "load" for a Store; the credential stores name theirs
+	// ("passkey-add", …).
 	Op string
 	// Err is the cause.
 	Err error
@@ -47,14 +48,22 @@ func (e *Error) Unwrap() []error {
 	return []error{e.class, e.Err}
 }
 
-// fail wraps the cause of a failed operation in an *Error.
-func fail(ctx context.Context, op string, cause error) error {
+// NewError returns the *Error of an operation op that failed with cause
+// under ctx: it matches store.ErrUnavailable (store.ErrClosed when the
+// client was closed) and, if ctx is done or past its deadline, the
+// context's error. For packages that keep their own data on Redis beside a
+// Store, so that their failures look and match like the Store's. The
+// cause must not carry a key or a value.
+func NewError(ctx context.Context, op string, cause error) *Error {
 	e := &Error{Op: op, Err: cause, class: store.ErrUnavailable, ctx: ctxErr(ctx)}
 	if errors.Is(cause, goredis.ErrClosed) {
 		e.class = store.ErrClosed
 	}
 	return e
 }
+
+// fail wraps the cause of a failed operation in an *Error.
+func fail(ctx context.Context, op string, cause error) error { return NewError(ctx, op, cause) }
 
 // ctxErr returns the context's error, and context.DeadlineExceeded once
 // the deadline has passed even if the context has not noticed yet: go-redis

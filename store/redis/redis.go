@@ -57,7 +57,8 @@ type Config struct {
 // of processes sharing one server act as one.
 type Store struct {
 	c      goredis.UniversalClient
-	prefix string // Namespace + ":s:"
+	ns     string
+	prefix string // ns + ":s:"
 }
 
 var _ store.Store = (*Store)(nil)
@@ -78,7 +79,7 @@ func New(cfg Config) (*Store, error) {
 	if !validNamespace(ns) {
 		return nil, fmt.Errorf("%w: Namespace must be 1 to %d letters, digits, '.', '_' or '-'", ErrConfig, maxNamespace)
 	}
-	return &Store{c: cfg.Client, prefix: ns + ":" + shortLived}, nil
+	return &Store{c: cfg.Client, ns: ns, prefix: ns + ":" + shortLived}, nil
 }
 
 // checkClient refuses the client settings that would break the contract on
@@ -124,10 +125,17 @@ func validNamespace(ns string) bool {
 const (
 	// shortLived holds the store.Store contract's keys.
 	shortLived = "s:"
+	// durable holds the credential stores' spaces (Space).
+	durable = "c:"
 )
 
 // key returns the Redis key of a contract key.
 func (s *Store) key(k string) string { return s.prefix + k }
+
+// Namespace returns the Store's namespace (Config.Namespace, or
+// DefaultNamespace). Keys outside the contract's "<namespace>:s:" space,
+// such as the credential stores' "<namespace>:c:", are built from it.
+func (s *Store) Namespace() string { return s.ns }
 
 // Key returns the Redis key under which the Store keeps the contract key k,
 // for operators and tests.
@@ -141,7 +149,7 @@ func (s *Store) Key(k string) string { return s.key(k) }
 // also serves as a readiness check.
 func (s *Store) LoadScripts(ctx context.Context) error {
 	for _, sc := range scripts {
-		if err := s.c.ScriptLoad(ctx, sc.src).Err(); err != nil {
+		if err := sc.Load(ctx, s.c); err != nil {
 			return fail(ctx, "load", err)
 		}
 	}

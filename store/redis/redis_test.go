@@ -2,11 +2,8 @@ package redis_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,22 +23,15 @@ import (
 const kitTTL = 200 * time.Millisecond
 
 func TestConformance(t *testing.T) {
-	srv := redistest.Start(t)
-	for _, protocol := range []int{3, 2} {
-		t.Run(fmt.Sprintf("RESP%d", protocol), func(t *testing.T) {
-			opts := srv.Options()
-			opts.Protocol = protocol
-			client := goredis.NewClient(opts)
-			t.Cleanup(func() { client.Close() })
-			storetest.Run(t, storetest.Harness{
-				New: func(t *testing.T) store.Store {
-					return newStore(t, client, randomNamespace(t))
-				},
-				Advance: func(t *testing.T, d time.Duration) { time.Sleep(d) },
-				TTL:     kitTTL,
-			})
+	redistest.Start(t).Protocols(t, func(t *testing.T, client *goredis.Client) {
+		storetest.Run(t, storetest.Harness{
+			New: func(t *testing.T) store.Store {
+				return newStore(t, client, redistest.Namespace(t))
+			},
+			Advance: func(t *testing.T, d time.Duration) { time.Sleep(d) },
+			TTL:     kitTTL,
 		})
-	}
+	})
 }
 
 func newStore(t testing.TB, c goredis.UniversalClient, ns string) *redis.Store {
@@ -51,61 +41,16 @@ func newStore(t testing.TB, c goredis.UniversalClient, ns string) *redis.Store {
 	return s
 }
 
-func randomNamespace(t testing.TB) string {
-	var b [8]byte
-	_, err := rand.Read(b[:])
-	require.NoError(t, err)
-	return "t-" + hex.EncodeToString(b[:])
-}
-
-// recorder is a go-redis hook that records the commands a client sends:
-// one Process call is one round trip.
-type recorder struct {
-	mu    sync.Mutex
-	names []string
-}
-
-func (r *recorder) DialHook(next goredis.DialHook) goredis.DialHook { return next }
-
-func (r *recorder) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
-	return func(ctx context.Context, cmd goredis.Cmder) error {
-		r.mu.Lock()
-		r.names = append(r.names, cmd.Name())
-		r.mu.Unlock()
-		return next(ctx, cmd)
-	}
-}
-
-func (r *recorder) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		r.mu.Lock()
-		for _, c := range cmds {
-			r.names = append(r.names, c.Name())
-		}
-		r.mu.Unlock()
-		return next(ctx, cmds)
-	}
-}
-
 // recordedStore returns a Store on a new server, its client, and a
 // recorder of the client's commands. The client is connected already, so
 // that the connection handshake is not counted against the Store.
-func recordedStore(t *testing.T) (*redis.Store, *goredis.Client, *recorder) {
+func recordedStore(t *testing.T) (*redis.Store, *goredis.Client, *redistest.Trips) {
 	t.Helper()
 	client := redistest.Start(t).Client(t)
 	require.NoError(t, client.Ping(context.Background()).Err())
-	rec := &recorder{}
+	rec := &redistest.Trips{}
 	client.AddHook(rec)
-	return newStore(t, client, randomNamespace(t)), client, rec
-}
-
-// take returns and forgets the commands recorded so far.
-func (r *recorder) take() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := r.names
-	r.names = nil
-	return n
+	return newStore(t, client, redistest.Namespace(t)), client, rec
 }
 
 // TestOneRoundTripPerOperation counts the commands of every operation with
@@ -114,7 +59,7 @@ func TestOneRoundTripPerOperation(t *testing.T) {
 	s, _, rec := recordedStore(t)
 	ctx := context.Background()
 	require.NoError(t, s.LoadScripts(ctx))
-	rec.take()
+	rec.Take()
 
 	ops := []struct {
 		name string
@@ -140,7 +85,7 @@ func TestOneRoundTripPerOperation(t *testing.T) {
 	}
 	for _, op := range ops {
 		require.NoError(t, op.run(), op.name)
-		assert.Equal(t, []string{op.want}, rec.take(), "%s: exactly one round trip", op.name)
+		assert.Equal(t, []string{op.want}, rec.Take(), "%s: exactly one round trip", op.name)
 	}
 
 	// A cancelled request never reaches the server.
@@ -149,12 +94,12 @@ func TestOneRoundTripPerOperation(t *testing.T) {
 	_, err := s.Put(cctx, "k", []byte("v"), time.Minute)
 	require.ErrorIs(t, err, context.Canceled)
 	require.ErrorIs(t, err, store.ErrUnavailable)
-	assert.Empty(t, rec.take(), "no command for a cancelled context")
+	assert.Empty(t, rec.Take(), "no command for a cancelled context")
 
 	// Invalid arguments never reach the server either.
 	_, err = s.Incr(ctx, "", 1, time.Minute)
 	require.ErrorIs(t, err, store.ErrInvalid)
-	assert.Empty(t, rec.take())
+	assert.Empty(t, rec.Take())
 }
 
 func expect(err, want error) error {
@@ -173,17 +118,17 @@ func TestScriptCacheFlushed(t *testing.T) {
 
 	_, err := s.Put(ctx, "k", []byte("once"), time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"evalsha", "eval"}, rec.take(), "a fresh server has no scripts")
+	assert.Equal(t, []string{"evalsha", "eval"}, rec.Take(), "a fresh server has no scripts")
 	_, err = s.Put(ctx, "k", []byte("once"), time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"evalsha"}, rec.take(), "EVAL cached the script")
+	assert.Equal(t, []string{"evalsha"}, rec.Take(), "EVAL cached the script")
 
 	require.NoError(t, client.ScriptFlush(ctx).Err())
-	rec.take()
+	rec.Take()
 	v, err := s.Consume(ctx, "k")
 	require.NoError(t, err)
 	assert.Equal(t, "once", string(v))
-	assert.Equal(t, []string{"evalsha", "eval"}, rec.take())
+	assert.Equal(t, []string{"evalsha", "eval"}, rec.Take())
 	_, err = s.Consume(ctx, "k")
 	assert.ErrorIs(t, err, store.ErrNotFound, "the fallback consumed once, not twice")
 
@@ -379,4 +324,62 @@ func TestBinarySafe(t *testing.T) {
 	n, err := client.DBSize(ctx).Result()
 	require.NoError(t, err)
 	assert.Equal(t, int64(6), n, "exactly the six counters are left: nothing injected ran")
+}
+
+// TestHelpersForCredentialStores: the exported Script runs a one-key
+// script by SHA with the NOSCRIPT fallback, and NewError classifies
+// failures as the Store's own errors are.
+func TestHelpersForCredentialStores(t *testing.T) {
+	s, client, rec := recordedStore(t)
+	ctx := context.Background()
+	assert.Equal(t, s.Key("x"), s.Namespace()+":s:x")
+	sc := redis.NewScript(`return redis.call('INCR', KEYS[1])`)
+	n, err := sc.Run(ctx, client, "k")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), n)
+	assert.Equal(t, []string{"evalsha", "eval"}, rec.Take(), "not cached yet: NOSCRIPT, then the source, run once")
+	n, err = sc.Run(ctx, client, "k")
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), n, "the fallback ran the script once")
+	assert.Equal(t, []string{"evalsha"}, rec.Take())
+	require.NoError(t, client.ScriptFlush(ctx).Err())
+	require.NoError(t, sc.Load(ctx, client))
+	rec.Take()
+	_, err = sc.Run(ctx, client, "k")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"evalsha"}, rec.Take(), "Load cached it")
+
+	cause := errors.New("boom")
+	e := redis.NewError(ctx, "passkey-add", cause)
+	assert.ErrorIs(t, e, store.ErrUnavailable)
+	assert.ErrorIs(t, e, cause)
+	assert.Equal(t, "redis: passkey-add: store: unavailable: boom", e.Error())
+	assert.ErrorIs(t, redis.NewError(ctx, "op", goredis.ErrClosed), store.ErrClosed)
+	dctx, cancel := context.WithTimeout(ctx, -time.Second)
+	defer cancel()
+	assert.ErrorIs(t, redis.NewError(dctx, "op", cause), context.DeadlineExceeded)
+}
+
+func TestSpace(t *testing.T) {
+	client := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true})
+	defer client.Close()
+	sp, err := redis.NewSpace(redis.Config{Client: client, Namespace: "portal"}, "passkey")
+	require.NoError(t, err)
+	assert.Equal(t, "portal:c:passkey:", sp.Prefix)
+	assert.Same(t, client, sp.Client)
+	for _, name := range []string{"", "Passkey", "a:b", "qr1", strings.Repeat("a", 65)} {
+		_, err := redis.NewSpace(redis.Config{Client: client}, name)
+		assert.ErrorIs(t, err, redis.ErrConfig, "name %q", name)
+	}
+	_, err = redis.NewSpace(redis.Config{Client: goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1"})}, "qr")
+	assert.ErrorIs(t, err, redis.ErrConfig, "the client is checked as by New")
+
+	cctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, redis.Live(cctx, "op"), context.Canceled)
+	assert.ErrorIs(t, redis.Live(cctx, "op"), store.ErrUnavailable)
+	assert.NoError(t, redis.Live(context.Background(), "op"))
+	err = redis.Unexpected(context.Background(), "qr-add", "x")
+	assert.ErrorIs(t, err, redis.ErrUnexpectedReply)
+	assert.Equal(t, "redis: qr-add: store: unavailable: redis: unexpected reply: script returned string", err.Error())
 }

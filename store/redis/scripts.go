@@ -22,7 +22,7 @@ const (
 // setScript writes a value. ARGV: expected version ("*" for none: Put),
 // value, TTL in milliseconds. Returns the new version, or 0 when the
 // current version is not the expected one (an absent key has version 0).
-var setScript = newScript(`
+var setScript = NewScript(`
 local cur = tonumber(redis.call('HGET', KEYS[1], 'n')) or 0
 if ARGV[1] ~= '*' and cur ~= tonumber(ARGV[1]) then
   return 0
@@ -34,7 +34,7 @@ return cur + 1
 `)
 
 // consumeScript returns and deletes a value; nil if there is none.
-var consumeScript = newScript(`
+var consumeScript = NewScript(`
 local v = redis.call('HGET', KEYS[1], 'v')
 if v then
   redis.call('DEL', KEYS[1])
@@ -47,7 +47,7 @@ return v
 // window). Returns {1, count} with the count as a decimal string (exact
 // in 64 bits, which Lua numbers are not), or {0} when the key holds a
 // value. A delta of "0" reads without creating.
-var incrScript = newScript(`
+var incrScript = NewScript(`
 local h = redis.call('HMGET', KEYS[1], 'v', 'c')
 if h[1] then
   return {0}
@@ -64,13 +64,50 @@ return {1, redis.call('HGET', KEYS[1], 'c')}
 `)
 
 // scripts lists every script, for LoadScripts.
-var scripts = []*script{setScript, consumeScript, incrScript}
+var scripts = []*Script{setScript, consumeScript, incrScript}
 
-// script is a Lua script and its SHA-1 digest.
-type script struct{ src, sha string }
+// Script is a Lua script that touches exactly one key, run the way the
+// Store runs its own: by its SHA-1 (EVALSHA), sent in full (EVAL) only when
+// the server answers NOSCRIPT — it then did not run, so sending it again
+// cannot run it twice — and never re-sent by go-redis once it may have
+// reached the server, whatever the client's MaxRetries. Packages that keep
+// their own data beside a Store (the passkey and QR-device credential
+// stores) use it for their writes.
+//
+// A script of one key runs on any deployment, Cluster included, without
+// hash tags. It is safe for concurrent use.
+type Script struct{ src, sha string }
 
-func newScript(src string) *script {
-	return &script{src: src, sha: goredis.NewScript(src).Hash()}
+// NewScript returns the Script of the Lua source src.
+func NewScript(src string) *Script {
+	return &Script{src: src, sha: goredis.NewScript(src).Hash()}
+}
+
+// Load loads the script into the server's script cache (on every master of
+// a Cluster).
+func (sc *Script) Load(ctx context.Context, c goredis.UniversalClient) error {
+	return c.ScriptLoad(ctx, sc.src).Err()
+}
+
+// Run runs the script on key (KEYS[1]) with args (ARGV) in one round trip,
+// two if the server does not have it cached. The reply and error are
+// go-redis's: goredis.Nil for a nil reply, a goredis.Error for an error
+// reply. Callers wrap failures with NewError.
+func (sc *Script) Run(ctx context.Context, c goredis.UniversalClient, key string, args ...any) (any, error) {
+	r, err := sc.eval(ctx, c, "evalsha", sc.sha, key, args)
+	if err != nil && goredis.HasErrorPrefix(err, "NOSCRIPT") {
+		r, err = sc.eval(ctx, c, "eval", sc.src, key, args)
+	}
+	return r, err
+}
+
+func (sc *Script) eval(ctx context.Context, c goredis.UniversalClient, verb, script, key string, args []any) (any, error) {
+	a := make([]any, 0, 4+len(args))
+	a = append(a, verb, script, "1", key)
+	a = append(a, args...)
+	cmd := noRetryCmd{goredis.NewCmd(ctx, a...)}
+	_ = c.Process(ctx, cmd)
+	return cmd.Result()
 }
 
 // noRetryCmd is a command that go-redis never sends a second time once it
@@ -82,22 +119,7 @@ type noRetryCmd struct{ *goredis.Cmd }
 // NoRetry tells go-redis not to retry the command.
 func (noRetryCmd) NoRetry() bool { return true }
 
-// run runs sc on key in one round trip: EVALSHA, and EVAL only if the
-// server answers NOSCRIPT (the script was not in its cache and did not
-// run, so sending it in full cannot run it twice).
-func (s *Store) run(ctx context.Context, sc *script, key string, args ...any) (any, error) {
-	r, err := s.eval(ctx, "evalsha", sc.sha, key, args)
-	if err != nil && goredis.HasErrorPrefix(err, "NOSCRIPT") {
-		r, err = s.eval(ctx, "eval", sc.src, key, args)
-	}
-	return r, err
-}
-
-func (s *Store) eval(ctx context.Context, verb, script, key string, args []any) (any, error) {
-	a := make([]any, 0, 4+len(args))
-	a = append(a, verb, script, "1", s.key(key))
-	a = append(a, args...)
-	cmd := noRetryCmd{goredis.NewCmd(ctx, a...)}
-	_ = s.c.Process(ctx, cmd)
-	return cmd.Result()
+// run runs sc on the contract key key.
+func (s *Store) run(ctx context.Context, sc *Script, key string, args ...any) (any, error) {
+	return sc.Run(ctx, s.c, s.key(key), args...)
 }

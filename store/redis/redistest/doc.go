@@ -15,7 +15,9 @@
 // with a temporary directory and persistence off (--save "" --appendonly
 // no), waits until it answers PING, and stops it when the test ends.
 // Extra arguments to Start go to redis-server, for example
-// Start(t, "--cluster-enabled", "yes") for a Cluster node. Every call of
+// Start(t, "--maxmemory", "7mb"). StartCluster starts a one-node Redis
+// Cluster owning every slot, and ClusterClient connects to it as a
+// goredis.ClusterClient. Every call of
 // Start is a separate server; every call of Client is a separate client
 // with its own connection pool, as another instance of a service would
 // have.

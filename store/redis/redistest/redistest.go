@@ -3,6 +3,9 @@ package redistest
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
@@ -103,6 +106,51 @@ func (s *Server) Options() *goredis.Options {
 func (s *Server) Client(tb testing.TB) *goredis.Client {
 	tb.Helper()
 	c := goredis.NewClient(s.Options())
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// StartCluster starts a server as a one-node Redis Cluster that owns every
+// slot, and waits until the cluster accepts writes (about two seconds after
+// start). Commands reach it through ClusterClient and are routed by key as
+// on a real Cluster: a script whose keys lie in different slots is refused
+// with CROSSSLOT even here. Extra arguments go to redis-server as for Start.
+func StartCluster(tb testing.TB, args ...string) *Server {
+	tb.Helper()
+	s := Start(tb, append([]string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"}, args...)...)
+	admin := s.Client(tb)
+	ctx := context.Background()
+	if err := admin.ClusterAddSlotsRange(ctx, 0, 16383).Err(); err != nil {
+		tb.Fatalf("redistest: CLUSTER ADDSLOTSRANGE: %v", err)
+	}
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		info, err := admin.ClusterInfo(ctx).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("redistest: the cluster did not become ready within %v: %v", readyTimeout, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// ClusterClient returns a new goredis.ClusterClient for a server started
+// with StartCluster, with the settings of Options, closed when the test
+// ends.
+func (s *Server) ClusterClient(tb testing.TB) *goredis.ClusterClient {
+	tb.Helper()
+	o := s.Options()
+	c := goredis.NewClusterClient(&goredis.ClusterOptions{
+		Addrs:                    []string{o.Addr},
+		ContextTimeoutEnabled:    o.ContextTimeoutEnabled,
+		DialTimeout:              o.DialTimeout,
+		ReadTimeout:              o.ReadTimeout,
+		WriteTimeout:             o.WriteTimeout,
+		DisableIdentity:          o.DisableIdentity,
+		MaintNotificationsConfig: o.MaintNotificationsConfig,
+	})
 	tb.Cleanup(func() { _ = c.Close() })
 	return c
 }
@@ -250,4 +298,31 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// Namespace returns a fresh random namespace ("t-" and 16 hex digits), so
+// that stores of several tests on one server never share a key.
+func Namespace(tb testing.TB) string {
+	tb.Helper()
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	return "t-" + hex.EncodeToString(b[:])
+}
+
+// Protocols runs fn as two subtests of t, "RESP3" and "RESP2", each with a
+// new client of the server speaking that protocol version: go-redis
+// decodes some replies differently under each.
+func (s *Server) Protocols(t *testing.T, fn func(t *testing.T, c *goredis.Client)) {
+	t.Helper()
+	for _, protocol := range []int{3, 2} {
+		t.Run(fmt.Sprintf("RESP%d", protocol), func(t *testing.T) {
+			o := s.Options()
+			o.Protocol = protocol
+			c := goredis.NewClient(o)
+			t.Cleanup(func() { _ = c.Close() })
+			fn(t, c)
+		})
+	}
 }

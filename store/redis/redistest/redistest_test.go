@@ -103,3 +103,15 @@ func TestMissingServer(t *testing.T) {
 	assert.Contains(t, out, "--- SKIP")
 	assert.Contains(t, out, "redis-server not found")
 }
+
+func TestStartCluster(t *testing.T) {
+	srv := redistest.StartCluster(t)
+	c := srv.ClusterClient(t)
+	ctx := context.Background()
+	require.NoError(t, c.Set(ctx, "{a}x", "1", 0).Err())
+	// A script over two slots is refused, as on a real Cluster.
+	err := srv.Client(t).Eval(ctx, "return 1", []string{"a", "b"}).Err()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "CROSSSLOT")
+	assert.NoError(t, c.Eval(ctx, "return 1", []string{"{a}x", "{a}y"}).Err(), "one slot through hash tags")
+}
