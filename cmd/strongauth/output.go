@@ -59,6 +59,8 @@ func errorFor(err error) *errorJSON {
 		e.Code = codeUsage
 	case errors.As(err, &ie):
 		e.Code = codeIO
+	case errors.Is(err, revocation.ErrConfig):
+		e.Code = "config"
 	}
 	var ce *signature.CertificateError
 	if errors.As(err, &ce) {
