@@ -5,7 +5,6 @@ import (
 	"crypto/sha1" //nolint:gosec // the PKCS #12 KDF of NCA files
 	"crypto/sha256"
 	"crypto/x509"
-	"slices"
 	"testing"
 	"time"
 
@@ -95,18 +94,6 @@ func BenchmarkCheckTimeStampToken(b *testing.B) {
 	})
 	b.Run("ratio-check-to-raw", func(b *testing.B) {
 		check(b)
-		var r, c []time.Duration
-		for b.Loop() {
-			t0 := time.Now()
-			raw(b)
-			t1 := time.Now()
-			check(b)
-			c = append(c, time.Since(t1))
-			r = append(r, t1.Sub(t0))
-		}
-		slices.Sort(r)
-		slices.Sort(c)
-		b.ReportMetric(float64(c[0])/float64(r[0]), "x-fastest")
-		b.ReportMetric(float64(c[len(c)/2])/float64(r[len(r)/2]), "x-median")
+		sigtest.Ratio(b, raw, check)
 	})
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"io"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/strongauth/strongauth/signature"
 	"github.com/strongauth/strongauth/signature/devpki"
@@ -73,20 +71,6 @@ func BenchmarkVerifyCommand(b *testing.B) {
 				command(b)
 			}
 		})
-		b.Run(string(alg)+"/ratio-command-to-library", func(b *testing.B) {
-			var lib, cmd []time.Duration
-			for b.Loop() {
-				t0 := time.Now()
-				library(b)
-				t1 := time.Now()
-				command(b)
-				cmd = append(cmd, time.Since(t1))
-				lib = append(lib, t1.Sub(t0))
-			}
-			slices.Sort(lib)
-			slices.Sort(cmd)
-			b.ReportMetric(float64(cmd[0])/float64(lib[0]), "x-fastest")
-			b.ReportMetric(float64(cmd[len(cmd)/2])/float64(lib[len(lib)/2]), "x-median")
-		})
+		b.Run(string(alg)+"/ratio-command-to-library", func(b *testing.B) { sigtest.Ratio(b, library, command) })
 	}
 }
