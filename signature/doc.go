@@ -79,7 +79,8 @@
 //
 // RFC 3161 time-stamp tokens in a signer's unsigned attributes
 // (id-aa-timeStampToken, as CAdES-T signatures and the NCA's TSA add them)
-// are reported in Signer.TimeStamps: genTime, policy, serial, nonce, the
+// are reported in Signer.TimeStamps when VerifyOptions.TimeStamps asks for
+// them (off by default: a login needs none): genTime, policy, serial, nonce, the
 // imprint's hash, and whether the token's signature, its imprint (the hash
 // of the signer's signature value) and the TSA's chain to Config.Roots at
 // genTime verified, with a coded problem for each check that did not.

@@ -104,7 +104,7 @@ func ExampleVerifier_Inspect() {
 	cms, _ := person.SignCMS(doc, devpki.CMSOptions{UnsignedAttributes: devpki.TimeStampAttribute(tsa, devpki.TimeStampOptions{})})
 
 	v, _ := signature.NewVerifier(signature.Config{Roots: []*x509.Certificate{root.Cert}, Now: now, InsecureSkipRevocation: true})
-	res, err := v.Verify(context.Background(), cms, signature.VerifyOptions{Content: doc, Purpose: signature.PurposeSign()})
+	res, err := v.Verify(context.Background(), cms, signature.VerifyOptions{Content: doc, Purpose: signature.PurposeSign(), TimeStamps: true})
 	if err != nil {
 		panic(err)
 	}

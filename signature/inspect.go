@@ -49,7 +49,9 @@ type SignerClaim struct {
 // input bound) without verifying it, and reports its signers' claims (see
 // Inspection). It fails only when the input is not a CMS SignedData
 // (ErrMalformed) or carries an unparseable certificate; on error the
-// result is nil. Use Verify to decide anything.
+// result is nil. Use Verify to decide anything. It checks the signers'
+// time-stamp tokens (at most four each, a signature verification or more
+// apiece): a diagnostic for operators, not for request paths.
 func (v *Verifier) Inspect(input []byte) (*Inspection, error) {
 	der, err := DecodeCMS(input, v.maxInput)
 	if err != nil {

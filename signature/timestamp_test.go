@@ -44,7 +44,7 @@ func TestTimeStampReported(t *testing.T) {
 			v, _ := newVerifier(t, p)
 			cms := sign(t, p.Individual, content, devpki.CMSOptions{Chain: true, UnsignedAttributes: devpki.TimeStampAttribute(tsa,
 				devpki.TimeStampOptions{GenTime: genTime, Serial: big.NewInt(0x1234), Nonce: big.NewInt(0xabcdef)})})
-			res, err := v.Verify(ctx, cms, signature.VerifyOptions{Content: content, Purpose: signature.PurposeLogin()})
+			res, err := v.Verify(ctx, cms, signature.VerifyOptions{Content: content, Purpose: signature.PurposeLogin(), TimeStamps: true})
 			require.NoError(t, err)
 			require.Len(t, res.Signers[0].TimeStamps, 1)
 			ts := res.Signers[0].TimeStamps[0]
@@ -61,6 +61,11 @@ func TestTimeStampReported(t *testing.T) {
 			require.NotNil(t, ts.TSA)
 			assert.Equal(t, strings.ToUpper(tsa.Cert.SerialNumber.Text(16)), ts.TSA.Serial)
 			assert.Len(t, ts.Chain, 3)
+
+			// Only on request: a login does not pay for tokens.
+			res, err = v.Verify(ctx, cms, signature.VerifyOptions{Content: content, Purpose: signature.PurposeLogin()})
+			require.NoError(t, err)
+			assert.Empty(t, res.Signers[0].TimeStamps)
 
 			// Inspect reports the same token, and the claims.
 			in, err := v.Inspect(cms)
@@ -108,7 +113,7 @@ func TestTimeStampProblems(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cms := sign(t, p.Individual, content, devpki.CMSOptions{Chain: true, UnsignedAttributes: c.attrs})
-			res, err := v.Verify(ctx, cms, signature.VerifyOptions{Content: content, Purpose: signature.PurposeLogin()})
+			res, err := v.Verify(ctx, cms, signature.VerifyOptions{Content: content, Purpose: signature.PurposeLogin(), TimeStamps: true})
 			require.NoError(t, err, "a time stamp never decides validity")
 			require.Len(t, res.Signers[0].TimeStamps, 1)
 			ts := res.Signers[0].TimeStamps[0]
@@ -133,7 +138,7 @@ func TestTimeStampProblems(t *testing.T) {
 	cms := sign(t, p.Individual, content, devpki.CMSOptions{Chain: true, UnsignedAttributes: func([]byte) ([]devpki.Attribute, error) {
 		return []devpki.Attribute{{Type: oid("1.2.3.4"), Values: [][]byte{{0x05, 0x00}}}}, nil
 	}})
-	res, err := v.Verify(ctx, cms, signature.VerifyOptions{Content: content, Purpose: signature.PurposeLogin()})
+	res, err := v.Verify(ctx, cms, signature.VerifyOptions{Content: content, Purpose: signature.PurposeLogin(), TimeStamps: true})
 	require.NoError(t, err)
 	assert.Empty(t, res.Signers[0].TimeStamps)
 }
@@ -154,7 +159,7 @@ func TestTimeStampBound(t *testing.T) {
 		}
 		return []devpki.Attribute{{Type: oid(devpki.OIDAttrTimeStampToken), Values: values}}, nil
 	}})
-	res, err := v.Verify(ctx, cms, signature.VerifyOptions{Content: content, Purpose: signature.PurposeLogin()})
+	res, err := v.Verify(ctx, cms, signature.VerifyOptions{Content: content, Purpose: signature.PurposeLogin(), TimeStamps: true})
 	require.NoError(t, err)
 	assert.Len(t, res.Signers[0].TimeStamps, 4)
 }

@@ -207,6 +207,12 @@ type VerifyOptions struct {
 	// SignedAfter and SignedBefore, when set, bound the signing-time
 	// attribute (widened by Config.SigningTimeSkew).
 	SignedAfter, SignedBefore time.Time
+	// TimeStamps reads and checks the RFC 3161 time-stamp tokens among
+	// the signers' unsigned attributes into Signer.TimeStamps (at most four
+	// per signer, each costing a signature verification or more). Off by
+	// default: a login needs none, and whoever signs could add tokens to
+	// make verification costlier. Time stamps never decide validity.
+	TimeStamps bool
 }
 
 // CertificateInfo describes one certificate of a result.
@@ -242,8 +248,8 @@ type Signer struct {
 	SigningTime time.Time `json:"signing_time"`
 	// TimeStamps are the RFC 3161 time-stamp tokens among the signer's
 	// unsigned attributes, each with the outcome of its checks (see
-	// TimeStamp). They are reported only: they never make a signature
-	// valid or invalid.
+	// TimeStamp), when VerifyOptions.TimeStamps asked for them. They are
+	// reported only: they never make a signature valid or invalid.
 	TimeStamps []TimeStamp `json:"time_stamps,omitempty"`
 	// Cert is the signer's certificate. It is shared with the verifier's
 	// cache: read it, never modify it.
@@ -417,7 +423,9 @@ func (v *Verifier) verifySigner(ctx context.Context, si *signerInfo, content []b
 			s.Revocation = append(s.Revocation, st)
 		}
 	}
-	s.TimeStamps = v.timeStamps(si)
+	if opts.TimeStamps {
+		s.TimeStamps = v.timeStamps(si)
+	}
 	return s, nil
 }
 

@@ -198,7 +198,7 @@ func (r *verifyRequest) run(ctx context.Context) (*verifyOutput, error) {
 		return nil, err
 	}
 	out := &verifyOutput{VerifiedAt: &at, Purpose: purpose.Name, RevocationMode: r.mode, Signers: []signerJSON{}}
-	res, verr := v.Verify(ctx, input, signature.VerifyOptions{Content: content, Purpose: purpose})
+	res, verr := v.Verify(ctx, input, signature.VerifyOptions{Content: content, Purpose: purpose, TimeStamps: true})
 	if verr == nil {
 		out.Valid = true
 		out.Detached = res.Detached
