@@ -57,7 +57,7 @@ func devpkiLeaf(t *testing.T, dir string, l devpkiLeafOut, alg string) *devpki.L
 // leaf is refused with certificateHold.
 func TestDevPKI(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "pki")
-	code, out, errOut := runCmd("devpki", "--algorithms", "gost2015,ecdsa-p256", "--now", testAtText, dir)
+	code, out, errOut := runCmd("devpki", "--algorithms", "gost2015,gost2004,ecdsa-p256", "--now", testAtText, dir)
 	require.Equal(t, exitOK, code, errOut)
 	assert.Contains(t, errOut, "DEVELOPMENT")
 	var m devpkiManifest
@@ -68,7 +68,7 @@ func TestDevPKI(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join(dir, "README.txt"))
 	require.NoError(t, err)
 	assert.Contains(t, string(readme), "NEVER trust")
-	require.Len(t, m.PKIs, 2)
+	require.Len(t, m.PKIs, 3)
 	data := writeFile(t, t.TempDir(), "data", content)
 	for _, p := range m.PKIs {
 		require.Len(t, p.Leaves, 6, p.Algorithm)
