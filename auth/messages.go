@@ -33,6 +33,7 @@ var messages = map[string][3]string{ // kk, ru, en
 	"too_large":                {"Сұраным тым үлкен.", "Слишком большой запрос.", "The request is too large."},
 	"binding_missing":          {"Cookie файлдарын қосып, қайтадан бастаңыз.", "Включите cookie и начните заново.", "Please enable cookies and start again."},
 	"step_up_required":         {"Бұл әрекет үшін ЭЦҚ, биометрия немесе QR арқылы қайта растаңыз.", "Для этого действия подтвердите ещё раз через ЭЦП, биометрию или QR.", "For this action, confirm again with a digital signature, biometrics or a QR code."},
+	"not_found":                {"Мұндай мекенжай жоқ.", "Такого адреса нет.", "No such address."},
 	"internal":                 {"Ішкі қате.", "Внутренняя ошибка.", "Internal error."},
 }
 

@@ -10,12 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/strongauth/strongauth/qr"
+	qrphone "github.com/strongauth/strongauth/qr/phone"
 )
 
 // needTool skips the test when an external tool is missing, and fails it
@@ -48,11 +47,9 @@ func gozxingDecode(t *testing.T, pngBytes []byte) string {
 	t.Helper()
 	img, err := png.Decode(bytes.NewReader(pngBytes))
 	require.NoError(t, err)
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	text, err := qrphone.DecodeImage(img)
 	require.NoError(t, err)
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	require.NoError(t, err)
-	return res.GetText()
+	return text
 }
 
 func frameContents() []string {

@@ -1,36 +1,3 @@
-// Package authhttp is the thin HTTP layer over auth.Engine: JSON endpoints
-// for a flow, browser binding by cookie, CSRF and origin checks, size and
-// content-type limits, per-IP rate limits, client-safe errors in Kazakh,
-// Russian and English, a step-up middleware and metrics hooks.
-//
-// # Endpoints
-//
-// Mount the Handler under any prefix with http.StripPrefix:
-//
-//	POST /flows                      {"action": "login"}            → flow, csrf, offer
-//	POST /flows/{id}/begin/{kind}    factor input (JSON)            → challenge
-//	POST /flows/{id}/finish/{kind}   factor input (JSON)            → decision (and the host's OnResult)
-//	GET  /flows/{id}/status          Server-Sent Events, or a long poll (?wait=25)
-//	GET  /flows/{id}/decision        the current decision
-//	GET  /client.js                  the browser client (an ES module, embedded)
-//
-// Every call after the first must carry the flow's binding (an HttpOnly,
-// SameSite=Strict cookie set by POST /flows, Secure except on localhost; or a
-// binding the host supplies with Config.Binding) and, for POSTs, the per-flow
-// CSRF token in the X-StrongAuth-CSRF header. A browser's Origin must be one
-// of Config.Origins and Sec-Fetch-Site, when sent, same-origin.
-//
-// # Results
-//
-// When a finish completes the flow, the Handler calls Config.OnResult with the
-// engine's Result before answering; the host creates its own session there.
-// The library never owns the host's session cookie.
-//
-// # Errors
-//
-// Errors are JSON {"code", "message"} with a stable code (auth.Code) and a
-// message in the language of Accept-Language (kk, ru, en). Operator detail
-// goes to Config.Log, never to the client.
 package authhttp
 
 import (
@@ -47,9 +14,12 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/strongauth/strongauth/auth"
@@ -63,7 +33,17 @@ const (
 	DefaultBeginsPerIP    = 120 // per minute
 	DefaultLongPoll       = 25 * time.Second
 	DefaultStatusInterval = time.Second
-	CSRFHeader            = "X-StrongAuth-CSRF"
+	// DefaultStreamMax is how long one Server-Sent Events response lasts
+	// before the server ends it; EventSource then reconnects on its own
+	// and resumes from the last version it saw (Last-Event-ID).
+	DefaultStreamMax = 5 * time.Minute
+	// DefaultWatchersPerIP bounds the status requests (streams and long
+	// polls) one client address holds open at once on one instance.
+	DefaultWatchersPerIP = 16
+	// heartbeat is how often an idle event stream gets a comment line, so
+	// proxies do not close it.
+	heartbeat  = 15 * time.Second
+	CSRFHeader = "X-StrongAuth-CSRF"
 )
 
 // Errors of the HTTP layer (each with a stable code).
@@ -74,6 +54,7 @@ var (
 	ErrTooLarge    = codeErr("too_large", "authhttp: request body too large")
 	ErrNoBinding   = codeErr("binding_missing", "authhttp: no browser binding")
 	ErrStepUp      = codeErr("step_up_required", "authhttp: a fresh strong factor is required")
+	ErrNotFound    = codeErr("not_found", "authhttp: no such endpoint")
 )
 
 type codedErr struct{ code, msg string }
@@ -119,6 +100,15 @@ type Config struct {
 	// Location gives a coarse, host-supplied place for a request
 	// ("Almaty, KZ"), shown to the user on a second device. Optional.
 	Location func(r *http.Request) string
+	// Subject, if set, names the account a new flow for action must prove:
+	// for a step-up of a user the host already knows (from its own
+	// session), every factor of the flow must then prove that account. It
+	// returns "" to let the first factor identify the subject, or an error
+	// to refuse the start (the client sees the error's auth.Code, for
+	// example auth.ErrNoSubject: "subject_unknown"). Without it every flow
+	// starts with no subject, and the host must compare Result.Subject
+	// with its session in OnResult.
+	Subject func(r *http.Request, action string) (string, error)
 	// MaxBody bounds request bodies. Zero means DefaultMaxBody.
 	MaxBody int64
 	// StartsPerIP and BeginsPerIP bound starts and begins per client IP per
@@ -131,12 +121,22 @@ type Config struct {
 	// StatusInterval is how often the status stream re-reads the flow.
 	// Zero means DefaultStatusInterval.
 	StatusInterval time.Duration
+	// StreamMax bounds one Server-Sent Events response. Zero means
+	// DefaultStreamMax.
+	StreamMax time.Duration
+	// WatchersPerIP bounds the status requests a client address (IPv6: its
+	// /64) holds open at once on this instance; more are refused with 429.
+	// Zero means DefaultWatchersPerIP.
+	WatchersPerIP int
 }
 
 // Handler serves the flow endpoints. Create it with New.
 type Handler struct {
 	cfg Config
 	mux *http.ServeMux
+
+	mu       sync.Mutex
+	watchers map[string]int // open status requests per client bucket
 }
 
 // New validates cfg and returns a Handler.
@@ -169,13 +169,19 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.StatusInterval <= 0 {
 		cfg.StatusInterval = DefaultStatusInterval
 	}
+	if cfg.StreamMax <= 0 {
+		cfg.StreamMax = DefaultStreamMax
+	}
+	if cfg.WatchersPerIP <= 0 {
+		cfg.WatchersPerIP = DefaultWatchersPerIP
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = remoteIP
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), watchers: make(map[string]int)}
 	h.mux.HandleFunc("POST /flows", h.start)
 	h.mux.HandleFunc("POST /flows/{id}/begin/{kind}", h.begin)
 	h.mux.HandleFunc("POST /flows/{id}/finish/{kind}", h.finish)
@@ -185,10 +191,20 @@ func New(cfg Config) (*Handler, error) {
 	return h, nil
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. Requests for anything but the
+// endpoints, including non-canonical paths ("//flows", "/flows/"), get a
+// JSON 404 {"code": "not_found"}, never a redirect.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if p := r.URL.Path; p == "" || p != path.Clean(p) {
+		h.fail(w, r, "route", ErrNotFound)
+		return
+	}
+	if _, pattern := h.mux.Handler(r); pattern == "" {
+		h.fail(w, r, "route", ErrNotFound)
+		return
+	}
 	h.mux.ServeHTTP(w, r)
 }
 
@@ -217,6 +233,12 @@ func (h *Handler) cookieName(r *http.Request) string {
 	}
 	return "__Host-strongauth"
 }
+
+// Binding returns the browser binding secret the request carries (the
+// binding cookie, or Config.Binding's answer), for host endpoints that
+// must present it to a factor, such as passkey enrolment
+// (passkey.RegistrationRequest.Binding). It is a secret: never log it.
+func (h *Handler) Binding(r *http.Request) (string, bool) { return h.bindingOf(r) }
 
 // bindingOf returns the request's binding secret.
 func (h *Handler) bindingOf(r *http.Request) (string, bool) {
@@ -284,9 +306,10 @@ func (h *Handler) checkCSRF(r *http.Request, binding, flowID string) error {
 }
 
 // limit counts one request of kind op from the client's IP in the current
-// minute and refuses past max.
+// minute and refuses past max. IPv6 clients are counted by their /64, which
+// one subscriber usually holds whole.
 func (h *Handler) limit(ctx context.Context, op, ip string, max int64) error {
-	n, err := h.cfg.Store.Incr(ctx, "sa:http:"+op+":"+ip, 1, time.Minute)
+	n, err := h.cfg.Store.Incr(ctx, "sa:http:"+op+":"+ipBucket(ip), 1, time.Minute)
 	if err != nil {
 		return fmt.Errorf("%w: rate limit: %w", auth.ErrUnavailable, err)
 	}
@@ -296,6 +319,44 @@ func (h *Handler) limit(ctx context.Context, op, ip string, max int64) error {
 	return nil
 }
 
+// ipBucket returns the rate-limit bucket of a client address: the address
+// itself for IPv4, its /64 for IPv6, and a bounded string for anything
+// else (a host's ClientIP may return what a proxy said).
+func ipBucket(ip string) string {
+	if a, err := netip.ParseAddr(ip); err == nil {
+		a = a.Unmap()
+		if a.Is6() {
+			p, _ := a.Prefix(64)
+			return p.String()
+		}
+		return a.String()
+	}
+	if len(ip) > 64 {
+		sum := sha256.Sum256([]byte(ip))
+		return "h" + base64.RawURLEncoding.EncodeToString(sum[:12])
+	}
+	return ip
+}
+
+// watch admits one more open status request from ip, or refuses; the
+// returned function releases it.
+func (h *Handler) watch(ip string) (func(), error) {
+	b := ipBucket(ip)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.watchers[b] >= h.cfg.WatchersPerIP {
+		return nil, rateLimited{time.Second}
+	}
+	h.watchers[b]++
+	return func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.watchers[b]--; h.watchers[b] <= 0 {
+			delete(h.watchers, b)
+		}
+	}, nil
+}
+
 type rateLimited struct{ after time.Duration }
 
 func (e rateLimited) Error() string             { return "authhttp: too many requests from this address" }
@@ -303,6 +364,7 @@ func (e rateLimited) Unwrap() error             { return auth.ErrRateLimited }
 func (e rateLimited) RetryAfter() time.Duration { return e.after }
 func (e rateLimited) Is(target error) bool      { return target == auth.ErrRateLimited }
 func (e rateLimited) ErrorCode() string         { return "rate_limited" }
+
 func (h *Handler) client(r *http.Request) auth.ClientInfo {
 	c := auth.ClientInfo{IP: h.cfg.ClientIP(r), UserAgent: r.UserAgent(), Origin: r.Header.Get("Origin")}
 	if len(c.UserAgent) > 512 {
@@ -318,6 +380,9 @@ func (h *Handler) observe(op string, kind auth.Kind, err error, start time.Time)
 	if h.cfg.Metrics == nil {
 		return
 	}
+	if _, known := h.cfg.Engine.Factor(kind); !known {
+		kind = "" // the kind comes from the URL: never let a client grow the label set
+	}
 	outcome := "ok"
 	if err != nil {
 		outcome = auth.Code(err)
@@ -328,7 +393,7 @@ func (h *Handler) observe(op string, kind auth.Kind, err error, start time.Time)
 // statusOf maps an error code to an HTTP status.
 func statusOf(err error) int {
 	switch auth.Code(err) {
-	case "flow_not_found", "unknown_factor", "unknown_action":
+	case "flow_not_found", "unknown_factor", "unknown_action", "not_found":
 		return http.StatusNotFound
 	case "invalid_input", "policy_syntax":
 		return http.StatusBadRequest

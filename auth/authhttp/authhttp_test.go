@@ -178,6 +178,9 @@ func TestLoginOverHTTP(t *testing.T) {
 	assert.Equal(t, "flow_completed", r.body["code"])
 	assert.Contains(t, e.metrics, "finish/sms/ok")
 	assert.Contains(t, e.metrics, "begin/sms/factor_not_allowed")
+	flow = b.start("login")
+	b.post("/flows/"+flow+"/begin/x"+strings.Repeat("y", 40), "")
+	assert.Equal(t, "begin//unknown_factor", e.metrics[len(e.metrics)-1], "unknown kinds are not labels")
 }
 
 func TestRefusals(t *testing.T) {
@@ -215,7 +218,7 @@ func TestRefusals(t *testing.T) {
 			return b.do("POST", "/flows/"+flow+"/begin/ecp", "application/json", "", map[string]string{authhttp.CSRFHeader: ""})
 		}, http.StatusForbidden, "csrf"},
 		{"csrf of another flow", func() reply {
-			return b.do("POST", "/flows/"+flow+"/begin/ecp", "application/json", "", map[string]string{authhttp.CSRFHeader: "x" + b.csrf[1:]})
+			return b.do("POST", "/flows/"+flow+"/begin/ecp", "application/json", "", map[string]string{authhttp.CSRFHeader: flipFirst(b.csrf)})
 		}, http.StatusForbidden, "csrf"},
 		{"foreign origin", func() reply {
 			return b.do("POST", "/flows/"+flow+"/begin/ecp", "application/json", "", map[string]string{"Origin": "https://evil.example"})
@@ -342,24 +345,35 @@ func TestStatusLongPollAndSSE(t *testing.T) {
 		t.Fatal("long poll did not answer after the flow changed")
 	}
 
-	// SSE: events until the flow is no longer open.
-	req, _ := http.NewRequest("GET", e.srv.URL+"/auth/flows/"+flow+"/status", nil)
-	req.Header.Set("Accept", "text/event-stream")
-	resp, err := b.c.Do(req)
-	require.NoError(t, err)
+	// SSE: the current view at once (its id the version), then events
+	// until the flow is no longer open, then the stream ends.
+	resp := b.sse(flow, "")
 	defer resp.Body.Close()
 	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
-	sc := bufio.NewScanner(resp.Body)
-	require.True(t, sc.Scan())
-	assert.Equal(t, "event: flow", sc.Text())
+	events := readEvents(resp.Body)
+	ev := <-events
+	assert.Equal(t, "flow", ev.name)
+	assert.Contains(t, ev.data, `"state":"open"`)
+	first := ev.id
+	require.NotEmpty(t, first)
 	require.NoError(t, e.eng.Cancel(context.Background(), flow, "test"))
-	var last string
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "data: ") {
-			last = sc.Text()
-		}
+	var last event
+	for ev := range events {
+		last = ev
 	}
-	assert.Contains(t, last, `"state":"cancelled"`)
+	assert.Equal(t, "flow", last.name)
+	assert.Contains(t, last.data, `"state":"cancelled"`)
+	assert.NotEqual(t, first, last.id)
+
+	// A reconnecting EventSource (Last-Event-ID) is not sent what it has;
+	// for a flow that is over it gets nothing and the stream ends.
+	resp2 := b.sse(flow, last.id)
+	defer resp2.Body.Close()
+	n := 0
+	for range readEvents(resp2.Body) {
+		n++
+	}
+	assert.Zero(t, n)
 
 	// Another browser cannot read the status.
 	o := e.browser(t)
@@ -369,6 +383,49 @@ func TestStatusLongPollAndSSE(t *testing.T) {
 
 func jsonNum(f float64) string { b, _ := json.Marshal(f); return string(b) }
 
+// sse opens the status stream of a flow as an EventSource would.
+func (b *browser) sse(flow, lastID string) *http.Response {
+	b.t.Helper()
+	req, _ := http.NewRequest("GET", b.e.srv.URL+"/auth/flows/"+flow+"/status", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := b.c.Do(req)
+	require.NoError(b.t, err)
+	require.Equal(b.t, http.StatusOK, resp.StatusCode)
+	return resp
+}
+
+type event struct{ id, name, data string }
+
+// readEvents parses a Server-Sent Events stream until it ends.
+func readEvents(r io.Reader) <-chan event {
+	out := make(chan event, 16)
+	go func() {
+		defer close(out)
+		sc := bufio.NewScanner(r)
+		var ev event
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if ev.name != "" || ev.data != "" {
+					out <- ev
+				}
+				ev = event{}
+			case strings.HasPrefix(line, "id: "):
+				ev.id = line[4:]
+			case strings.HasPrefix(line, "event: "):
+				ev.name = line[7:]
+			case strings.HasPrefix(line, "data: "):
+				ev.data = line[6:]
+			}
+		}
+	}()
+	return out
+}
+
 func TestNewValidates(t *testing.T) {
 	_, err := authhttp.New(authhttp.Config{})
 	assert.ErrorIs(t, err, auth.ErrConfig)
@@ -376,4 +433,287 @@ func TestNewValidates(t *testing.T) {
 	_, err = authhttp.New(authhttp.Config{Engine: e.eng, Store: memory.New(memory.Config{}), OnResult: func(http.ResponseWriter, *http.Request, *auth.Result) error { return nil },
 		Origins: []string{"https://example.kz/path"}})
 	assert.ErrorIs(t, err, auth.ErrConfig)
+}
+
+func TestBeginRateLimit(t *testing.T) {
+	e := newEnv(t, func(c *authhttp.Config) { c.BeginsPerIP = 3 })
+	b := e.browser(t)
+	flow := b.start("login")
+	for range 3 {
+		require.Equal(t, http.StatusOK, b.post("/flows/"+flow+"/begin/webauthn", "").status)
+	}
+	r := b.post("/flows/"+flow+"/begin/webauthn", "")
+	assert.Equal(t, http.StatusTooManyRequests, r.status)
+	assert.Equal(t, "rate_limited", r.body["code"])
+	assert.Equal(t, "60", r.header.Get("Retry-After"))
+	// Finishing is not a begin: the factor's own limits apply there.
+	r = b.post("/flows/"+flow+"/finish/webauthn", `{"subject":"alice","ok":true}`)
+	assert.Equal(t, http.StatusOK, r.status, r.body)
+	e.clock.Advance(time.Minute)
+	flow = b.start("login")
+	assert.Equal(t, http.StatusOK, b.post("/flows/"+flow+"/begin/webauthn", "").status)
+}
+
+// TestRateLimitBuckets: IPv6 clients are counted by /64, IPv4 ones by
+// address, so rotating through one's own /64 does not escape the limit.
+func TestRateLimitBuckets(t *testing.T) {
+	var ip string
+	e := newEnv(t, func(c *authhttp.Config) {
+		c.StartsPerIP = 2
+		c.ClientIP = func(*http.Request) string { return ip }
+	})
+	b := e.browser(t)
+	start := func(addr string) int {
+		ip = addr
+		return b.post("/flows", `{"action":"login"}`).status
+	}
+	assert.Equal(t, http.StatusCreated, start("2001:db8:1:2::1"))
+	assert.Equal(t, http.StatusCreated, start("2001:db8:1:2:ffff::9"))
+	assert.Equal(t, http.StatusTooManyRequests, start("2001:db8:1:2:abcd::1"), "same /64")
+	assert.Equal(t, http.StatusCreated, start("2001:db8:1:3::1"), "another /64")
+	assert.Equal(t, http.StatusCreated, start("192.0.2.1"))
+	assert.Equal(t, http.StatusCreated, start("::ffff:192.0.2.1"), "the mapped form is the same address")
+	assert.Equal(t, http.StatusTooManyRequests, start("192.0.2.1"))
+	assert.Equal(t, http.StatusCreated, start("192.0.2.2"))
+}
+
+func TestChunkedOversizedBody(t *testing.T) {
+	e := newEnv(t, func(c *authhttp.Config) { c.MaxBody = 1024 })
+	b := e.browser(t)
+	flow := b.start("login")
+	pr, pw := io.Pipe()
+	go func() {
+		_, _ = io.WriteString(pw, `{"pad":"`+strings.Repeat("a", 4096)+`"}`)
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", e.srv.URL+"/auth/flows/"+flow+"/finish/webauthn", pr)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", b.origin)
+	req.Header.Set(authhttp.CSRFHeader, b.csrf)
+	resp, err := b.c.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	var m map[string]string
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&m))
+	assert.Equal(t, "too_large", m["code"])
+}
+
+func TestExpiredFlow(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.browser(t)
+	flow := b.start("login")
+	e.clock.Advance(auth.DefaultFlowTTL)
+	r := b.post("/flows/"+flow+"/begin/webauthn", "")
+	assert.Equal(t, http.StatusGone, r.status)
+	assert.Equal(t, "flow_expired", r.body["code"])
+	r = b.do("GET", "/flows/"+flow+"/decision", "", "", nil)
+	assert.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, "expired", r.body["state"])
+	assert.Equal(t, []any{}, r.body["offer"])
+}
+
+func TestUnknownRoutesAnswerJSON(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.browser(t)
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/nothing"}, {"GET", "/flows"}, {"DELETE", "/flows/x/begin/ecp"}, {"PUT", "/client.js"},
+	} {
+		r := b.do(c.method, c.path, "", "", nil)
+		assert.Equal(t, http.StatusNotFound, r.status, c)
+		assert.Equal(t, "not_found", r.body["code"], c)
+		assert.Equal(t, "application/json; charset=utf-8", r.header.Get("Content-Type"))
+	}
+	resp, err := b.c.Get(e.srv.URL + "/auth/client.js")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	js, _ := io.ReadAll(resp.Body)
+	assert.Equal(t, "text/javascript; charset=utf-8", resp.Header.Get("Content-Type"))
+	assert.Equal(t, authhttp.ClientJS(), js)
+	assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
+}
+
+// TestSubjectHook: a step-up flow for a user the host knows must prove
+// that user; a factor proving someone else is refused, and a host refusal
+// stops the start.
+func TestSubjectHook(t *testing.T) {
+	e := newEnv(t, func(c *authhttp.Config) {
+		c.Subject = func(r *http.Request, action string) (string, error) {
+			switch r.Header.Get("X-Test-User") {
+			case "":
+				if action == "sign-document" {
+					return "", auth.ErrNoSubject
+				}
+				return "", nil
+			default:
+				return r.Header.Get("X-Test-User"), nil
+			}
+		}
+	})
+	b := e.browser(t)
+	r := b.post("/flows", `{"action":"sign-document"}`)
+	assert.Equal(t, http.StatusForbidden, r.status)
+	assert.Equal(t, "subject_unknown", r.body["code"])
+
+	r = b.do("POST", "/flows", "application/json", `{"action":"sign-document"}`, map[string]string{"X-Test-User": "alice"})
+	require.Equal(t, http.StatusCreated, r.status, r.body)
+	assert.Equal(t, true, r.body["subject_known"])
+	b.csrf = r.body["csrf"].(string)
+	flow := r.body["flow"].(string)
+	require.Equal(t, http.StatusOK, b.post("/flows/"+flow+"/begin/webauthn", "").status)
+	r = b.post("/flows/"+flow+"/finish/webauthn", `{"subject":"mallory","ok":true}`)
+	assert.Equal(t, http.StatusUnauthorized, r.status)
+	assert.Equal(t, "subject_mismatch", r.body["code"])
+	assert.Empty(t, e.results)
+}
+
+// TestBindingAccessor: the host can read the browser's binding (for
+// passkey enrolment) where it handles the request.
+func TestBindingAccessor(t *testing.T) {
+	var e *env
+	var got string
+	var ok bool
+	e = newEnv(t, func(c *authhttp.Config) {
+		c.OnResult = func(w http.ResponseWriter, r *http.Request, res *auth.Result) error {
+			got, ok = e.h.Binding(r)
+			return nil
+		}
+	})
+	b := e.browser(t)
+	flow := b.start("login")
+	require.Equal(t, http.StatusOK, b.post("/flows/"+flow+"/begin/webauthn", "").status)
+	require.Equal(t, http.StatusOK, b.post("/flows/"+flow+"/finish/webauthn", `{"subject":"alice","ok":true}`).status)
+	u, _ := url.Parse(e.srv.URL)
+	require.True(t, ok)
+	assert.Equal(t, b.c.Jar.Cookies(u)[0].Value, got)
+	_, ok = e.h.Binding(httptest.NewRequest("GET", "http://localhost/", nil))
+	assert.False(t, ok)
+}
+
+// TestWatchersPerIP: one address cannot hold more than WatchersPerIP
+// status requests open; closing one frees its place.
+func TestWatchersPerIP(t *testing.T) {
+	e := newEnv(t, func(c *authhttp.Config) { c.WatchersPerIP = 2 })
+	b := e.browser(t)
+	flow := b.start("login")
+	v := jsonNum(b.do("GET", "/flows/"+flow+"/status?wait=0", "", "", nil).body["version"].(float64))
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/auth/flows/"+flow+"/status?wait=20&since="+v, nil)
+			if resp, err := b.c.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}()
+	}
+	refused := func() bool {
+		r := b.do("GET", "/flows/"+flow+"/status?wait=0", "", "", nil)
+		return r.status == http.StatusTooManyRequests && r.body["code"] == "rate_limited"
+	}
+	assert.Eventually(t, refused, 5*time.Second, 10*time.Millisecond, "a third watcher is refused")
+	cancel()
+	wg.Wait()
+	assert.Eventually(t, func() bool { return !refused() }, 5*time.Second, 10*time.Millisecond, "places are freed")
+}
+
+// TestConcurrentFinish: many requests racing to finish the same flow over
+// HTTP — exactly one completes it and creates the host's session.
+func TestConcurrentFinish(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.browser(t)
+	flow := b.start("login")
+	require.Equal(t, http.StatusOK, b.post("/flows/"+flow+"/begin/webauthn", "").status)
+	const racers = 20
+	statuses := make(chan int, racers)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			statuses <- b.post("/flows/"+flow+"/finish/webauthn", `{"subject":"alice","ok":true}`).status
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(statuses)
+	ok := 0
+	for s := range statuses {
+		switch s {
+		case http.StatusOK:
+			ok++
+		case http.StatusConflict:
+		default:
+			t.Errorf("unexpected status %d", s)
+		}
+	}
+	assert.Equal(t, 1, ok, "exactly one finish wins")
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	assert.Len(t, e.results, 1, "the host's OnResult ran once")
+}
+
+// TestStreamEndsWithErrorEvent: a flow that disappears while watched ends
+// the stream with an "error" event carrying only the code.
+func TestStreamEndsWithErrorEvent(t *testing.T) {
+	var st *memory.Store
+	e := newEnv(t, func(c *authhttp.Config) { st = c.Store.(*memory.Store) })
+	b := e.browser(t)
+	flow := b.start("login")
+	resp := b.sse(flow, "")
+	defer resp.Body.Close()
+	events := readEvents(resp.Body)
+	require.Equal(t, "flow", (<-events).name)
+	require.NoError(t, st.Delete(context.Background(), "sa:flow:"+flow))
+	var last event
+	for ev := range events {
+		last = ev
+	}
+	assert.Equal(t, "error", last.name)
+	assert.JSONEq(t, `{"code":"flow_not_found"}`, last.data)
+}
+
+// TestHostBinding: a host that binds flows to its own session supplies the
+// secret; no cookie of the library's is set, and the CSRF token follows
+// the host's secret.
+func TestHostBinding(t *testing.T) {
+	e := newEnv(t, func(c *authhttp.Config) {
+		c.Binding = func(r *http.Request) (string, bool) {
+			s := r.Header.Get("X-Host-Session")
+			return s, len(s) >= 32
+		}
+	})
+	b := e.browser(t)
+	r := b.post("/flows", `{"action":"login"}`)
+	assert.Equal(t, http.StatusForbidden, r.status)
+	assert.Equal(t, "binding_missing", r.body["code"])
+
+	mine := map[string]string{"X-Host-Session": strings.Repeat("m", 40)}
+	r = b.do("POST", "/flows", "application/json", `{"action":"login"}`, mine)
+	require.Equal(t, http.StatusCreated, r.status, r.body)
+	assert.Empty(t, r.header.Values("Set-Cookie"), "the host owns the binding")
+	flow := r.body["flow"].(string)
+	assert.Equal(t, authhttp.CSRFToken(mine["X-Host-Session"], flow), r.body["csrf"])
+	b.csrf = r.body["csrf"].(string)
+	assert.Equal(t, http.StatusOK, b.do("POST", "/flows/"+flow+"/begin/webauthn", "application/json", "", mine).status)
+
+	theirs := map[string]string{"X-Host-Session": strings.Repeat("t", 40)}
+	r = b.do("POST", "/flows/"+flow+"/finish/webauthn", "application/json", `{"subject":"alice","ok":true}`, theirs)
+	assert.Equal(t, "csrf", r.body["code"], "the token is of another session")
+	r = b.do("GET", "/flows/"+flow+"/decision", "", "", theirs)
+	assert.Equal(t, "binding_mismatch", r.body["code"])
+	r = b.do("POST", "/flows/"+flow+"/finish/webauthn", "application/json", `{"subject":"alice","ok":true}`, mine)
+	assert.Equal(t, true, r.body["allowed"], r.body)
+}
+
+// flipFirst changes the first character of a token (to another one, always).
+func flipFirst(s string) string {
+	if s[0] == 'A' {
+		return "B" + s[1:]
+	}
+	return "A" + s[1:]
 }

@@ -1,14 +1,17 @@
 // strongauth browser client: a small, dependency-free ES module served by
 // authhttp at <prefix>/client.js. Plain functions and classes that the
-// host's own pages call; no build step.
+// host's own pages call, and a default UI (mountFlow) for pages that want
+// one; no build step.
 //
-//   import { Flow, NCALayer, webauthnGet, webauthnCreate } from "/auth/client.js";
+//   import { Flow, NCALayer, webauthnGet, mountFlow } from "/auth/client.js";
 //   const flow = await Flow.start("/auth", "login");
 //   const ch = await flow.begin("ecp");
-//   ...
+//   const cms = await new NCALayer().sign(ch.data.ncalayer);
+//   const d = await flow.finish("ecp", { cms });
 //
 // Nothing here stores a secret: the flow's binding lives in an HttpOnly
-// cookie the script cannot read; the CSRF token is per flow.
+// cookie the script cannot read; the CSRF token is per flow and kept in
+// memory only.
 
 /** An error answered by the server ({code, message}) or raised here. */
 export class AuthError extends Error {
@@ -41,6 +44,9 @@ async function call(method, url, csrf, body) {
   }
   return data;
 }
+
+/** Posts JSON to a host endpoint and resolves to its JSON answer, throwing AuthError on an error status. */
+export function postJSON(url, body) { return call("POST", url, null, body === undefined ? {} : body); }
 
 /** One authentication flow, bound to this browser by an HttpOnly cookie. */
 export class Flow {
@@ -78,8 +84,9 @@ export class Flow {
 
   /**
    * Watches the flow: calls onChange(view) on every change until the flow is
-   * no longer open. Uses Server-Sent Events, falling back to long polling.
-   * Returns a function that stops watching.
+   * no longer open. Uses Server-Sent Events (which reconnect on their own),
+   * falling back to long polling when the stream is refused. Returns a
+   * function that stops watching.
    */
   watch(onChange) {
     let stopped = false;
@@ -93,11 +100,19 @@ export class Flow {
         onChange(v);
         if (v.state !== "open") stop();
       });
-      es.addEventListener("error", () => {
+      es.addEventListener("error", (ev) => {
         if (stopped) return;
-        es.close();
-        es = null;
-        this._poll(onChange, () => stopped);
+        if (ev.data) { // the server's own error event: {code}
+          let code = "error";
+          try { code = JSON.parse(ev.data).code; } catch (e) { /* keep */ }
+          stop();
+          onChange({ state: "error", code });
+          return;
+        }
+        if (es.readyState === EventSource.CLOSED) { // refused: poll instead
+          es = null;
+          this._poll(onChange, () => stopped);
+        } // otherwise EventSource reconnects by itself
       });
     } else {
       this._poll(onChange, () => stopped);
@@ -130,7 +145,9 @@ export class Flow {
 /**
  * A client of NCALayer, the NCA's local signer (wss://127.0.0.1:13579), for
  * the kz.gov.pki.knca.basics module. sign() resolves to the CMS text NCALayer
- * returns (PEM or base64), which the ECP factor's finish accepts as is.
+ * returns (PEM or base64), which the ECP factor's finish accepts as is
+ * ({cms}). Errors: ncalayer_unavailable (not running), ncalayer_cancelled
+ * (the user closed the dialog), ncalayer_error, ncalayer_timeout.
  */
 export class NCALayer {
   constructor(url = "wss://127.0.0.1:13579") {
@@ -144,14 +161,16 @@ export class NCALayer {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) return Promise.resolve(this.version);
     return new Promise((resolve, reject) => {
       let ws;
+      const unavailable = () => new AuthError("ncalayer_unavailable", "NCALayer is not running. Start NCALayer and try again.");
       try {
         ws = new WebSocket(this.url);
       } catch (e) {
-        reject(new AuthError("ncalayer_unavailable", "NCALayer is not running."));
+        reject(unavailable());
         return;
       }
-      const timer = setTimeout(() => { ws.close(); reject(new AuthError("ncalayer_unavailable", "NCALayer is not running.")); }, timeoutMs);
-      ws.onerror = () => { clearTimeout(timer); reject(new AuthError("ncalayer_unavailable", "NCALayer is not running. Start NCALayer and try again.")); };
+      const timer = setTimeout(() => { ws.close(); reject(unavailable()); }, timeoutMs);
+      ws.onerror = () => { clearTimeout(timer); reject(unavailable()); };
+      ws.onclose = () => { clearTimeout(timer); reject(unavailable()); };
       ws.onmessage = (msg) => {
         let m = {};
         try { m = JSON.parse(msg.data); } catch (e) { /* ignore */ }
@@ -177,7 +196,7 @@ export class NCALayer {
         clearTimeout(timer);
         try { resolve(JSON.parse(msg.data)); } catch (e) { reject(new AuthError("ncalayer_protocol", "NCALayer sent an unreadable answer.")); }
       };
-      ws.onclose = () => { clearTimeout(timer); reject(new AuthError("ncalayer_unavailable", "NCALayer closed the connection.")); };
+      ws.onclose = () => { clearTimeout(timer); this.ws = null; reject(new AuthError("ncalayer_unavailable", "NCALayer closed the connection.")); };
       ws.send(JSON.stringify(req));
     });
   }
@@ -260,12 +279,14 @@ export function credentialToJSON(c) {
 
 function webauthnError(e) {
   if (e && e.name === "NotAllowedError") return new AuthError("webauthn_cancelled", "The request was cancelled or timed out.");
+  if (e && e.name === "InvalidStateError") return new AuthError("webauthn_exists", "This authenticator is already registered.");
   if (e && e.name === "SecurityError") return new AuthError("webauthn_security", "This site is not allowed to use this authenticator.");
   return new AuthError("webauthn_error", (e && e.message) || "WebAuthn failed.");
 }
 
 /** navigator.credentials.get with JSON options; resolves to JSON. */
 export async function webauthnGet(options) {
+  if (!window.PublicKeyCredential) throw new AuthError("webauthn_unsupported", "This browser does not support passkeys.");
   try {
     return credentialToJSON(await navigator.credentials.get(decodeRequestOptions(options)));
   } catch (e) { throw webauthnError(e); }
@@ -273,7 +294,329 @@ export async function webauthnGet(options) {
 
 /** navigator.credentials.create with JSON options; resolves to JSON. */
 export async function webauthnCreate(options) {
+  if (!window.PublicKeyCredential) throw new AuthError("webauthn_unsupported", "This browser does not support passkeys.");
   try {
     return credentialToJSON(await navigator.credentials.create(decodeCreationOptions(options)));
   } catch (e) { throw webauthnError(e); }
+}
+
+// ---------------------------------------------------------------- DOM helpers
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") e.className = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+// ---------------------------------------------------------------- SMS code
+
+/**
+ * Builds a form for a one-time code ({digits, phone, labels, onCode}): an
+ * input with autocomplete="one-time-code" (phones offer the code from the
+ * SMS) and, where the browser has it, WebOTP filling in the code from an
+ * origin-bound SMS. onCode(code) is called on submit; it may return a
+ * promise. Returns {form, input, abort}.
+ */
+export function smsCodeForm(opts) {
+  const digits = opts.digits || 6;
+  const t = opts.labels || LABELS.en;
+  const input = el("input", {
+    id: "sa-sms-code", name: "code", class: "sa-code", autocomplete: "one-time-code", inputmode: "numeric",
+    pattern: "[0-9]{" + digits + "}", maxlength: String(digits), minlength: String(digits), required: true,
+    "aria-label": t.code, spellcheck: "false",
+  });
+  const button = el("button", { type: "submit", class: "sa-primary", id: "sa-sms-submit" }, t.confirm);
+  const form = el("form", { class: "sa-sms", "data-step": "sms" },
+    el("p", { class: "sa-hint" }, opts.phone ? t.smsSentTo + " " + opts.phone : t.smsSent),
+    el("label", { for: "sa-sms-code" }, t.code), input, button,
+    el("p", { class: "sa-warning" }, t.smsNeverTell));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const code = input.value.replace(/\s+/g, "");
+    if (!new RegExp("^[0-9]{" + digits + "}$").test(code)) { input.focus(); return; }
+    button.disabled = true;
+    try { await opts.onCode(code); } finally { button.disabled = false; }
+  });
+  const ctl = typeof AbortController === "function" ? new AbortController() : null;
+  if (ctl && "OTPCredential" in window) {
+    navigator.credentials.get({ otp: { transport: ["sms"] }, signal: ctl.signal })
+      .then((otp) => { if (otp && otp.code) { input.value = otp.code; form.requestSubmit(); } })
+      .catch(() => { /* typed by hand */ });
+  }
+  return { form, input, abort: () => ctl && ctl.abort() };
+}
+
+// ---------------------------------------------------------------- QR
+
+/**
+ * Shows a cross-device QR login in container and resolves when the phone
+ * approved (or rejects with AuthError when it was denied, failed or
+ * expired). The code changes every second (refresh_ms) and works only for
+ * this browser; once the phone has scanned it, the code gives way to the
+ * number to pick on the phone ("number matching"). opts: {qrBase (the QR
+ * factor's browser endpoints, e.g. "/qr/browser"), flow, data (the qr
+ * challenge's data), labels}. Returns {done, stop}.
+ */
+export function showQR(container, opts) {
+  const t = opts.labels || LABELS.en;
+  const base = opts.qrBase.replace(/\/$/, "") + "/" + opts.flow.id;
+  const img = el("img", { class: "sa-qr-image", id: "sa-qr-image", alt: t.qrAlt, width: "240", height: "240" });
+  const number = el("div", { class: "sa-qr-number", id: "sa-qr-number", hidden: true });
+  const egov = opts.data && opts.data.mode === "mobile-sign";
+  const status = el("p", { class: "sa-qr-status", id: "sa-qr-status", role: "status" }, egov ? t.qrScanEgov : t.qrScan);
+  const box = el("div", { class: "sa-qr", "data-step": "qr", "data-qr-state": "pending" }, img, status, number);
+  container.append(box);
+  let frame = 0;
+  const refresh = (opts.data && opts.data.refresh_ms) || 0;
+  const show = () => { img.src = base + "/frame.svg?n=" + (frame++); };
+  show();
+  const timer = refresh > 0 ? setInterval(show, Math.max(500, refresh)) : null;
+  let es = null;
+  let stopped = false;
+  const stop = () => { stopped = true; if (timer) clearInterval(timer); if (es) es.close(); };
+  const done = new Promise((resolve, reject) => {
+    const fail = (code, message) => { stop(); box.dataset.qrState = "error"; reject(new AuthError(code, message)); };
+    const onStatus = (s) => {
+      box.dataset.qrState = s.state;
+      if (s.number) {
+        number.hidden = false;
+        number.textContent = String(s.number);
+      }
+      switch (s.state) {
+        case "scanned":
+          if (timer) clearInterval(timer);
+          img.hidden = true;
+          status.textContent = s.number ? t.qrPick : t.qrScanned;
+          break;
+        case "approved": stop(); status.textContent = t.qrApproved; resolve(s); break;
+        case "denied": fail("fraud_reported", t.qrDenied); break;
+        case "failed": fail("verification_failed", t.error); break;
+        case "expired": fail("expired", t.qrExpired); break;
+      }
+    };
+    const poll = async () => {
+      let after = "";
+      while (!stopped) {
+        try {
+          const s = await call("GET", base + "/status?wait=25" + (after ? "&after=" + encodeURIComponent(after) : ""));
+          after = s.state;
+          onStatus(s);
+        } catch (e) { fail(e.code, e.message); return; }
+      }
+    };
+    if (typeof EventSource === "function") {
+      es = new EventSource(base + "/status", { withCredentials: true });
+      es.addEventListener("status", (ev) => onStatus(JSON.parse(ev.data)));
+      es.addEventListener("error", (ev) => {
+        if (stopped) return;
+        if (ev.data) { // the server's own error event: {code, reason}
+          let code = "error";
+          try { code = JSON.parse(ev.data).code; } catch (e) { /* keep */ }
+          fail(code, t.error);
+          return;
+        }
+        if (es.readyState === EventSource.CLOSED) { es = null; poll(); } // refused: poll instead
+      });
+    } else {
+      poll();
+    }
+  });
+  return { done, stop };
+}
+
+// ---------------------------------------------------------------- default UI
+
+/** Labels of the default UI, per language. */
+export const LABELS = {
+  en: {
+    title: "Confirm it is you", ecp: "Digital signature (ECP, NCALayer)", webauthn: "Passkey or biometrics",
+    qr: "QR code on your phone", qrEgov: "QR code in eGov Mobile (ECP)", sms: "SMS code", code: "Code from the SMS", confirm: "Confirm",
+    smsSent: "We sent a code to the phone bound to your account.", smsSentTo: "We sent a code to",
+    smsNeverTell: "Never tell this code to anyone — no bank, police officer or employee will ever ask for it.",
+    signing: "Sign in NCALayer…", waitingKey: "Follow your browser's prompt…", done: "Confirmed.",
+    qrAlt: "QR code to scan with your phone", qrScan: "Scan the QR code with your phone.", qrScanEgov: "Scan the QR code in eGov Mobile and sign with your ECP.",
+    qrScanned: "Scanned. Confirm on your phone.", qrPick: "On your phone, pick this number:",
+    qrApproved: "Approved on your phone.", qrDenied: "The request was refused on the phone.",
+    qrExpired: "The QR code expired. Start again.", error: "Something went wrong.", again: "Start again",
+    next: "One more step:", choose: "Choose how to confirm:",
+  },
+  ru: {
+    title: "Подтвердите, что это вы", ecp: "ЭЦП (NCALayer)", webauthn: "Ключ доступа или биометрия",
+    qr: "QR-код на телефоне", qrEgov: "QR-код в eGov Mobile (ЭЦП)", sms: "Код из SMS", code: "Код из SMS", confirm: "Подтвердить",
+    smsSent: "Мы отправили код на телефон, привязанный к учётной записи.", smsSentTo: "Мы отправили код на номер",
+    smsNeverTell: "Никому не сообщайте этот код — ни банк, ни полиция, ни сотрудники никогда его не спросят.",
+    signing: "Подпишите в NCALayer…", waitingKey: "Следуйте подсказке браузера…", done: "Подтверждено.",
+    qrAlt: "QR-код для сканирования телефоном", qrScan: "Отсканируйте QR-код телефоном.", qrScanEgov: "Отсканируйте QR-код в eGov Mobile и подпишите ЭЦП.",
+    qrScanned: "Отсканировано. Подтвердите на телефоне.", qrPick: "На телефоне выберите это число:",
+    qrApproved: "Подтверждено на телефоне.", qrDenied: "Запрос отклонён на телефоне.",
+    qrExpired: "Срок QR-кода истёк. Начните заново.", error: "Что-то пошло не так.", again: "Начать заново",
+    next: "Ещё один шаг:", choose: "Выберите способ подтверждения:",
+  },
+  kk: {
+    title: "Бұл сіз екеніңізді растаңыз", ecp: "ЭЦҚ (NCALayer)", webauthn: "Кіру кілті немесе биометрия",
+    qr: "Телефондағы QR-код", qrEgov: "eGov Mobile-дағы QR-код (ЭЦҚ)", sms: "SMS коды", code: "SMS-тағы код", confirm: "Растау",
+    smsSent: "Есептік жазбаға байланған телефонға код жібердік.", smsSentTo: "Код жіберілді:",
+    smsNeverTell: "Бұл кодты ешкімге айтпаңыз — банк те, полиция да, қызметкерлер де оны ешқашан сұрамайды.",
+    signing: "NCALayer-де қол қойыңыз…", waitingKey: "Браузер нұсқауын орындаңыз…", done: "Расталды.",
+    qrAlt: "Телефонмен сканерлеуге арналған QR-код", qrScan: "QR-кодты телефонмен сканерлеңіз.", qrScanEgov: "QR-кодты eGov Mobile-да сканерлеп, ЭЦҚ-мен қол қойыңыз.",
+    qrScanned: "Сканерленді. Телефонда растаңыз.", qrPick: "Телефонда осы санды таңдаңыз:",
+    qrApproved: "Телефонда расталды.", qrDenied: "Сұраным телефонда қабылданбады.",
+    qrExpired: "QR-кодтың мерзімі бітті. Қайта бастаңыз.", error: "Бірдеңе дұрыс болмады.", again: "Қайта бастау",
+    next: "Тағы бір қадам:", choose: "Растау тәсілін таңдаңыз:",
+  },
+};
+
+function pickLang(lang) {
+  const tags = lang ? [lang] : (navigator.languages || [navigator.language || "en"]);
+  for (const tag of tags) {
+    const t = String(tag).toLowerCase().split(/[-_]/)[0];
+    if (t === "kk" || t === "kz") return "kk";
+    if (t === "ru") return "ru";
+    if (t === "en") return "en";
+  }
+  return "en";
+}
+
+/**
+ * The default UI: runs a flow for opts.action in container and calls
+ * opts.onDone(decision) once the policy is satisfied (the host's OnResult
+ * has then run on the server). It offers only what the server offers — a
+ * strong factor first; the SMS step appears after it when the policy wants
+ * one. opts: {base ("/auth"), action, ncalayer (URL), ncalayerRequest (a
+ * function that may adjust the NCALayer request, e.g. narrow signerParams),
+ * qrBase, qrModes (["device"] by default; add "mobile-sign" for eGov
+ * Mobile), lang, title, onDone, onError}. The container's data-state is "choose", "busy", "sms", "qr",
+ * "done" or "error", for styling and tests. Returns a promise of the Flow.
+ */
+export async function mountFlow(container, opts) {
+  const t = LABELS[pickLang(opts.lang)] || LABELS.en;
+  const base = opts.base || "/auth";
+  const body = el("div", { class: "sa-body" });
+  const error = el("p", { class: "sa-error", id: "sa-error", role: "alert", hidden: true });
+  const status = el("p", { class: "sa-status", id: "sa-status", role: "status" });
+  container.replaceChildren(el("div", { class: "sa-flow" }, el("h2", {}, opts.title || t.title), body, status, error));
+  const setState = (s) => { container.dataset.state = s; };
+  const showError = (e) => {
+    error.hidden = false;
+    error.textContent = e.message || t.error;
+    error.dataset.code = e.code || "error";
+    if (opts.onError) opts.onError(e);
+  };
+  const clearError = () => { error.hidden = true; error.textContent = ""; delete error.dataset.code; };
+  let flow;
+  try {
+    flow = await Flow.start(base, opts.action);
+  } catch (e) {
+    setState("error");
+    showError(e);
+    return null;
+  }
+  container.dataset.flow = "started";
+
+  const after = async (d) => {
+    if (d.allowed) {
+      setState("done");
+      body.replaceChildren();
+      status.textContent = t.done;
+      if (opts.onDone) opts.onDone(d);
+      return;
+    }
+    if (d.offer.includes("sms") && d.alternatives.some((a) => a.length === 1 && a[0] === "sms")) {
+      await sms();
+      return;
+    }
+    choose(t.next);
+  };
+
+  const run = async (kind, fn) => {
+    clearError();
+    setState("busy");
+    try {
+      await fn();
+    } catch (e) {
+      showError(e);
+      if (["flow_completed", "flow_expired", "flow_cancelled", "flow_not_found", "binding_mismatch", "fraud_reported"].includes(e.code)) {
+        setState("error");
+        body.replaceChildren(el("button", { type: "button", class: "sa-secondary", onclick: () => mountFlow(container, opts) }, t.again));
+      } else {
+        choose();
+      }
+    }
+  };
+
+  const ecp = () => run("ecp", async () => {
+    status.textContent = t.signing;
+    const ch = await flow.begin("ecp");
+    const layer = new NCALayer(opts.ncalayer);
+    const req = opts.ncalayerRequest ? opts.ncalayerRequest(ch.data.ncalayer) : ch.data.ncalayer;
+    let cms;
+    try { cms = await layer.sign(req); } finally { layer.close(); status.textContent = ""; }
+    await after(await flow.finish("ecp", { cms }));
+  });
+
+  const webauthn = () => run("webauthn", async () => {
+    status.textContent = t.waitingKey;
+    const ch = await flow.begin("webauthn");
+    let cred;
+    try { cred = await webauthnGet(ch.data); } finally { status.textContent = ""; }
+    await after(await flow.finish("webauthn", cred));
+  });
+
+  const qr = (mode) => run("qr", async () => {
+    const ch = await flow.begin("qr", mode ? { mode } : {});
+    setState("qr");
+    body.replaceChildren();
+    const view = showQR(body, { qrBase: opts.qrBase || "/qr/browser", flow, data: ch.data, labels: t });
+    await view.done;
+    await after(await flow.finish("qr", {}));
+  });
+
+  // sms is the second step after a strong factor; it also has a button
+  // when offered (to ask for a new code after a failed send, say).
+  const sms = async () => {
+    const ch = await flow.begin("sms");
+    setState("sms");
+    const f = smsCodeForm({
+      digits: ch.data && ch.data.digits, phone: ch.data && ch.data.phone, labels: t,
+      onCode: async (code) => {
+        clearError();
+        try {
+          const d = await flow.finish("sms", { code });
+          f.abort();
+          await after(d);
+        } catch (e) {
+          showError(e);
+          f.input.select();
+        }
+      },
+    });
+    body.replaceChildren(f.form);
+    f.input.focus();
+  };
+
+  const handlers = { ecp, webauthn, qr, sms: () => run("sms", sms) };
+  const qrModes = opts.qrModes || ["device"];
+  function choose(prompt) {
+    setState("choose");
+    const buttons = [];
+    for (const k of flow.offer.filter((k) => handlers[k])) {
+      if (k !== "qr") {
+        buttons.push(el("button", { type: "button", class: "sa-factor", "data-factor": k, onclick: () => handlers[k]() }, t[k] || k));
+        continue;
+      }
+      for (const mode of qrModes) {
+        buttons.push(el("button", { type: "button", class: "sa-factor", "data-factor": k, "data-mode": mode,
+          onclick: () => qr(mode) }, mode === "mobile-sign" ? t.qrEgov : t.qr));
+      }
+    }
+    body.replaceChildren(el("p", {}, prompt || t.choose), el("div", { class: "sa-factors" }, ...buttons));
+  }
+  choose();
+  return flow;
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/strongauth/strongauth/auth"
@@ -92,7 +93,13 @@ func (h *Handler) doStart(w http.ResponseWriter, r *http.Request) error {
 			Secure: !isLocalhost(r), SameSite: http.SameSiteStrictMode,
 		})
 	}
-	f, err := h.cfg.Engine.Start(r.Context(), auth.StartRequest{Action: req.Action, Binding: binding, Client: h.client(r)})
+	subject := ""
+	if h.cfg.Subject != nil {
+		if subject, err = h.cfg.Subject(r, req.Action); err != nil {
+			return err
+		}
+	}
+	f, err := h.cfg.Engine.Start(r.Context(), auth.StartRequest{Action: req.Action, Subject: subject, Binding: binding, Client: h.client(r)})
 	if err != nil {
 		return err
 	}
@@ -212,72 +219,124 @@ func (h *Handler) decision(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, h.view(r, f))
 }
 
-// status streams the flow's view whenever it changes: as Server-Sent Events
-// when the client accepts text/event-stream, otherwise as a long poll that
-// answers when the version differs from ?since= or after ?wait= seconds
-// (default and maximum DefaultLongPoll).
+// status answers with the flow's view whenever it changes: as a stream of
+// Server-Sent Events when the client accepts text/event-stream, otherwise
+// as a long poll.
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	t0 := time.Now()
 	f, err := h.load(r)
+	var release func()
+	if err == nil {
+		release, err = h.watch(h.cfg.ClientIP(r))
+	}
 	if err != nil {
 		h.observe("status", "", err, t0)
 		h.fail(w, r, "status", err)
 		return
 	}
+	defer release()
+	flusher, canFlush := w.(http.Flusher)
+	if canFlush && strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		h.stream(w, r, flusher, f)
+	} else {
+		h.poll(w, r, f)
+	}
+	h.observe("status", "", nil, t0)
+}
+
+// since reads the version the client already has: ?since= or, when an
+// EventSource reconnects, its Last-Event-ID.
+func since(r *http.Request) uint64 {
+	s := r.URL.Query().Get("since")
+	if s == "" {
+		s = r.Header.Get("Last-Event-ID")
+	}
+	v, _ := strconv.ParseUint(s, 10, 64)
+	return v
+}
+
+// poll is the long poll: it answers as soon as the flow's version differs
+// from ?since=, or with the current view after ?wait= seconds (default and
+// maximum DefaultLongPoll).
+func (h *Handler) poll(w http.ResponseWriter, r *http.Request, f *auth.Flow) {
 	wait := DefaultLongPoll
 	if s := r.URL.Query().Get("wait"); s != "" {
 		if n, err := strconv.Atoi(s); err == nil && n >= 0 && time.Duration(n)*time.Second < wait {
 			wait = time.Duration(n) * time.Second
 		}
 	}
-	since, _ := strconv.ParseUint(r.URL.Query().Get("since"), 10, 64)
-	sse := r.Header.Get("Accept") == "text/event-stream"
-	flusher, canFlush := w.(http.Flusher)
-	if sse && canFlush {
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.WriteHeader(http.StatusOK)
-	}
+	last := since(r)
 	ticker := time.NewTicker(h.cfg.StatusInterval)
 	defer ticker.Stop()
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
-	last := since
+	for f.Version == last && h.view(r, f).State == "open" {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-deadline.C:
+			writeJSON(w, http.StatusOK, h.view(r, f))
+			return
+		case <-ticker.C:
+		}
+		nf, err := h.load(r)
+		if err != nil {
+			h.fail(w, r, "status", err)
+			return
+		}
+		f = nf
+	}
+	writeJSON(w, http.StatusOK, h.view(r, f))
+}
+
+// stream sends an event "flow" with the view (its id the flow's version)
+// at once and on every change, until the flow is no longer open, the client
+// leaves, or StreamMax passes (EventSource then reconnects and resumes from
+// Last-Event-ID). A comment line every 15 s keeps idle proxies from
+// closing it; a failure to read the flow ends it with an event "error"
+// {"code"}.
+func (h *Handler) stream(w http.ResponseWriter, r *http.Request, flusher http.Flusher, f *auth.Flow) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, "retry: 2000\n\n")
+	flusher.Flush()
+	ticker := time.NewTicker(h.cfg.StatusInterval)
+	defer ticker.Stop()
+	beat := time.NewTicker(heartbeat)
+	defer beat.Stop()
+	end := time.NewTimer(h.cfg.StreamMax)
+	defer end.Stop()
+	last, sent := since(r), false
 	for {
-		if f.Version != last {
+		if f.Version != last || !sent {
 			v := h.view(r, f)
-			if !sse || !canFlush {
-				writeJSON(w, http.StatusOK, v)
-				h.observe("status", "", nil, t0)
-				return
+			if f.Version != last {
+				b, _ := json.Marshal(v)
+				fmt.Fprintf(w, "id: %d\nevent: flow\ndata: %s\n\n", f.Version, b)
+				flusher.Flush()
+				last = f.Version
 			}
-			b, _ := json.Marshal(v)
-			fmt.Fprintf(w, "event: flow\ndata: %s\n\n", b)
-			flusher.Flush()
-			last = f.Version
+			sent = true
 			if v.State != "open" {
-				h.observe("status", "", nil, t0)
 				return
 			}
 		}
 		select {
 		case <-r.Context().Done():
 			return
-		case <-deadline.C:
-			if !sse || !canFlush {
-				writeJSON(w, http.StatusOK, h.view(r, f))
-			}
-			h.observe("status", "", nil, t0)
+		case <-end.C:
 			return
+		case <-beat.C:
+			fmt.Fprint(w, ": ping\n\n")
+			flusher.Flush()
+			continue
 		case <-ticker.C:
 		}
 		nf, err := h.load(r)
 		if err != nil {
-			if !sse || !canFlush {
-				h.fail(w, r, "status", err)
-			} else {
-				fmt.Fprintf(w, "event: error\ndata: {\"code\":%q}\n\n", auth.Code(err))
-				flusher.Flush()
-			}
+			fmt.Fprintf(w, "event: error\ndata: {\"code\":%q}\n\n", auth.Code(err))
+			flusher.Flush()
 			return
 		}
 		f = nf

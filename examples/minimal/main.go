@@ -1,24 +1,39 @@
 // Command minimal is the shortest correct integration of strongauth into a
-// net/http service: a login that needs a strong factor, with SMS only as a
-// second step. It uses fake factors (authtest) so that it runs anywhere;
-// examples/portal shows the real ones.
+// net/http service: a login that needs a strong factor, SMS only as a
+// second step, the library's endpoints under /auth/ and the host's own
+// session. It uses fake factors (authtest) so that it runs anywhere;
+// examples/portal shows the real ones and the browser client.
 //
 //	go run ./examples/minimal
 package main
 
 import (
-	"encoding/json"
+	"crypto/rand"
+	"fmt"
 	"log"
 	"net/http"
+	"sync"
 
 	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/auth/authhttp"
 	"github.com/strongauth/strongauth/auth/authtest"
 	"github.com/strongauth/strongauth/store/memory"
 )
 
+const origin = "http://localhost:8080"
+
 func main() {
 	st := memory.New(memory.Config{})
 	defer st.Close()
+	h, err := handler(st, origin)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("listening on %s; the endpoints are under /auth/ (see auth/authhttp), /me needs a login", origin)
+	log.Fatal(http.ListenAndServe("localhost:8080", h))
+}
+
+func handler(st *memory.Store, origin string) (http.Handler, error) {
 	rule, _ := auth.ParseRule("(ecp & sms) | webauthn") // "sms" alone would be refused here
 	eng, err := auth.New(auth.Config{
 		Store:    st,
@@ -26,57 +41,37 @@ func main() {
 		Policies: []auth.Policy{{Action: "login", Rule: rule}},
 	})
 	if err != nil {
-		log.Fatal(err)
+		return nil, err
 	}
-	log.Println("listening on http://localhost:8080 — try: curl -c j -b j -XPOST localhost:8080/login/start")
-	log.Fatal(http.ListenAndServe("localhost:8080", handler(eng)))
-}
-
-func handler(eng *auth.Engine) http.Handler {
+	var sessions sync.Map // the host's own sessions: cookie → subject
+	flows, err := authhttp.New(authhttp.Config{
+		Engine: eng, Store: st, Origins: []string{origin},
+		OnResult: func(w http.ResponseWriter, r *http.Request, res *auth.Result) error {
+			id := rand.Text() // a fresh session ID on every login
+			sessions.Store(id, res.Subject)
+			http.SetCookie(w, &http.Cookie{Name: "session", Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+			return nil
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /login/start", func(w http.ResponseWriter, r *http.Request) {
-		secret, err := eng.NewBinding()
-		flow, err2 := eng.Start(r.Context(), auth.StartRequest{Action: "login", Binding: secret})
-		if err != nil || err2 != nil {
-			fail(w, err, err2)
+	mux.Handle("/auth/", http.StripPrefix("/auth", flows)) // also serves /auth/client.js
+	mux.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie("session")
+		if subject, ok := sessions.Load(cookieValue(c, err)); ok {
+			fmt.Fprintf(w, "signed in as %s\n", subject)
 			return
 		}
-		http.SetCookie(w, &http.Cookie{Name: "flow", Value: secret, Path: "/login", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-		json.NewEncoder(w).Encode(map[string]string{"flow": flow.ID})
+		http.Error(w, "not signed in", http.StatusUnauthorized)
 	})
-	mux.HandleFunc("POST /login/{flow}/{op}/{kind}", func(w http.ResponseWriter, r *http.Request) {
-		c, _ := r.Cookie("flow")
-		var input json.RawMessage
-		json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&input) // the factor validates it
-		req := auth.StepRequest{FlowID: r.PathValue("flow"), Kind: auth.Kind(r.PathValue("kind")), Input: input}
-		if c != nil {
-			req.Binding = c.Value
-		}
-		var out any
-		var err error
-		if r.PathValue("op") == "begin" {
-			out, err = eng.Begin(r.Context(), req)
-		} else if o, ferr := eng.Finish(r.Context(), req); ferr != nil {
-			err = ferr
-		} else { // with o.Result != nil, create the host's own session here
-			out = map[string]any{"allowed": o.Decision.Allowed, "missing": o.Decision.Alternatives(), "result": o.Result}
-		}
-		if err != nil {
-			fail(w, err)
-			return
-		}
-		json.NewEncoder(w).Encode(out)
-	})
-	return mux
+	return mux, nil
 }
 
-func fail(w http.ResponseWriter, errs ...error) {
-	for _, err := range errs {
-		if err != nil {
-			log.Printf("login: %v", err) // operator detail; never a secret
-			w.WriteHeader(http.StatusForbidden)
-			json.NewEncoder(w).Encode(map[string]string{"code": auth.Code(err), "message": auth.ClientMessage(err, "en")})
-			return
-		}
+func cookieValue(c *http.Cookie, err error) string {
+	if err != nil {
+		return ""
 	}
+	return c.Value
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -11,54 +12,94 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/strongauth/strongauth/auth"
-	"github.com/strongauth/strongauth/auth/authtest"
+	"github.com/strongauth/strongauth/auth/authhttp"
 	"github.com/strongauth/strongauth/store/memory"
 )
+
+type browser struct {
+	t      *testing.T
+	srv    *httptest.Server
+	c      *http.Client
+	flow   string
+	csrf   string
+	origin string
+}
+
+func (b *browser) post(path, body string) (int, map[string]any) {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", b.srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", b.origin)
+	req.Header.Set(authhttp.CSRFHeader, b.csrf)
+	resp, err := b.c.Do(req)
+	require.NoError(b.t, err)
+	defer resp.Body.Close()
+	var m map[string]any
+	require.NoError(b.t, json.NewDecoder(resp.Body).Decode(&m))
+	return resp.StatusCode, m
+}
+
+func (b *browser) me() (int, string) {
+	resp, err := b.c.Get(b.srv.URL + "/me")
+	require.NoError(b.t, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
 
 func TestMinimalLogin(t *testing.T) {
 	st := memory.New(memory.Config{})
 	defer st.Close()
-	rule, _ := auth.ParseRule("(ecp & sms) | webauthn")
-	eng, err := auth.New(auth.Config{Store: st,
-		Factors:  []auth.Factor{authtest.Strong(auth.KindECP), authtest.Weak(auth.KindSMS), authtest.Strong(auth.KindWebAuthn)},
-		Policies: []auth.Policy{{Action: "login", Rule: rule}}})
+	srv := httptest.NewUnstartedServer(nil)
+	h, err := handler(st, "http://"+srv.Listener.Addr().String())
 	require.NoError(t, err)
-	srv := httptest.NewServer(handler(eng))
+	srv.Config.Handler = h
+	srv.Start()
 	defer srv.Close()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	post := func(path, body string) (int, map[string]any) {
-		resp, err := c.Post(srv.URL+path, "application/json", strings.NewReader(body))
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var m map[string]any
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&m))
-		return resp.StatusCode, m
+	newBrowser := func() *browser {
+		jar, _ := cookiejar.New(nil)
+		return &browser{t: t, srv: srv, c: &http.Client{Jar: jar}, origin: srv.URL}
 	}
-	_, m := post("/login/start", "")
-	flow := m["flow"].(string)
+	b := newBrowser()
+	code, m := b.post("/auth/flows", `{"action":"login"}`)
+	require.Equal(t, http.StatusCreated, code)
+	assert.Equal(t, []any{"ecp", "webauthn"}, m["offer"], "sms is not offered first")
+	b.flow, b.csrf = m["flow"].(string), m["csrf"].(string)
+	base := "/auth/flows/" + b.flow
 
-	code, m := post("/login/"+flow+"/begin/sms", "")
+	code, m = b.post(base+"/begin/sms", "")
 	assert.Equal(t, http.StatusForbidden, code)
 	assert.Equal(t, "factor_not_allowed", m["code"], "SMS first is refused")
 
-	code, _ = post("/login/"+flow+"/begin/ecp", "")
+	code, _ = b.post(base+"/begin/ecp", "")
 	require.Equal(t, http.StatusOK, code)
-	code, m = post("/login/"+flow+"/finish/ecp", `{"subject":"alice","ok":true}`)
+	code, m = b.post(base+"/finish/ecp", `{"subject":"alice","ok":true}`)
 	require.Equal(t, http.StatusOK, code)
 	assert.Equal(t, false, m["allowed"])
+	code, _ = b.me()
+	assert.Equal(t, http.StatusUnauthorized, code, "not signed in after ECP alone")
 
-	code, _ = post("/login/"+flow+"/begin/sms", "")
+	// Another browser, even with the flow's ID and CSRF token, cannot go on.
+	o := newBrowser()
+	o.csrf = b.csrf
+	code, m = o.post(base+"/begin/sms", "")
+	assert.Equal(t, http.StatusForbidden, code)
+	assert.Equal(t, "binding_missing", m["code"])
+	// Nor can a page of another site in the same browser.
+	b.origin = "https://evil.example"
+	code, m = b.post(base+"/begin/sms", "")
+	assert.Equal(t, "origin", m["code"])
+	b.origin = srv.URL
+
+	code, _ = b.post(base+"/begin/sms", "")
 	require.Equal(t, http.StatusOK, code)
-	code, m = post("/login/"+flow+"/finish/sms", `{"ok":true}`)
+	code, m = b.post(base+"/finish/sms", `{"ok":true}`)
 	require.Equal(t, http.StatusOK, code)
 	assert.Equal(t, true, m["allowed"])
-	assert.Equal(t, "alice", m["result"].(map[string]any)["subject"])
-
-	// Another browser (no cookie) cannot use the flow.
-	resp, err := http.Post(srv.URL+"/login/"+flow+"/begin/webauthn", "application/json", nil)
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	assert.Equal(t, "alice", m["subject"])
+	code, body := b.me()
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "signed in as alice\n", body)
+	code, _ = o.me()
+	assert.Equal(t, http.StatusUnauthorized, code)
 }

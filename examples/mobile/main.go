@@ -41,9 +41,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
-
 	"github.com/strongauth/strongauth/qr/phone"
 )
 
@@ -286,13 +283,9 @@ func decodeImage(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", path, err)
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	text, err := phone.DecodeImage(img)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%s: %w", path, err)
 	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		return "", fmt.Errorf("%s: no QR code found: %w", path, err)
-	}
-	return res.GetText(), nil
+	return text, nil
 }

@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -90,11 +88,9 @@ func decodePNG(t *testing.T, r io.Reader) string {
 	t.Helper()
 	img, err := png.Decode(r)
 	require.NoError(t, err)
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	text, err := phone.DecodeImage(img)
 	require.NoError(t, err)
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	require.NoError(t, err)
-	return res.GetText()
+	return text
 }
 
 func TestEnrolmentGate(t *testing.T) {

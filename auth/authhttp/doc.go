@@ -1,0 +1,91 @@
+// Package authhttp is the thin HTTP layer over auth.Engine: JSON endpoints
+// for a flow, browser binding by cookie, CSRF and origin checks, size and
+// content-type limits, per-IP rate limits, client-safe errors in Kazakh,
+// Russian and English, a step-up middleware, metrics hooks and the browser
+// client, an ES module embedded in the package.
+//
+// # Endpoints
+//
+// Mount the Handler under any prefix with http.StripPrefix:
+//
+//	mux.Handle("/auth/", http.StripPrefix("/auth", h))
+//
+//	POST /flows                      {"action": "login"}            → 201 flow view with csrf and offer
+//	POST /flows/{id}/begin/{kind}    factor input (JSON)            → challenge {kind, data, expires_at}
+//	POST /flows/{id}/finish/{kind}   factor input (JSON)            → {allowed, alternatives, offer, subject?, acr?, amr?}
+//	GET  /flows/{id}/status          Server-Sent Events, or a long poll (?since=VERSION&wait=SECONDS)
+//	GET  /flows/{id}/decision        the flow view
+//	GET  /client.js                  the browser client (an ES module, embedded)
+//
+// A flow view is {flow, action, state ("open", "completed", "cancelled",
+// "expired"), offer, alternatives, done, subject_known, expires_at,
+// version}; offer lists the factors that may begin now, and never lists
+// sms before a strong factor has completed.
+//
+// # Browser binding and CSRF
+//
+// POST /flows sets an HttpOnly, SameSite=Strict cookie holding a random
+// binding secret (Secure, and named "__Host-strongauth", except on
+// localhost); the flow stores only its hash. Every later call must present
+// it: another browser cannot continue, watch or redeem the flow. A host
+// that already binds its own session supplies the secret with
+// Config.Binding instead; Handler.Binding gives it to host endpoints that
+// need it (passkey enrolment).
+//
+// POSTs must come from one of Config.Origins (the Origin header, and
+// Sec-Fetch-Site "same-origin" when the browser sends it), carry
+// Content-Type application/json and at most Config.MaxBody bytes, and —
+// all but the start — the per-flow CSRF token (CSRFToken, returned by the
+// start) in the X-StrongAuth-CSRF header.
+//
+// Starts and begins are rate-limited per client address and minute in the
+// Store (IPv6 by /64); a refusal is 429 with Retry-After.
+//
+// # Results and sessions
+//
+// When a finish completes the flow, the Handler calls Config.OnResult with
+// the engine's Result before answering; the host creates or extends its own
+// session there. The library never owns the host's session cookie. For a
+// step-up of a user the host knows, Config.Subject names the account, so
+// that every factor of the flow must prove it.
+//
+// Handler.Require(action, results) is middleware for sensitive endpoints:
+// it lets a request through when one of the results the host keeps for the
+// user satisfies the action's policy now (fresh enough under its MaxAge),
+// and otherwise answers 401 {"code": "step_up_required", "action",
+// "alternatives"}, so the page can run a flow for that action and retry.
+//
+// # Errors
+//
+// Errors are JSON {"code", "message"} with a stable code (auth.Code, plus
+// csrf, origin, content_type, too_large, binding_missing, not_found) and a
+// message in the language of Accept-Language (kk, ru, en). HTTP statuses:
+// 400 invalid input, 401 verification or subject refused, 403 binding,
+// CSRF, origin and gates, 404 unknown flow, action, factor or endpoint,
+// 409 completed or replayed, 410 expired, 413 too large, 415 content type,
+// 429 rate limits and lockouts, 503 unavailable. Operator detail goes to
+// Config.Log, never to the client.
+//
+// # Status
+//
+// GET /flows/{id}/status streams events "flow" (id: the flow's version,
+// data: the view) when the client accepts text/event-stream, until the flow
+// is no longer open; the stream ends after Config.StreamMax and EventSource
+// resumes from Last-Event-ID. Otherwise it is a long poll that answers when
+// the version differs from ?since= or after ?wait= seconds (at most 25). One
+// client address holds at most Config.WatchersPerIP of these open at once.
+//
+// # Metrics
+//
+// Config.Metrics observes every operation (op, factor, outcome code,
+// latency). Package authmetrics has a dependency-free adapter that serves
+// the Prometheus text format.
+//
+// # Browser client
+//
+// GET /client.js serves a dependency-free ES module (ClientJS): Flow
+// (start, begin, finish, watch), NCALayer (the NCA's local signer over a
+// WebSocket, kz.gov.pki.knca.basics sign), webauthnGet and webauthnCreate
+// with the JSON conversions, SMS code entry and QR display helpers, and a
+// default UI (mountFlow) for pages that want one.
+package authhttp
