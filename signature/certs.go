@@ -58,15 +58,25 @@ func entryFor(cert *x509.Certificate, hash [32]byte, profile *Profile) (*certEnt
 		e.exts[x.Id.String()] = true
 	}
 	e.id, e.idErr = profile.identity(cert, e.ekus)
-	e.info = CertificateInfo{
-		Serial:    e.serial,
-		Subject:   cert.Subject.String(),
-		Issuer:    cert.Issuer.String(),
+	e.info = certificateInfo(cert, hash)
+	return e, nil
+}
+
+// CertificateInfoOf describes cert as results do (serial, names,
+// validity, fingerprint).
+func CertificateInfoOf(cert *x509.Certificate) CertificateInfo {
+	return certificateInfo(cert, sha256.Sum256(cert.Raw))
+}
+
+func certificateInfo(cert *x509.Certificate, hash [32]byte) CertificateInfo {
+	return CertificateInfo{
+		Serial:    strings.ToUpper(cert.SerialNumber.Text(16)),
+		Subject:   formatName(cert.Subject),
+		Issuer:    formatName(cert.Issuer),
 		NotBefore: cert.NotBefore.UTC(),
 		NotAfter:  cert.NotAfter.UTC(),
 		SHA256:    hex.EncodeToString(hash[:]),
 	}
-	return e, nil
 }
 
 func (e *certEntry) hasEKU(oid string) bool {

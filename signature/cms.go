@@ -81,6 +81,11 @@ type signerInfo struct {
 	Attrs       []attribute
 	SigAlg      algorithmIdentifier
 	Signature   []byte
+	// UnsignedAttrs is the content of the unsigned attributes ([1]
+	// IMPLICIT SET OF Attribute), unparsed: they are not signed and never
+	// decide validity; time-stamp tokens are read from them. Nil when
+	// absent.
+	UnsignedAttrs []byte
 }
 
 // parseSignedData parses a DER ContentInfo holding a SignedData. It copies
@@ -253,9 +258,11 @@ func parseSignerInfo(s *cryptobyte.String) (*signerInfo, error) {
 	}
 	si.Signature = sig
 	if seq.PeekASN1Tag(tagUnsignedAttributes) {
-		if !seq.SkipASN1(tagUnsignedAttributes) {
+		var unsigned cryptobyte.String
+		if !seq.ReadASN1(&unsigned, tagUnsignedAttributes) {
 			return nil, malformed("bad unsigned attributes")
 		}
+		si.UnsignedAttrs = unsigned
 	}
 	if !seq.Empty() {
 		return nil, malformed("trailing data in SignerInfo")

@@ -75,6 +75,33 @@
 // IINs fail them. Checks such as RequireRole(bin, RoleFirstHead,
 // RoleRightToSign) express "who may do this action".
 //
+// # Time stamps
+//
+// RFC 3161 time-stamp tokens in a signer's unsigned attributes
+// (id-aa-timeStampToken, as CAdES-T signatures and the NCA's TSA add them)
+// are reported in Signer.TimeStamps when VerifyOptions.TimeStamps asks for
+// them (off by default: a login needs none): genTime, policy, serial, nonce, the
+// imprint's hash, and whether the token's signature, its imprint (the hash
+// of the signer's signature value) and the TSA's chain to Config.Roots at
+// genTime verified, with a coded problem for each check that did not.
+// Unsigned attributes are not signed: a time stamp never makes a signature
+// valid or invalid. CheckTimeStampToken checks a token on its own.
+//
+// # Inspecting a refused signature
+//
+// Inspect reads a CMS without verifying it — the signers' certificates,
+// identities, algorithms and claimed signing times — to explain a refusal
+// ("who does this say it is from?"). Nothing in an Inspection is trusted.
+//
+// # PKCS #12 key files
+//
+// DecodePKCS12 reads .p12 files as the NCA issues them — BER with
+// indefinite lengths, which Go's PKCS #12 readers refuse — and as OpenSSL
+// writes them: the MAC is verified first (a wrong password is
+// ErrPassword), then the certificate bags (RC2-40, RC2-128, 3DES, or PBES2
+// with AES) and, on request, the key bags are decrypted. RC2 is
+// implemented here for reading such files only.
+//
 // # Challenges
 //
 // A login signs a Challenge: a canonical, fixed-order "key=value" document
@@ -113,6 +140,7 @@
 //	expired                    ErrExpired (the challenge)
 //	identity                   ErrIdentity
 //	not_allowed                ErrNotAllowed
+//	bad_password               ErrPassword (DecodePKCS12)
 //	config                     ErrConfig
 //
 // Errors about one certificate of a chain are *CertificateError (its index,

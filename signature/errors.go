@@ -85,8 +85,8 @@ type codeEntry struct {
 
 // codeTable maps sentinels to their stable codes, most specific first. It is
 // a function, not a package variable, so that nothing can change it.
-func codeTable() [24]codeEntry {
-	return [24]codeEntry{
+func codeTable() [25]codeEntry {
+	return [25]codeEntry{
 		{ErrRevoked, "revoked"},
 		{ErrRevocationUnknown, "revocation_unknown"},
 		{ErrRevocationUnavailable, "revocation_unavailable"},
@@ -109,6 +109,7 @@ func codeTable() [24]codeEntry {
 		{ErrUnsupportedAlgorithm, "unsupported_algorithm"},
 		{ErrIdentity, "identity"},
 		{ErrNotAllowed, "not_allowed"},
+		{ErrPassword, "bad_password"},
 		{ErrMalformed, "malformed"},
 		{ErrConfig, "config"},
 	}

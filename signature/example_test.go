@@ -89,3 +89,32 @@ func ExampleNewNCALayerRequest() {
 	// kz.gov.pki.knca.basics sign cms Y2hhbGxlbmdl
 	// {Decode:true Encapsulate:false Digested:false} {ExtKeyUsageOids:[] IIN:900101300017 BIN: Chain:[]}
 }
+
+// A document signature with an RFC 3161 time stamp, verified; then the
+// same signature presented with other content: refused, and Inspect says
+// who it claims to be from.
+func ExampleVerifier_Inspect() {
+	now := func() time.Time { return time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC) }
+	g := devpki.New(devpki.Config{Rand: rand.NewChaCha8([32]byte{3}), Now: now})
+	root, _ := g.Root(devpki.CAOptions{CommonName: "DEV ROOT", Algorithm: devpki.ECDSAP256})
+	person, _ := root.Issue(devpki.LeafOptions{Kind: devpki.Individual, Surname: "Тестов", Name: "Тест", IIN: "900101300017"})
+	tsa, _ := root.Issue(devpki.LeafOptions{Kind: devpki.Individual, Surname: "Метка", Name: "Время", IIN: "850505400028",
+		EKU: []string{devpki.OIDTimeStamping}})
+	doc := []byte("договор № 17")
+	cms, _ := person.SignCMS(doc, devpki.CMSOptions{UnsignedAttributes: devpki.TimeStampAttribute(tsa, devpki.TimeStampOptions{})})
+
+	v, _ := signature.NewVerifier(signature.Config{Roots: []*x509.Certificate{root.Cert}, Now: now, InsecureSkipRevocation: true})
+	res, err := v.Verify(context.Background(), cms, signature.VerifyOptions{Content: doc, Purpose: signature.PurposeSign(), TimeStamps: true})
+	if err != nil {
+		panic(err)
+	}
+	ts := res.Signers[0].TimeStamps[0]
+	fmt.Println(res.Signers[0].Identity.IIN, ts.GenTime, ts.SignatureVerified, ts.ImprintVerified, ts.ChainVerified)
+
+	_, err = v.Verify(context.Background(), cms, signature.VerifyOptions{Content: []byte("договор № 18"), Purpose: signature.PurposeSign()})
+	in, _ := v.Inspect(cms)
+	fmt.Println(signature.Code(err), in.Detached, in.Signers[0].Identity.IIN, in.Signers[0].Algorithm)
+	// Output:
+	// 900101300017 2026-06-01 10:00:00 +0000 UTC true true true
+	// digest_mismatch true 900101300017 ECDSA-P256-SHA256
+}

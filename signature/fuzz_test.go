@@ -2,9 +2,11 @@ package signature_test
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/base64"
+	"math/big"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -167,6 +169,116 @@ func FuzzParseNCALayerResponse(f *testing.F) {
 		s, err := signature.ParseNCALayerResponse(b)
 		if (err != nil) == (s != "") {
 			t.Fatalf("result %q with error %v", s, err)
+		}
+	})
+}
+
+// fuzzTSA issues a reproducible time-stamping authority under the fuzz
+// PKI's root.
+func fuzzTSA(f *testing.F) (*devpki.Leaf, *signature.Verifier) {
+	g := devpki.New(devpki.Config{Rand: rand.NewChaCha8([32]byte{'t', 's', 'a'}), Now: sigtest.Epoch})
+	root, err := g.Root(devpki.CAOptions{CommonName: "FUZZ TSA ROOT", Algorithm: devpki.ECDSAP256})
+	if err != nil {
+		f.Fatal(err)
+	}
+	tsa, err := root.Issue(devpki.LeafOptions{Kind: devpki.Individual, Surname: "Метка", Name: "Время", IIN: sigtest.IIN, EKU: []string{devpki.OIDTimeStamping}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	v, err := signature.NewVerifier(signature.Config{Roots: []*x509.Certificate{root.Cert}, Now: func() time.Time { return testNow() }, InsecureSkipRevocation: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	return tsa, v
+}
+
+// FuzzCheckTimeStampToken: whatever the token, CheckTimeStampToken never
+// panics, returns a report only without an error, every failed check has
+// a known code, and a verified token names its TSA and algorithm and a
+// verified chain ends at the root.
+func FuzzCheckTimeStampToken(f *testing.F) {
+	tsa, v := fuzzTSA(f)
+	signed := []byte("the signature value")
+	for _, o := range []devpki.TimeStampOptions{{}, {Hash: crypto.SHA1, Nonce: big.NewInt(42)}, {Hash: crypto.SHA512}} {
+		tok, err := tsa.TimeStampToken(signed, o)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(tok)
+		f.Add(tok[:len(tok)/2])
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		ts, err := v.CheckTimeStampToken(in, signed)
+		if err != nil {
+			if ts != nil {
+				t.Fatalf("error %v with a report", err)
+			}
+			return
+		}
+		for _, p := range ts.Problems {
+			if p.Code == "" || p.Code == "internal" || p.Message == "" {
+				t.Fatalf("problem without a code: %+v", p)
+			}
+		}
+		if ts.SignatureVerified && (ts.TSA == nil || ts.Algorithm == "") {
+			t.Fatalf("verified signature without a TSA: %+v", ts)
+		}
+		if ts.ChainVerified && (len(ts.Chain) < 2 || ts.Chain[len(ts.Chain)-1].Subject != "CN=FUZZ TSA ROOT,C=KZ") {
+			t.Fatalf("verified chain not ending at the root: %+v", ts.Chain)
+		}
+	})
+}
+
+// FuzzInspect: Inspect never panics, returns a report only without an
+// error, and a signer's certificate comes with its parsed form.
+func FuzzInspect(f *testing.F) {
+	leaf, v := fuzzPKI(f)
+	tsa, _ := fuzzTSA(f)
+	for _, o := range []devpki.CMSOptions{{}, {Attached: true, BER: true}, {UnsignedAttributes: devpki.TimeStampAttribute(tsa, devpki.TimeStampOptions{})}} {
+		der, err := leaf.SignCMS(content, o)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(der)
+		f.Add(der[:len(der)-3])
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		res, err := v.Inspect(in)
+		if err != nil {
+			if res != nil {
+				t.Fatalf("error %v with a report", err)
+			}
+			return
+		}
+		for _, s := range res.Signers {
+			if (s.Certificate == nil) != (s.Cert == nil) || (s.Identity != nil && s.IdentityError != "") {
+				t.Fatalf("inconsistent claim %+v", s)
+			}
+		}
+	})
+}
+
+// FuzzDecodePKCS12: whatever the file, DecodePKCS12 never panics, returns
+// contents only without an error, every error has a known code, and what
+// it accepts it reads the same way twice. (The seed corpus holds files made
+// by openssl pkcs12 -export, default and -legacy, password "fuzz".)
+func FuzzDecodePKCS12(f *testing.F) {
+	f.Add([]byte{0x30, 0x80, 0x02, 0x01, 0x03, 0x00, 0x00})
+	f.Add([]byte{0x30, 0x03, 0x02, 0x01, 0x03})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		p, err := signature.DecodePKCS12(in, "fuzz", signature.PKCS12Options{Keys: true})
+		if err != nil {
+			if p != nil {
+				t.Fatalf("error %v with contents", err)
+			}
+			if c := signature.Code(err); c == "internal" {
+				t.Fatalf("error without a sentinel: %v", err)
+			}
+			return
+		}
+		again, err := signature.DecodePKCS12(in, "fuzz", signature.PKCS12Options{Keys: true})
+		if err != nil || len(again.Certificates) != len(p.Certificates) || len(again.Keys) != len(p.Keys) {
+			t.Fatalf("not deterministic: %v", err)
 		}
 	})
 }

@@ -207,11 +207,20 @@ type VerifyOptions struct {
 	// SignedAfter and SignedBefore, when set, bound the signing-time
 	// attribute (widened by Config.SigningTimeSkew).
 	SignedAfter, SignedBefore time.Time
+	// TimeStamps reads and checks the RFC 3161 time-stamp tokens among
+	// the signers' unsigned attributes into Signer.TimeStamps (at most four
+	// per signer, each costing a signature verification or more). Off by
+	// default: a login needs none, and whoever signs could add tokens to
+	// make verification costlier. Time stamps never decide validity.
+	TimeStamps bool
 }
 
 // CertificateInfo describes one certificate of a result.
 type CertificateInfo struct {
-	Serial    string    `json:"serial"` // upper-case hex
+	Serial string `json:"serial"` // upper-case hex
+	// Subject and Issuer are the distinguished names as crypto/x509 prints
+	// them, with SURNAME and GIVENNAME as SN= and GN= (crypto/x509 prints
+	// them as hex).
 	Subject   string    `json:"subject"`
 	Issuer    string    `json:"issuer"`
 	NotBefore time.Time `json:"not_before"`
@@ -237,6 +246,11 @@ type Signer struct {
 	// SigningTime is the signer's claimed signing time (never used to
 	// validate certificates).
 	SigningTime time.Time `json:"signing_time"`
+	// TimeStamps are the RFC 3161 time-stamp tokens among the signer's
+	// unsigned attributes, each with the outcome of its checks (see
+	// TimeStamp), when VerifyOptions.TimeStamps asked for them. They are
+	// reported only: they never make a signature valid or invalid.
+	TimeStamps []TimeStamp `json:"time_stamps,omitempty"`
 	// Cert is the signer's certificate. It is shared with the verifier's
 	// cache: read it, never modify it.
 	Cert *x509.Certificate `json:"-"`
@@ -409,6 +423,9 @@ func (v *Verifier) verifySigner(ctx context.Context, si *signerInfo, content []b
 			s.Revocation = append(s.Revocation, st)
 		}
 	}
+	if opts.TimeStamps {
+		s.TimeStamps = v.timeStamps(si)
+	}
 	return s, nil
 }
 
@@ -416,59 +433,70 @@ func (v *Verifier) verifySigner(ctx context.Context, si *signerInfo, content []b
 // digest over content, signing time (returned), and the ESS signing
 // certificate attributes when present.
 func (v *Verifier) checkAttributes(si *signerInfo, alg *signerAlgorithm, content []byte, leaf *certEntry) (time.Time, error) {
+	t, _, err := checkSignedAttributes(si, alg, content, leaf, derData, true)
+	return t, err
+}
+
+// checkSignedAttributes checks the signed attributes of si: the content
+// type must be contentType (OID content octets), the message digest must
+// match content, the signing time is returned (hasTime false when absent;
+// absence is an error when needTime), and the ESS signing-certificate
+// attributes, when present, must name leaf.
+func checkSignedAttributes(si *signerInfo, alg *signerAlgorithm, content []byte, leaf *certEntry, contentType string, needTime bool) (signingTime time.Time, hasTime bool, err error) {
 	ct, ok, err := si.attr(derContentType)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, false, err
 	}
 	if !ok {
-		return time.Time{}, fmt.Errorf("%w: content type", ErrMissingAttribute)
+		return time.Time{}, false, fmt.Errorf("%w: content type", ErrMissingAttribute)
 	}
 	cts := cryptobyte.String(ct)
-	if ctOID, ok := readOID(&cts); !ok || !cts.Empty() || string(ctOID) != derData {
-		return time.Time{}, fmt.Errorf("%w: the content-type attribute is not id-data", ErrContentMismatch)
+	if ctOID, ok := readOID(&cts); !ok || !cts.Empty() || string(ctOID) != contentType {
+		return time.Time{}, false, fmt.Errorf("%w: the content-type attribute is not %s", ErrContentMismatch, oidString([]byte(contentType)))
 	}
 	md, ok, err := si.attr(derMessageDigest)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, false, err
 	}
 	if !ok {
-		return time.Time{}, fmt.Errorf("%w: message digest", ErrMissingAttribute)
+		return time.Time{}, false, fmt.Errorf("%w: message digest", ErrMissingAttribute)
 	}
 	var digest cryptobyte.String
 	if s := cryptobyte.String(md); !s.ReadASN1(&digest, cbasn1.OCTET_STRING) || !s.Empty() {
-		return time.Time{}, malformed("message digest is not an OCTET STRING")
+		return time.Time{}, false, malformed("message digest is not an OCTET STRING")
 	}
 	h := alg.newHash()
 	h.Write(content)
 	if subtle.ConstantTimeCompare(h.Sum(nil), digest) != 1 {
-		return time.Time{}, fmt.Errorf("%w: the content's %s digest differs", ErrDigestMismatch, alg.Name)
+		return time.Time{}, false, fmt.Errorf("%w: the content's %s digest differs", ErrDigestMismatch, alg.Name)
 	}
-	st, ok, err := si.attr(derSigningTime)
+	st, hasTime, err := si.attr(derSigningTime)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, false, err
 	}
-	if !ok {
-		return time.Time{}, fmt.Errorf("%w: signing time", ErrMissingAttribute)
+	if !hasTime && needTime {
+		return time.Time{}, false, fmt.Errorf("%w: signing time", ErrMissingAttribute)
 	}
-	signingTime, err := parseTime(st)
-	if err != nil {
-		return time.Time{}, err
+	if hasTime {
+		if signingTime, err = parseTime(st); err != nil {
+			return time.Time{}, false, err
+		}
 	}
 	if ess, ok, err := si.attr(derSigningCertV2); err != nil {
-		return time.Time{}, err
+		return time.Time{}, false, err
 	} else if ok {
 		if err := checkESS(ess, leaf, true); err != nil {
-			return time.Time{}, err
+			return time.Time{}, false, err
 		}
 	}
 	if ess, ok, err := si.attr(derSigningCert); err != nil {
-		return time.Time{}, err
+		return time.Time{}, false, err
 	} else if ok {
 		if err := checkESS(ess, leaf, false); err != nil {
-			return time.Time{}, err
+			return time.Time{}, false, err
 		}
 	}
-	return signingTime, nil
+	return signingTime, hasTime, nil
 }
 
 // checkESS checks an ESS SigningCertificate (v1, SHA-1) or

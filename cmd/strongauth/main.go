@@ -1,19 +1,7 @@
-// Command strongauth verifies and inspects Kazakh ECP signatures and
-// certificates, checks authentication policies and makes development PKIs,
-// built only on the strongauth library's public API.
-//
-//	go install github.com/strongauth/strongauth/cmd/strongauth@latest
-//
-// Usage:
-//
-//	strongauth policy TEXT
-//	strongauth --version
-//
-// Every subcommand has --help with examples. Output is JSON on stdout. Exit
-// status: 0 valid / ok, 1 invalid / refused, 2 usage or I/O error.
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -40,6 +28,9 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"policy": {"check an authentication policy and print its normal form", runPolicy},
+		"verify": {"verify a CMS (ECP) signature: chain, purpose, revocation, who signed", runVerify},
+		"cert":   {"show a certificate's identity, roles, key usage and policies (PEM, DER, .p12)", runCert},
+		"devpki": {"write a development PKI in the Kazakh profile (never for production)", runDevPKI},
 	}
 }
 
@@ -103,23 +94,43 @@ func newFlags(name, text string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; it reports whether to go on and, if not, the exit
+// parseFlags parses args, flags and arguments in any order ("--" ends the
+// flags). It returns the arguments, whether to go on and, if not, the exit
 // status (0 after --help, 2 after a usage error).
-func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (bool, int) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return false, exitOK
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, bool, int) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(stdout)
+				fs.Usage()
+				return nil, false, exitOK
+			}
+			return nil, false, exitUsage
 		}
-		return false, exitUsage
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, true, exitOK
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), true, exitOK
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
-	return true, exitOK
 }
 
-func printJSON(w io.Writer, v any) {
-	enc := json.NewEncoder(w)
+func printJSON(w io.Writer, v any) { _, _ = w.Write(jsonBytes(v)) }
+
+// jsonBytes renders v as indented JSON with a final newline. The values
+// rendered are the command's own types, which always encode.
+func jsonBytes(v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return []byte(`{"error":{"code":"internal","message":"JSON encoding failed"}}` + "\n")
+	}
+	return b.Bytes()
 }

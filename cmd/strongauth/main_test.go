@@ -30,11 +30,22 @@ func TestPolicy(t *testing.T) {
 	assert.False(t, p.Valid)
 	assert.Equal(t, "weak_policy", p.Error.Code)
 	assert.Contains(t, p.Error.Message, `"sms"`)
+	assert.Equal(t, [][]string{{"sms"}}, p.Weak)
 
-	code, _, _ = runCmd("policy", "ecp &")
-	assert.Equal(t, exitUsage, code)
-	code, _, _ = runCmd("policy")
-	assert.Equal(t, exitUsage, code)
+	p = policyOutput{}
+	code, out, _ = runCmd("policy", "(sms & email) | (ecp & sms) | webauthn")
+	assert.Equal(t, exitInvalid, code)
+	require.NoError(t, json.Unmarshal([]byte(out), &p))
+	assert.Equal(t, [][]string{{"sms", "email"}}, p.Weak)
+
+	for _, args := range [][]string{{"policy", "ecp &"}, {"policy"}, {"policy", "a", "b"}, {"policy", "--nope", "ecp"}} {
+		p = policyOutput{}
+		code, out, _ = runCmd(args...)
+		assert.Equal(t, exitUsage, code, args)
+		require.NoError(t, json.Unmarshal([]byte(out), &p), "JSON even on a usage error: %q", out)
+		require.NotNil(t, p.Error)
+		assert.False(t, p.Valid)
+	}
 }
 
 func TestUsageAndVersion(t *testing.T) {
@@ -48,7 +59,12 @@ func TestUsageAndVersion(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	code, _, _ = runCmd()
 	assert.Equal(t, exitUsage, code)
-	code, out, _ = runCmd("policy", "--help")
-	assert.Equal(t, exitOK, code)
-	assert.Contains(t, out, "Examples:")
+	for _, cmd := range []string{"policy", "verify", "cert", "devpki"} {
+		code, out, _ = runCmd(cmd, "--help")
+		assert.Equal(t, exitOK, code, cmd)
+		assert.Contains(t, out, "Examples:", cmd)
+		assert.Contains(t, out, "Usage: strongauth "+cmd, cmd)
+		code, out, _ = runCmd("--help")
+		assert.Contains(t, out, cmd)
+	}
 }

@@ -29,26 +29,29 @@ type policyOutput struct {
 	Rule         string     `json:"rule,omitempty"`
 	NormalForm   string     `json:"normal_form,omitempty"`
 	Combinations [][]string `json:"combinations,omitempty"`
-	Error        *errorJSON `json:"error,omitempty"`
-}
-
-type errorJSON struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	// Weak lists the combinations that a weak factor alone satisfies
+	// (the reason a rule is refused).
+	Weak  [][]string `json:"weak_combinations,omitempty"`
+	Error *errorJSON `json:"error,omitempty"`
 }
 
 func runPolicy(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("policy", policyHelp, stderr)
-	if ok, code := parseFlags(fs, args, stdout); !ok {
+	rest, ok, code := parseFlags(fs, args, stdout)
+	if !ok {
+		if code != exitOK {
+			printJSON(stdout, policyOutput{Error: &errorJSON{Code: codeUsage, Message: "bad flags (see strongauth policy --help)"}})
+		}
 		return code
 	}
-	if fs.NArg() != 1 {
+	if len(rest) != 1 {
+		printJSON(stdout, policyOutput{Error: &errorJSON{Code: codeUsage, Message: "want exactly one TEXT argument"}})
 		fmt.Fprintln(stderr, "strongauth policy: want exactly one TEXT argument")
 		fs.Usage()
 		return exitUsage
 	}
 	out := policyOutput{}
-	e, err := auth.ParseRule(fs.Arg(0))
+	e, err := auth.ParseRule(rest[0])
 	if err == nil {
 		out.Rule = e.String()
 		out.Combinations, err = auth.NormalForm(e)
@@ -56,6 +59,9 @@ func runPolicy(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		out.NormalForm = joinCombos(out.Combinations)
 		err = auth.CheckRule(e)
+	}
+	if errors.Is(err, auth.ErrWeakPolicy) {
+		out.Weak = weakCombinations(out.Combinations)
 	}
 	if err != nil {
 		out.Error = &errorJSON{Code: auth.Code(err), Message: err.Error()}
@@ -84,4 +90,17 @@ func joinCombos(cs [][]string) string {
 		}
 	}
 	return s
+}
+
+// weakCombinations returns the combinations that, as a rule of their own,
+// auth.CheckRule refuses: those a weak factor alone satisfies.
+func weakCombinations(cs [][]string) [][]string {
+	var out [][]string
+	for _, c := range cs {
+		e, err := auth.ParseRule(joinCombos([][]string{c}))
+		if err == nil && errors.Is(auth.CheckRule(e), auth.ErrWeakPolicy) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -28,6 +28,12 @@ const (
 	OIDAttrMessageDigest = "1.2.840.113549.1.9.4"
 	OIDAttrSigningTime   = "1.2.840.113549.1.9.5"
 	OIDAttrSigningCertV2 = "1.2.840.113549.1.9.16.2.47"
+	// OIDAttrTimeStampToken is the unsigned attribute holding an RFC 3161
+	// time-stamp token (id-aa-timeStampToken).
+	OIDAttrTimeStampToken = "1.2.840.113549.1.9.16.2.14"
+	// OIDTSTInfo is the content type of a time-stamp token's content
+	// (id-ct-TSTInfo).
+	OIDTSTInfo = "1.2.840.113549.1.9.16.1.4"
 )
 
 // Attribute is a CMS attribute: its type and the DER of each value.
@@ -79,6 +85,22 @@ type CMSOptions struct {
 	// attached content as a chunked OCTET STRING, as Java CMS libraries
 	// (and NCALayer) do. The signed attributes stay DER.
 	BER bool
+	// UnsignedAttributes, when set, returns unsigned attributes for a
+	// SignerInfo, given its signature value — for example an RFC 3161
+	// time-stamp token over it (see Leaf.TimeStampToken and
+	// OIDAttrTimeStampToken). It is called for every signer.
+	UnsignedAttributes func(signatureValue []byte) ([]Attribute, error)
+
+	// contentType is the encapsulated content type; empty means id-data.
+	contentType string
+}
+
+// eContentType returns the encapsulated content type.
+func (o *CMSOptions) eContentType() string {
+	if o.contentType == "" {
+		return OIDData
+	}
+	return o.contentType
 }
 
 // SignCMS signs content as a CMS SignedData (DER) with the leaf's key.
@@ -139,7 +161,7 @@ func (l *Leaf) SignCMS(content []byte, o CMSOptions) ([]byte, error) {
 					}
 				})
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-					b.AddASN1ObjectIdentifier(mustOID(OIDData))
+					b.AddASN1ObjectIdentifier(mustOID(o.eContentType()))
 					if o.Attached {
 						b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 							b.AddASN1OctetString(content)
@@ -286,6 +308,18 @@ func (l *Leaf) signerInfo(content []byte, o CMSOptions) (si, digestAlg []byte, e
 	if err != nil {
 		return nil, nil, err
 	}
+	var unsigned []byte
+	if o.UnsignedAttributes != nil {
+		attrs, err := o.UnsignedAttributes(sig)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(attrs) > 0 {
+			if unsigned, err = encodeAttributes(attrs); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
 	var b cryptobyte.Builder
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		if o.SubjectKeyID {
@@ -307,6 +341,11 @@ func (l *Leaf) signerInfo(content []byte, o CMSOptions) (si, digestAlg []byte, e
 		}
 		b.AddBytes(sigAlg)
 		b.AddASN1OctetString(sig)
+		if unsigned != nil {
+			implicit := bytes.Clone(unsigned)
+			implicit[0] = 0xa1 // [1] IMPLICIT SET OF
+			b.AddBytes(implicit)
+		}
 	})
 	si, err = b.Bytes()
 	return si, digestAlg, err
@@ -334,7 +373,7 @@ func (l *Leaf) signedAttributes(content []byte, o CMSOptions) ([]Attribute, erro
 		}
 	})
 	attrs := []Attribute{
-		{Type: mustOID(OIDAttrContentType), Values: [][]byte{enc(func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(mustOID(OIDData)) })}},
+		{Type: mustOID(OIDAttrContentType), Values: [][]byte{enc(func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(mustOID(o.eContentType())) })}},
 		{Type: mustOID(OIDAttrSigningTime), Values: [][]byte{timeDER}},
 		{Type: mustOID(OIDAttrMessageDigest), Values: [][]byte{enc(func(b *cryptobyte.Builder) { b.AddASN1OctetString(l.digest(o, content)) })}},
 	}

@@ -492,8 +492,9 @@ func (ca *CA) Issue(o LeafOptions) (*Leaf, error) {
 // have no PKCS#8 form here: use PrivateKeyHex.
 func (l *Leaf) PrivateKeyPEM() ([]byte, error) { return l.key.pkcs8PEM() }
 
-// PrivateKeyHex returns a GOST key's private scalar as big-endian hex (the
-// format of the NCA test keys' .key.hex files).
+// PrivateKeyHex returns a GOST key's private scalar as big-endian hex, zero
+// padded to the curve's size (the format of the NCA test keys' .key.hex
+// files: 128 digits for GOST-2015 512-bit keys, 64 for GOST-2004).
 func (l *Leaf) PrivateKeyHex() (string, error) { return l.key.hexScalar() }
 
 // PrivateKeyPEM returns the CA's private key (RSA or ECDSA) as PKCS#8 PEM.
@@ -523,7 +524,9 @@ func (k *key) hexScalar() (string, error) {
 	if k.gost == nil {
 		return "", errors.New("devpki: not a GOST key")
 	}
-	return fmt.Sprintf("%0128x", k.gost.D()), nil
+	// As many hex digits as the curve's order has bytes, doubled: 128 on
+	// TC26-512-A, 64 on CryptoPro-A, as the NCA test keys' .key.hex files.
+	return fmt.Sprintf("%0*x", k.gost.Curve().BitSize()/4, k.gost.D()), nil
 }
 
 // CertificatePEM returns certificates as concatenated PEM blocks.

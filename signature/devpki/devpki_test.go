@@ -157,6 +157,18 @@ func TestKeys(t *testing.T) {
 	require.Error(t, err)
 	_, err = devpki.New(devpki.Config{}).Leaf(root.Cert, nil, "not a key")
 	require.Error(t, err)
+
+	// A GOST-2004 key is 32 bytes: 64 hex digits, readable on its curve.
+	root, err = gen(6).Root(devpki.CAOptions{CommonName: "R2004", Algorithm: devpki.GOST2004})
+	require.NoError(t, err)
+	h, err = root.PrivateKeyHex()
+	require.NoError(t, err)
+	assert.Len(t, h, 64)
+	k, err = gosttest.PrivateKeyFromHex(gost.CurveCryptoProA(), h)
+	require.NoError(t, err)
+	pub, err = gost.PublicKeyFromCertificate(root.Cert)
+	require.NoError(t, err)
+	assert.True(t, k.Public().Equal(pub))
 }
 
 // Out-of-range input is an error, never a panic.

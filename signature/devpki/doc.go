@@ -34,6 +34,11 @@
 //     attributes, extra signers, no signer certificate).
 //   - Generator.Leaf wraps an existing certificate and key (for example a
 //     real NCA test key) so that it signs the same way.
+//   - RFC 3161 time-stamp tokens (Leaf.TimeStampToken, issued by a leaf
+//     with LeafOptions.EKU = []string{OIDTimeStamping}) and unsigned
+//     attributes on SignerInfos (CMSOptions.UnsignedAttributes;
+//     TimeStampAttribute time-stamps each signature value, as CAdES-T
+//     does).
 //
 // # Determinism
 //
