@@ -27,39 +27,24 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/strongauth/strongauth/internal/testenv"
 )
 
 // CI reports whether the tests run under CI (CI=true).
-func CI() bool { return os.Getenv("CI") == "true" }
+func CI() bool { return testenv.CI() }
 
 // Missing fails the test under CI and skips it otherwise.
 func Missing(t testing.TB, format string, args ...any) {
 	t.Helper()
-	if CI() {
-		t.Fatalf("CI=true and required test material is missing: "+format, args...)
-	}
-	t.Skipf("skipping, test material missing: "+format, args...)
+	testenv.Missing(t, format, args...)
 }
 
 // Root returns the shared test-data directory (see the package
 // documentation).
 func Root(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("STRONGAUTH_TESTDATA"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("getwd: %v", err)
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "testdata")
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-	}
+	return testenv.Root(t)
 }
 
 // ReadFile reads rel (slash-separated) under the test-data root, failing
@@ -95,11 +80,7 @@ func Certificate(t testing.TB, rel string) *x509.Certificate {
 // is not installed.
 func Tool(t testing.TB, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		Missing(t, "tool %q not on PATH: %v", name, err)
-	}
-	return p
+	return testenv.Tool(t, name)
 }
 
 // Run executes a tool and returns its standard output; a failure fails the

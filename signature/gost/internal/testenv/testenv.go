@@ -15,51 +15,30 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/strongauth/strongauth/internal/testenv"
 )
 
 // CI reports whether the tests run under CI (CI=true).
-func CI() bool { return os.Getenv("CI") == "true" }
+func CI() bool { return testenv.CI() }
 
 // Missing fails the test under CI and skips it otherwise.
 func Missing(t testing.TB, format string, args ...any) {
 	t.Helper()
-	if CI() {
-		t.Fatalf("CI=true and required test material is missing: "+format, args...)
-	}
-	t.Skipf("skipping, test material missing: "+format, args...)
+	testenv.Missing(t, format, args...)
 }
 
-// Root returns the shared testdata directory: $STRONGAUTH_TESTDATA, or
-// ../shared/testdata relative to the repository root (the nearest directory
-// above the working directory holding go.mod).
+// Root returns the shared testdata directory (see internal/testenv).
 func Root(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("STRONGAUTH_TESTDATA"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("getwd: %v", err)
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "testdata")
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-	}
+	return testenv.Root(t)
 }
 
-// File returns the path of rel (slash-separated) under the testdata root,
-// failing (CI) or skipping when it does not exist.
+// File returns the path of rel under the testdata root, failing (CI) or
+// skipping when it does not exist.
 func File(t testing.TB, rel string) string {
 	t.Helper()
-	p := filepath.Join(Root(t), filepath.FromSlash(rel))
-	if _, err := os.Stat(p); err != nil {
-		Missing(t, "%s (set STRONGAUTH_TESTDATA): %v", rel, err)
-	}
-	return p
+	return testenv.File(t, rel)
 }
 
 // ReadFile reads rel under the testdata root (see File).
@@ -113,11 +92,7 @@ func OptionalCertificate(t testing.TB, rel string) *x509.Certificate {
 // is not installed.
 func Tool(t testing.TB, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		Missing(t, "tool %q not on PATH: %v", name, err)
-	}
-	return p
+	return testenv.Tool(t, name)
 }
 
 // Run executes a tool with stdin and returns its standard output; a non-zero
