@@ -111,22 +111,6 @@ func TestRenderDoesNotReexpand(t *testing.T) {
 	assert.Equal(t, "{code}{domain} / 123456\n@example.kz #123456", got)
 }
 
-func TestIPBucket(t *testing.T) {
-	for in, want := range map[string]string{
-		"203.0.113.7":               "203.0.113.7",
-		"203.0.113.7:443":           "203.0.113.7",
-		"::ffff:203.0.113.7":        "203.0.113.7",
-		"2001:db8:1:2:3:4:5:6":      "2001:db8:1:2::/64",
-		"[2001:db8:1:2::9]:8443":    "2001:db8:1:2::/64",
-		"fe80::1%eth0":              "fe80::/64",
-		"":                          "unknown",
-		"not an address":            "unknown",
-		"203.0.113.7, 198.51.100.1": "unknown",
-	} {
-		assert.Equal(t, want, ipBucket(in), in)
-	}
-}
-
 func TestGSM7ASCIIMatchesTheAlphabet(t *testing.T) {
 	for r := rune(0); r < 128; r++ {
 		assert.Equal(t, strings.ContainsRune(gsm7Basic, r), gsm7ASCII(r), "%q", r)

@@ -12,13 +12,13 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"net/netip"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
 
+	"github.com/strongauth/strongauth/clientip"
 	"github.com/strongauth/strongauth/store"
 )
 
@@ -712,7 +712,7 @@ type charge struct {
 // charge counts one send against every budget, the global breaker first.
 // If one is exhausted, it takes back what it charged and refuses.
 func (s *Service) charge(ctx context.Context, r Request, acct string, now time.Time) ([]charge, error) {
-	values := [5]string{"", s.hashed("phone", r.Phone.e164), acct, s.hashed("ip", ipBucket(r.ClientIP)), s.hashed("prefix", r.Phone.prefix)}
+	values := [5]string{"", s.hashed("phone", r.Phone.e164), acct, s.hashed("ip", clientip.Bucket(r.ClientIP)), s.hashed("prefix", r.Phone.prefix)}
 	charged := make([]charge, 0, len(values))
 	for i, b := range s.budgets {
 		window := now.UnixNano() / int64(b.Per)
@@ -742,26 +742,6 @@ func (s *Service) refund(ctx context.Context, charged []charge) {
 	for _, c := range charged {
 		_, _ = s.store.Incr(ctx, c.key, -1, c.ttl) // a failed refund only leaves the budget stricter
 	}
-}
-
-// ipBucket is the per-IP budget's name for a client address: the address
-// itself, or its /64 for IPv6 (one subscriber commonly holds a whole /64).
-// A port is ignored; anything unparsable shares one bucket.
-func ipBucket(ip string) string {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		ap, err := netip.ParseAddrPort(ip)
-		if err != nil {
-			return "unknown"
-		}
-		a = ap.Addr()
-	}
-	a = a.Unmap().WithZone("")
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
 }
 
 // --- keys and validation ---

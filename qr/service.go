@@ -12,9 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"time"
 
+	"github.com/strongauth/strongauth/clientip"
 	"github.com/strongauth/strongauth/store"
 )
 
@@ -513,9 +513,11 @@ func (s *Service) Begin(ctx context.Context, req BeginRequest) (*Started, error)
 		return nil, err
 	}
 	ip := ""
-	if a, err := netip.ParseAddr(req.IP); err == nil {
-		ip = a.Unmap().String()
-		n, err := s.cfg.Store.Incr(ctx, s.ipKey(ip), 1, s.cfg.IPWindow)
+	if a, ok := clientip.Parse(req.IP); ok {
+		// Counted like every per-client budget of the module: IPv4 by
+		// address, IPv6 by /64, whatever port or brackets the host passed.
+		ip = a.String()
+		n, err := s.cfg.Store.Incr(ctx, s.ipKey(clientip.BucketOf(a)), 1, s.cfg.IPWindow)
 		if err != nil {
 			return nil, unavailable("store", err)
 		}
@@ -719,9 +721,13 @@ func (s *Service) open(ctx context.Context, body []byte, typ DocType, now time.T
 	return o, d, nil
 }
 
+// checkTime refuses a signed time (Unix seconds, up to 12 digits in the
+// document format) further than RequestSkew from now. It compares whole
+// seconds: converting the difference to a time.Duration would overflow for
+// times centuries away and let them pass.
 func (s *Service) checkTime(t int64, now time.Time) error {
-	d := time.Duration(t-now.Unix()) * time.Second
-	if d > s.cfg.RequestSkew || -d > s.cfg.RequestSkew {
+	d, limit := t-now.Unix(), int64(s.cfg.RequestSkew/time.Second)
+	if d > limit || d < -limit {
 		return ErrRequestTime
 	}
 	return nil

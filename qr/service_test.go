@@ -507,6 +507,17 @@ func TestSignedTimeWindow(t *testing.T) {
 		_, err := e.svc.Scan(ctx, body, "en")
 		assert.ErrorIs(t, err, qr.ErrRequestTime, skew)
 	}
+	// Times the document format allows (up to 12 digits) but centuries
+	// away: 18446744074 s is 2^64 ns + 0.29 s, which a nanosecond Duration
+	// wrapped into "0.29 s from now" (the review's finding).
+	for _, ahead := range []int64{18446744074, 18446744073, 36893488147} {
+		body := e.body(alice, qr.Document{Type: qr.DocScan, Frame: s.Content, Time: e.clock.Now().Unix() + ahead})
+		_, err := e.svc.Scan(ctx, body, "en")
+		assert.ErrorIs(t, err, qr.ErrRequestTime, ahead)
+	}
+	body := e.body(alice, qr.Document{Type: qr.DocScan, Frame: s.Content, Time: 999999999999})
+	_, err := e.svc.Scan(ctx, body, "en")
+	assert.ErrorIs(t, err, qr.ErrRequestTime)
 }
 
 func TestRedeemNeedsTheBrowserBinding(t *testing.T) {
@@ -657,6 +668,24 @@ func TestPerIPBudget(t *testing.T) {
 	e.begin(flowID(202), func(r *qr.BeginRequest) { r.IP = "198.51.100.1" })
 	e.clock.Advance(time.Minute)
 	e.begin(flowID(203))
+}
+
+// TestPerIPBudgetGroupsIPv6AndPorts: an IPv6 client is counted by its /64
+// (it holds the whole /64 and could otherwise rotate addresses), and a port
+// or brackets in the address do not make a new client.
+func TestPerIPBudgetGroupsIPv6AndPorts(t *testing.T) {
+	e := newEnv(t, func(c *qr.Config) { c.PerIP = 2; c.IPWindow = time.Minute })
+	begin := func(n int, ip string) error {
+		_, err := e.svc.Begin(ctx, qr.BeginRequest{FlowID: flowID(n), Binding: binding(flowID(n)), Action: "login", IP: ip})
+		return err
+	}
+	require.NoError(t, begin(300, "2001:db8:5:6::1"))
+	require.NoError(t, begin(301, "[2001:db8:5:6::2]:443"))
+	assert.ErrorIs(t, begin(302, "2001:db8:5:6:ffff::3"), qr.ErrRateLimited, "same /64")
+	require.NoError(t, begin(303, "2001:db8:5:7::1"), "another /64")
+	require.NoError(t, begin(304, "203.0.113.9:1000"))
+	require.NoError(t, begin(305, "203.0.113.9:1001"))
+	assert.ErrorIs(t, begin(306, "203.0.113.9:1002"), qr.ErrRateLimited, "another port, same client")
 }
 
 func TestBeginValidates(t *testing.T) {

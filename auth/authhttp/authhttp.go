@@ -14,7 +14,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"path"
 	"slices"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/clientip"
 	"github.com/strongauth/strongauth/store"
 )
 
@@ -95,7 +95,10 @@ type Config struct {
 	// "__Host-strongauth" on HTTPS hosts and "strongauth" on localhost.
 	CookieName string
 	// ClientIP extracts the client address (behind a trusted proxy, from
-	// its header). Default: the host part of RemoteAddr.
+	// its header: see clientip.Resolver). It may return an address with a
+	// port or IPv6 brackets; rate limits count IPv4 addresses singly and
+	// IPv6 addresses by their /64 (clientip.Bucket). Default: the address
+	// of the TCP peer (clientip.Remote).
 	ClientIP func(r *http.Request) string
 	// Location gives a coarse, host-supplied place for a request
 	// ("Almaty, KZ"), shown to the user on a second device. Optional.
@@ -179,7 +182,7 @@ func New(cfg Config) (*Handler, error) {
 		cfg.Log = slog.Default()
 	}
 	if cfg.ClientIP == nil {
-		cfg.ClientIP = remoteIP
+		cfg.ClientIP = clientip.Remote
 	}
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), watchers: make(map[string]int)}
 	h.mux.HandleFunc("POST /flows", h.start)
@@ -206,14 +209,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.mux.ServeHTTP(w, r)
-}
-
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func isLocalhost(r *http.Request) bool {
@@ -309,7 +304,7 @@ func (h *Handler) checkCSRF(r *http.Request, binding, flowID string) error {
 // minute and refuses past max. IPv6 clients are counted by their /64, which
 // one subscriber usually holds whole.
 func (h *Handler) limit(ctx context.Context, op, ip string, max int64) error {
-	n, err := h.cfg.Store.Incr(ctx, "sa:http:"+op+":"+ipBucket(ip), 1, time.Minute)
+	n, err := h.cfg.Store.Incr(ctx, "sa:http:"+op+":"+clientip.Bucket(ip), 1, time.Minute)
 	if err != nil {
 		return fmt.Errorf("%w: rate limit: %w", auth.ErrUnavailable, err)
 	}
@@ -319,29 +314,10 @@ func (h *Handler) limit(ctx context.Context, op, ip string, max int64) error {
 	return nil
 }
 
-// ipBucket returns the rate-limit bucket of a client address: the address
-// itself for IPv4, its /64 for IPv6, and a bounded string for anything
-// else (a host's ClientIP may return what a proxy said).
-func ipBucket(ip string) string {
-	if a, err := netip.ParseAddr(ip); err == nil {
-		a = a.Unmap()
-		if a.Is6() {
-			p, _ := a.Prefix(64)
-			return p.String()
-		}
-		return a.String()
-	}
-	if len(ip) > 64 {
-		sum := sha256.Sum256([]byte(ip))
-		return "h" + base64.RawURLEncoding.EncodeToString(sum[:12])
-	}
-	return ip
-}
-
 // watch admits one more open status request from ip, or refuses; the
 // returned function releases it.
 func (h *Handler) watch(ip string) (func(), error) {
-	b := ipBucket(ip)
+	b := clientip.Bucket(ip)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.watchers[b] >= h.cfg.WatchersPerIP {

@@ -475,6 +475,15 @@ func TestRateLimitBuckets(t *testing.T) {
 	assert.Equal(t, http.StatusCreated, start("::ffff:192.0.2.1"), "the mapped form is the same address")
 	assert.Equal(t, http.StatusTooManyRequests, start("192.0.2.1"))
 	assert.Equal(t, http.StatusCreated, start("192.0.2.2"))
+	// A client address with a source port (Azure Application Gateway writes
+	// "ip:port" into X-Forwarded-For) is the same client on every port.
+	assert.Equal(t, http.StatusCreated, start("203.0.113.7:51234"))
+	assert.Equal(t, http.StatusCreated, start("203.0.113.7:51235"))
+	assert.Equal(t, http.StatusTooManyRequests, start("203.0.113.7:51236"), "another port, same client")
+	assert.Equal(t, http.StatusTooManyRequests, start("203.0.113.7"))
+	assert.Equal(t, http.StatusCreated, start("[2001:db8:9:9::1]:443"))
+	assert.Equal(t, http.StatusCreated, start("[2001:db8:9:9::2]:443"))
+	assert.Equal(t, http.StatusTooManyRequests, start("2001:db8:9:9::3"), "brackets and a port, same /64")
 }
 
 func TestChunkedOversizedBody(t *testing.T) {

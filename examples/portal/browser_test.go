@@ -393,7 +393,7 @@ func runMobile(t *testing.T, args ...string) string {
 // attempt is denied on the phone ("I did not start this") and the page says
 // so.
 func TestBrowserQR(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newPhoneHarness(t, nil)
 	tb := h.browser(t)
 	dir := t.TempDir()
 	device := filepath.Join(dir, "phone.json")
@@ -518,7 +518,7 @@ func (r *phoneRun) wait() error {
 // screenshot of it, signs with the person's test ECP key, and the page
 // signs the person in.
 func TestBrowserEGovMobile(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newPhoneHarness(t, nil)
 	tb := h.browser(t)
 	dir := t.TempDir()
 	require.NoError(t, h.p.pki.writeDir(dir))

@@ -46,7 +46,23 @@ type harness struct {
 
 func newHarness(t testing.TB, tweak func(*Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: fakeclock.New(time.Now().UTC().Truncate(time.Second)), sms: &otptest.Recorder{}}
+	return newHarnessClock(t, fakeclock.New(time.Now().UTC().Truncate(time.Second)), tweak)
+}
+
+// newPhoneHarness is a harness whose clock follows the real time, for
+// tests in which the phone simulator (a separate process) signs its
+// requests with its own clock: a stopped clock would drift from it by as
+// long as the test has run and the server would refuse the phone's signed
+// time once that passes qr.DefaultRequestSkew (as happened on a loaded
+// machine).
+func newPhoneHarness(t testing.TB, tweak func(*Config)) *harness {
+	t.Helper()
+	return newHarnessClock(t, fakeclock.Running(), tweak)
+}
+
+func newHarnessClock(t testing.TB, clock *fakeclock.Clock, tweak func(*Config)) *harness {
+	t.Helper()
+	h := &harness{t: t, clock: clock, sms: &otptest.Recorder{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	simLn, err := net.Listen("tcp", "127.0.0.1:0")
