@@ -12,17 +12,17 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
-	"net/url"
 	"path"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/clientip"
+	"github.com/strongauth/strongauth/internal/origins"
 	"github.com/strongauth/strongauth/store"
 )
 
@@ -82,7 +82,9 @@ type Config struct {
 	// written: create the host's session here. Required. An error denies.
 	OnResult func(w http.ResponseWriter, r *http.Request, res *auth.Result) error
 	// Origins are the exact origins browsers may call from
-	// ("https://example.kz"). Required.
+	// ("https://example.kz"). Required. Each must be https, or http on a
+	// loopback host (localhost, 127.0.0.0/8, [::1]) for development; New
+	// refuses plain http anywhere else and a list mixing the two.
 	Origins []string
 	// Store holds the per-IP rate-limit counters. Required (share the
 	// engine's store).
@@ -92,7 +94,10 @@ type Config struct {
 	// is then neither set nor read.
 	Binding func(r *http.Request) (secret string, ok bool)
 	// CookieName overrides the binding cookie's name. Default
-	// "__Host-strongauth" on HTTPS hosts and "strongauth" on localhost.
+	// "__Host-strongauth" when the Origins are https and "strongauth" when
+	// they are http on localhost. The name and the cookie's Secure flag
+	// follow from Origins, never from a request's Host header (which a
+	// TLS-terminating proxy rewrites).
 	CookieName string
 	// ClientIP extracts the client address (behind a trusted proxy, from
 	// its header: see clientip.Resolver). It may return an address with a
@@ -135,8 +140,9 @@ type Config struct {
 
 // Handler serves the flow endpoints. Create it with New.
 type Handler struct {
-	cfg Config
-	mux *http.ServeMux
+	cfg    Config
+	secure bool // the Origins are https: the binding cookie is Secure
+	mux    *http.ServeMux
 
 	mu       sync.Mutex
 	watchers map[string]int // open status requests per client bucket
@@ -154,11 +160,14 @@ func New(cfg Config) (*Handler, error) {
 	case len(cfg.Origins) == 0:
 		return nil, fmt.Errorf("%w: authhttp: Origins are required", auth.ErrConfig)
 	}
-	for _, o := range cfg.Origins {
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || o != u.Scheme+"://"+u.Host {
-			return nil, fmt.Errorf("%w: authhttp: origin %q is not scheme://host[:port]", auth.ErrConfig, o)
-		}
+	secure, err := origins.CheckAll(cfg.Origins)
+	if err != nil {
+		return nil, fmt.Errorf("%w: authhttp: %w", auth.ErrConfig, err)
+	}
+	if cfg.CookieName == "" {
+		cfg.CookieName = origins.CookieName(secure)
+	} else if !secure && (strings.HasPrefix(cfg.CookieName, "__Host-") || strings.HasPrefix(cfg.CookieName, "__Secure-")) {
+		return nil, fmt.Errorf("%w: authhttp: CookieName %q needs https origins (browsers drop such cookies over http)", auth.ErrConfig, cfg.CookieName)
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
@@ -184,7 +193,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = clientip.Remote
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux(), watchers: make(map[string]int)}
+	h := &Handler{cfg: cfg, secure: secure, mux: http.NewServeMux(), watchers: make(map[string]int)}
 	h.mux.HandleFunc("POST /flows", h.start)
 	h.mux.HandleFunc("POST /flows/{id}/begin/{kind}", h.begin)
 	h.mux.HandleFunc("POST /flows/{id}/finish/{kind}", h.finish)
@@ -211,24 +220,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
-func isLocalhost(r *http.Request) bool {
-	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	return host == "localhost" || host == "127.0.0.1" || host == "::1"
-}
-
-func (h *Handler) cookieName(r *http.Request) string {
-	if h.cfg.CookieName != "" {
-		return h.cfg.CookieName
-	}
-	if isLocalhost(r) {
-		return "strongauth"
-	}
-	return "__Host-strongauth"
-}
-
 // Binding returns the browser binding secret the request carries (the
 // binding cookie, or Config.Binding's answer), for host endpoints that
 // must present it to a factor, such as passkey enrolment
@@ -240,7 +231,7 @@ func (h *Handler) bindingOf(r *http.Request) (string, bool) {
 	if h.cfg.Binding != nil {
 		return h.cfg.Binding(r)
 	}
-	c, err := r.Cookie(h.cookieName(r))
+	c, err := r.Cookie(h.cfg.CookieName)
 	if err != nil || len(c.Value) < 32 || len(c.Value) > 128 {
 		return "", false
 	}

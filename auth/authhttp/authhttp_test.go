@@ -433,6 +433,51 @@ func TestNewValidates(t *testing.T) {
 	_, err = authhttp.New(authhttp.Config{Engine: e.eng, Store: memory.New(memory.Config{}), OnResult: func(http.ResponseWriter, *http.Request, *auth.Result) error { return nil },
 		Origins: []string{"https://example.kz/path"}})
 	assert.ErrorIs(t, err, auth.ErrConfig)
+	ok := func(http.ResponseWriter, *http.Request, *auth.Result) error { return nil }
+	for name, c := range map[string]authhttp.Config{
+		"http on a public host":  {Origins: []string{"http://example.kz"}},
+		"http on a LAN address":  {Origins: []string{"http://10.0.0.7:8080"}},
+		"mixed https and http":   {Origins: []string{"https://example.kz", "http://localhost:8080"}},
+		"__Host- cookie on http": {Origins: []string{"http://localhost:8080"}, CookieName: "__Host-mine"},
+	} {
+		c.Engine, c.Store, c.OnResult = e.eng, memory.New(memory.Config{}), ok
+		_, err := authhttp.New(c)
+		assert.ErrorIs(t, err, auth.ErrConfig, name)
+		assert.Equal(t, "config", auth.Code(err), name)
+	}
+}
+
+// TestBindingCookieFollowsOrigins: behind a TLS-terminating proxy that
+// forwards "Host: 127.0.0.1:…" (nginx's proxy_pass default), an https
+// origin still gets a Secure "__Host-" cookie; on a loopback http origin
+// the cookie is neither Secure nor prefixed, whatever Host says.
+func TestBindingCookieFollowsOrigins(t *testing.T) {
+	for _, tc := range []struct {
+		origin, host, name string
+		secure             bool
+	}{
+		{"https://example.kz", "127.0.0.1:8080", "__Host-strongauth", true},
+		{"https://example.kz", "localhost", "__Host-strongauth", true},
+		{"http://localhost:8080", "example.kz", "strongauth", false},
+	} {
+		e := newEnv(t, func(c *authhttp.Config) { c.Origins = []string{tc.origin} })
+		req, err := http.NewRequest("POST", e.srv.URL+"/auth/flows", strings.NewReader(`{"action":"login"}`))
+		require.NoError(t, err)
+		req.Host = tc.host
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", tc.origin)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusCreated, resp.StatusCode, tc)
+		cookies := resp.Cookies()
+		require.Len(t, cookies, 1)
+		assert.Equal(t, tc.name, cookies[0].Name, tc)
+		assert.Equal(t, tc.secure, cookies[0].Secure, tc)
+		assert.True(t, cookies[0].HttpOnly)
+		assert.Equal(t, http.SameSiteStrictMode, cookies[0].SameSite)
+		assert.Equal(t, "/", cookies[0].Path)
+	}
 }
 
 func TestBeginRateLimit(t *testing.T) {

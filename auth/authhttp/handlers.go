@@ -89,8 +89,8 @@ func (h *Handler) doStart(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		http.SetCookie(w, &http.Cookie{
-			Name: h.cookieName(r), Value: binding, Path: "/", HttpOnly: true,
-			Secure: !isLocalhost(r), SameSite: http.SameSiteStrictMode,
+			Name: h.cfg.CookieName, Value: binding, Path: "/", HttpOnly: true,
+			Secure: h.secure, SameSite: http.SameSiteStrictMode,
 		})
 	}
 	subject := ""

@@ -64,7 +64,8 @@ func newTestHost(t *testing.T, trust ...*x509.Certificate) *testHost {
 		Policies: []auth.Policy{{Action: "login", Rule: rule}}})
 	require.NoError(t, err)
 	phoneH, _ := f.PhoneHandler(qrfactor.PhoneConfig{Flows: h.eng})
-	browserH, _ := f.BrowserHandler(qrfactor.BrowserConfig{})
+	browserH, err := f.BrowserHandler(qrfactor.BrowserConfig{Origins: []string{base}})
+	require.NoError(t, err)
 	enrolH, _ := f.EnrolHandler(qrfactor.EnrolConfig{Evidence: func(r *http.Request) (string, []auth.Evidence, error) {
 		c, err := r.Cookie("host")
 		if err != nil || h.results[c.Value] == nil {

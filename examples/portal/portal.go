@@ -247,7 +247,7 @@ func (p *Portal) build() error {
 	if p.qrPhone, err = p.qr.PhoneHandler(qrfactor.PhoneConfig{Flows: p.engine}); err != nil {
 		return err
 	}
-	if p.qrBrowser, err = p.qr.BrowserHandler(qrfactor.BrowserConfig{}); err != nil {
+	if p.qrBrowser, err = p.qr.BrowserHandler(qrfactor.BrowserConfig{Origins: []string{cfg.Origin}}); err != nil {
 		return err
 	}
 	if p.qrEnrol, err = p.qr.EnrolHandler(qrfactor.EnrolConfig{Evidence: p.phoneEvidence}); err != nil {

@@ -12,7 +12,7 @@
 //	eng, _ := auth.New(auth.Config{Store: st, Factors: []auth.Factor{f, …},
 //	        Policies: []auth.Policy{{Action: "login", Rule: rule("qr | webauthn | ecp")}}, Audit: auditor})
 //	phoneH, _ := f.PhoneHandler(qrfactor.PhoneConfig{Flows: eng})
-//	browserH, _ := f.BrowserHandler(qrfactor.BrowserConfig{})
+//	browserH, _ := f.BrowserHandler(qrfactor.BrowserConfig{Origins: []string{"https://example.kz"}})
 //	enrolH, _ := f.EnrolHandler(qrfactor.EnrolConfig{Evidence: fromHostSession})
 //	mux.Handle("/qr/phone/", http.StripPrefix("/qr/phone", phoneH))
 //	mux.Handle("/qr/browser/", http.StripPrefix("/qr/browser", browserH))

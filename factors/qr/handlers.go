@@ -8,15 +8,17 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/clientip"
 	"github.com/strongauth/strongauth/factors/ecp"
+	"github.com/strongauth/strongauth/internal/origins"
 	"github.com/strongauth/strongauth/qr"
 	"github.com/strongauth/strongauth/signature"
 )
@@ -25,6 +27,12 @@ import (
 const (
 	DefaultLongPoll = 25 * time.Second
 	DefaultPoll     = 500 * time.Millisecond
+	// DefaultWatchersPerIP is authhttp's default for its own status
+	// requests, so a page watching both has the same allowance.
+	DefaultWatchersPerIP = 16
+	// DefaultRendersPerIP allows a page that refreshes its code every
+	// second, twice over.
+	DefaultRendersPerIP = 120
 )
 
 // Errors of the handlers.
@@ -89,7 +97,7 @@ func (f *Factor) failWith(w http.ResponseWriter, r *http.Request, op string, sta
 		level = slog.LevelError
 	}
 	f.log.LogAttrs(r.Context(), level, "strongauth qr", slog.String("op", op), slog.String("code", auth.Code(err)),
-		slog.String("reason", Reason(err)), slog.String("error", err.Error()), slog.String("remote", remoteIP(r)))
+		slog.String("reason", Reason(err)), slog.String("error", err.Error()), slog.String("remote", clientip.Remote(r)))
 	var ra auth.RetryAfter
 	if errors.As(err, &ra) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(ra.RetryAfter().Seconds()+0.999)))
@@ -110,14 +118,6 @@ func secureHeaders(h http.Handler) http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		h.ServeHTTP(w, r)
 	})
-}
-
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // readJSON reads a bounded application/json body. Browsers cannot send it
@@ -297,11 +297,16 @@ func (f *Factor) enrolStep(w http.ResponseWriter, r *http.Request, cfg EnrolConf
 
 // BrowserConfig configures the browser-side handler.
 type BrowserConfig struct {
+	// Origins are the site's origins, as in auth/authhttp.Config.Origins:
+	// the binding cookie's name follows from them ("__Host-strongauth" for
+	// https, "strongauth" for http on localhost), never from the request's
+	// Host header. Required unless Binding or CookieName is set.
+	Origins []string
 	// Binding, if set, supplies the flow's binding secret from the request
 	// (a host that binds flows its own way); otherwise the cookie is read.
 	Binding func(r *http.Request) (secret string, ok bool)
-	// CookieName is the binding cookie. Zero means the auth/authhttp
-	// default: "__Host-strongauth", or "strongauth" on localhost.
+	// CookieName is the binding cookie. Zero means the name auth/authhttp
+	// uses for Origins.
 	CookieName string
 	// Scale is the PNG's pixels per module. Zero means qr.DefaultScale.
 	Scale int
@@ -311,6 +316,20 @@ type BrowserConfig struct {
 	// Poll is how often a waiting request re-reads the session. Zero means
 	// DefaultPoll.
 	Poll time.Duration
+	// ClientIP extracts the client address, as authhttp.Config.ClientIP
+	// does (behind a trusted proxy: clientip.Resolver). Default: the TCP
+	// peer. Addresses are grouped as everywhere in the module
+	// (clientip.Bucket: IPv4 by address, IPv6 by /64).
+	ClientIP func(r *http.Request) string
+	// WatchersPerIP bounds the status requests (long polls and event
+	// streams) a client address holds open at once on this instance; more
+	// are refused with 429. Zero means DefaultWatchersPerIP.
+	WatchersPerIP int
+	// RendersPerIP bounds the frame images (PNG or SVG) rendered for one
+	// client address per minute on this instance; an image already
+	// rendered for the same frame is served from a cache and not counted.
+	// Zero means DefaultRendersPerIP.
+	RendersPerIP int
 }
 
 // BrowserHandler returns the handler the waiting browser calls; every
@@ -330,13 +349,34 @@ func (f *Factor) BrowserHandler(cfg BrowserConfig) (http.Handler, error) {
 	if cfg.Scale < 0 || cfg.Scale > qr.MaxScale {
 		return nil, fmt.Errorf("%w: qr factor: Scale must be in [0, %d]", auth.ErrConfig, qr.MaxScale)
 	}
+	if cfg.WatchersPerIP < 0 || cfg.RendersPerIP < 0 {
+		return nil, fmt.Errorf("%w: qr factor: WatchersPerIP and RendersPerIP must not be negative", auth.ErrConfig)
+	}
+	if cfg.Binding == nil && cfg.CookieName == "" || len(cfg.Origins) > 0 {
+		secure, err := origins.CheckAll(cfg.Origins)
+		if err != nil {
+			return nil, fmt.Errorf("%w: qr factor: BrowserConfig.Origins: %w", auth.ErrConfig, err)
+		}
+		if cfg.CookieName == "" {
+			cfg.CookieName = origins.CookieName(secure)
+		}
+	}
 	if cfg.LongPoll <= 0 || cfg.LongPoll > DefaultLongPoll {
 		cfg.LongPoll = DefaultLongPoll
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = DefaultPoll
 	}
-	b := &browser{f: f, cfg: cfg}
+	if cfg.ClientIP == nil {
+		cfg.ClientIP = clientip.Remote
+	}
+	if cfg.WatchersPerIP == 0 {
+		cfg.WatchersPerIP = DefaultWatchersPerIP
+	}
+	if cfg.RendersPerIP == 0 {
+		cfg.RendersPerIP = DefaultRendersPerIP
+	}
+	b := &browser{f: f, cfg: cfg, watchers: make(map[string]int), renders: make(map[string]int)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{flow}/frame", b.frame)
 	mux.HandleFunc("GET /{flow}/frame.png", b.image)
@@ -349,14 +389,86 @@ type browser struct {
 	f   *Factor
 	cfg BrowserConfig
 	r   qr.Renderer
+
+	mu       sync.Mutex
+	watchers map[string]int // open status requests per client bucket
+	window   int64          // the minute renders counts
+	renders  map[string]int // images rendered per client bucket in window
+	cache    [frameCacheSize]cachedFrame
+	next     int // the cache slot to overwrite next
 }
 
-func isLocalhost(r *http.Request) bool {
-	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+// frameCacheSize is how many rendered frames are kept: every watcher of a
+// session asks for the same frame each time step, so the most recent ones
+// serve them all.
+const frameCacheSize = 64
+
+type cachedFrame struct {
+	key string // format, scale and content
+	img []byte
+}
+
+// watch admits one more open status request from the request's client, or
+// refuses; the returned function releases it.
+func (b *browser) watch(r *http.Request) (func(), error) {
+	k := clientip.Bucket(b.cfg.ClientIP(r))
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.watchers[k] >= b.cfg.WatchersPerIP {
+		return nil, &qr.RateLimitError{Retry: time.Second}
 	}
-	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+	b.watchers[k]++
+	return func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.watchers[k]--; b.watchers[k] <= 0 {
+			delete(b.watchers, k)
+		}
+	}, nil
+}
+
+// render returns the image of a frame from the cache, or renders it if the
+// client's render budget for this minute allows. Frames hold no secret
+// beyond what the page already shows; the cache is per handler.
+func (b *browser) render(r *http.Request, svg bool, content string) ([]byte, error) {
+	key := "p"
+	if svg {
+		key = "s"
+	}
+	key += strconv.Itoa(b.cfg.Scale) + ":" + content
+	b.mu.Lock()
+	for _, c := range b.cache {
+		if c.key == key {
+			b.mu.Unlock()
+			return c.img, nil
+		}
+	}
+	k := clientip.Bucket(b.cfg.ClientIP(r))
+	if w := b.f.svc.Now().Unix() / 60; w != b.window {
+		b.window, b.renders = w, make(map[string]int) // memory: one minute of clients
+	}
+	if b.renders[k] >= b.cfg.RendersPerIP {
+		b.mu.Unlock()
+		return nil, &qr.RateLimitError{Retry: time.Minute}
+	}
+	b.renders[k]++
+	b.mu.Unlock()
+
+	var img []byte
+	var err error
+	if svg {
+		img, err = b.r.SVG(content, b.cfg.Scale)
+	} else {
+		img, err = b.r.PNG(content, b.cfg.Scale)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	b.cache[b.next] = cachedFrame{key: key, img: img}
+	b.next = (b.next + 1) % frameCacheSize
+	b.mu.Unlock()
+	return img, nil
 }
 
 func (b *browser) binding(r *http.Request) ([]byte, error) {
@@ -365,14 +477,7 @@ func (b *browser) binding(r *http.Request) ([]byte, error) {
 	if b.cfg.Binding != nil {
 		secret, ok = b.cfg.Binding(r)
 	} else {
-		name := b.cfg.CookieName
-		if name == "" {
-			name = "__Host-strongauth"
-			if isLocalhost(r) {
-				name = "strongauth"
-			}
-		}
-		if c, err := r.Cookie(name); err == nil && len(c.Value) >= 16 && len(c.Value) <= 256 {
+		if c, err := r.Cookie(b.cfg.CookieName); err == nil && len(c.Value) >= 16 && len(c.Value) <= 256 {
 			secret, ok = c.Value, true
 		}
 	}
@@ -409,16 +514,17 @@ func (b *browser) image(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusConflict, st)
 		return
 	}
-	var img []byte
+	svg := strings.HasSuffix(r.URL.Path, ".svg")
 	ctype := "image/png"
-	if strings.HasSuffix(r.URL.Path, ".svg") {
+	if svg {
 		ctype = "image/svg+xml"
-		img, err = b.r.SVG(st.Content, b.cfg.Scale)
-	} else {
-		img, err = b.r.PNG(st.Content, b.cfg.Scale)
 	}
+	img, err := b.render(r, svg, st.Content)
 	if err != nil {
-		b.f.fail(w, r, "frame-image", fmt.Errorf("%w: %w", qr.ErrUnavailable, err))
+		if !errors.Is(err, qr.ErrRateLimited) {
+			err = fmt.Errorf("%w: %w", qr.ErrUnavailable, err)
+		}
+		b.f.fail(w, r, "frame-image", err)
 		return
 	}
 	w.Header().Set("Content-Type", ctype)
@@ -437,6 +543,12 @@ func (b *browser) status(w http.ResponseWriter, r *http.Request) {
 		b.f.fail(w, r, "status", err)
 		return
 	}
+	release, err := b.watch(r)
+	if err != nil {
+		b.f.fail(w, r, "status", err)
+		return
+	}
+	defer release()
 	flow := r.PathValue("flow")
 	ctx := r.Context()
 	st, err := b.f.svc.Status(ctx, flow, h)

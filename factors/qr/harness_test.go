@@ -100,6 +100,8 @@ type hostConfig struct {
 	cancel qrfactor.FlowCanceller
 	// mobile enables mode B with a verifier over these anchors.
 	mobile *mobileTrust
+	// browser adjusts the browser handler's configuration.
+	browser func(*qrfactor.BrowserConfig)
 }
 
 // mobileTrust is what the mode B verifier trusts and how it checks
@@ -107,6 +109,11 @@ type hostConfig struct {
 type mobileTrust struct {
 	roots, intermediates []*x509.Certificate
 	revocation           signature.RevocationChecker
+}
+
+// withBrowser adjusts the browser handler's configuration.
+func withBrowser(f func(*qrfactor.BrowserConfig)) hostOption {
+	return func(c *hostConfig) { c.browser = f }
 }
 
 // withMobile enables mode B (eGov Mobile) on the host.
@@ -168,7 +175,11 @@ func newHost(t *testing.T, opts ...hostOption) *host {
 	}
 	phoneH, err := h.factor.PhoneHandler(qrfactor.PhoneConfig{Flows: h.flows})
 	require.NoError(t, err)
-	browserH, err := h.factor.BrowserHandler(qrfactor.BrowserConfig{Poll: 2 * time.Millisecond})
+	bcfg := qrfactor.BrowserConfig{Poll: 2 * time.Millisecond, Origins: []string{base}}
+	if hc.browser != nil {
+		hc.browser(&bcfg)
+	}
+	browserH, err := h.factor.BrowserHandler(bcfg)
 	require.NoError(t, err)
 	enrolH, err := h.factor.EnrolHandler(qrfactor.EnrolConfig{Evidence: h.evidence})
 	require.NoError(t, err)
