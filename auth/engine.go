@@ -141,8 +141,14 @@ func New(cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("policy %q: %w", p.Action, err)
 		}
 		for _, k := range c.kinds {
-			if _, ok := e.factors[k]; !ok {
+			f, ok := e.factors[k]
+			if !ok {
 				return nil, fmt.Errorf("policy %q: %w %q (not configured)", p.Action, ErrUnknownFactor, k)
+			}
+			if ac, ok := f.(ActionChecker); ok {
+				if err := ac.CheckAction(p.Action); err != nil {
+					return nil, fmt.Errorf("%w: policy %q: factor %s: %w", ErrConfig, p.Action, k, err)
+				}
 			}
 		}
 		if err := c.check(func(k Kind) bool { return canBeStrong(k, e.factors[k]) }); err != nil {

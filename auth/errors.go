@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/strongauth/strongauth/internal/errcode"
 )
 
 // codedError is a sentinel with a stable, client-safe code.
@@ -29,7 +31,7 @@ var (
 	ErrUnknownFactor = sentinel("unknown_factor", "auth: unknown factor")
 	ErrWeakPolicy    = sentinel("weak_policy", "auth: policy can be satisfied without a strong factor")
 	ErrPolicySyntax  = sentinel("policy_syntax", "auth: policy syntax error")
-	ErrConfig        = sentinel("config", "auth: invalid configuration")
+	ErrConfig        = errcode.Config // every package's configuration errors match it
 	ErrInvalidInput  = sentinel("invalid_input", "auth: invalid input")
 
 	// Steps.

@@ -30,6 +30,16 @@ type StrongCapable interface {
 	CanBeStrong() bool
 }
 
+// ActionChecker is implemented by factors that need something configured
+// per action (the SMS factor needs a message text saying what each code
+// confirms). New calls CheckAction for every action whose policy names the
+// factor's kind and refuses the configuration with ErrConfig when it
+// fails, so that a missing piece is found at start-up, not after a user
+// has already signed.
+type ActionChecker interface {
+	CheckAction(action string) error
+}
+
 // BeginRequest is what Begin receives.
 type BeginRequest struct {
 	// Flow is a copy of the flow as it stands.

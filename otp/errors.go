@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/strongauth/strongauth/internal/errcode"
 )
 
 // Sentinel errors. Match them with errors.Is; the typed errors below unwrap
@@ -11,7 +13,7 @@ import (
 // full phone number.
 var (
 	// ErrConfig reports an invalid Config (returned by New only).
-	ErrConfig = errors.New("otp: invalid configuration")
+	ErrConfig = errcode.Sentinel("otp: invalid configuration", errcode.Config)
 	// ErrInvalidRequest reports a malformed Issue or Verify request: an
 	// invalid purpose, flow ID or account.
 	ErrInvalidRequest = errors.New("otp: invalid request")

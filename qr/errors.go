@@ -4,13 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/strongauth/strongauth/internal/errcode"
 )
 
 // Sentinel errors. Match them with errors.Is. Their messages never contain a
 // token, secret, number, key or signature.
 var (
 	// ErrConfig reports an invalid Config.
-	ErrConfig = errors.New("qr: invalid configuration")
+	ErrConfig = errcode.Sentinel("qr: invalid configuration", errcode.Config)
 	// ErrMalformed reports a request that does not parse: a document, a
 	// frame, an envelope, a key or a signature encoding.
 	ErrMalformed = errors.New("qr: malformed request")

@@ -10,11 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/strongauth/strongauth/internal/origins"
 	"github.com/strongauth/strongauth/signature"
 	"github.com/strongauth/strongauth/store"
 )
@@ -98,7 +98,7 @@ func (m *MobileSignConfig) validate(_ time.Duration) (*MobileSignConfig, error) 
 	}
 	u, err := url.Parse(strings.TrimSuffix(c.BaseURL, "/"))
 	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil ||
-		!(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
+		!(u.Scheme == "https" || u.Scheme == "http" && origins.IsLoopbackHost(u.Hostname())) {
 		return nil, fmt.Errorf("%w: MobileSign.BaseURL must be an absolute https URL (http only on localhost)", ErrConfig)
 	}
 	c.BaseURL = u.String()
@@ -132,14 +132,6 @@ func (m *MobileSignConfig) validate(_ time.Duration) (*MobileSignConfig, error) 
 		c.Checks[a] = ck
 	}
 	return &c, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func (m *MobileSignConfig) purpose(action string) signature.Purpose {

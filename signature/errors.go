@@ -3,6 +3,8 @@ package signature
 import (
 	"errors"
 	"fmt"
+
+	"github.com/strongauth/strongauth/internal/errcode"
 )
 
 // Sentinel errors. Every refusal of the verifier wraps exactly one of these
@@ -11,7 +13,7 @@ import (
 // never contain a secret: no challenge, nonce, signature or key bytes.
 var (
 	// ErrConfig: an invalid Config or Purpose.
-	ErrConfig = errors.New("signature: invalid configuration")
+	ErrConfig = errcode.Sentinel("signature: invalid configuration", errcode.Config)
 	// ErrMalformed: the input is not a well-formed CMS SignedData (bad
 	// base64 or PEM, truncated or trailing DER, wrong structure, too large,
 	// too deeply nested).

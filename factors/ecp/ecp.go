@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/internal/origins"
 	"github.com/strongauth/strongauth/signature"
 	"github.com/strongauth/strongauth/store"
 )
@@ -110,6 +111,9 @@ func New(cfg Config) (*Factor, error) {
 		return nil, fmt.Errorf("%w: ecp: Verifier, Store and Mapper are required", auth.ErrConfig)
 	}
 	if cfg.Origin != "" {
+		if _, err := origins.Check(cfg.Origin); err != nil {
+			return nil, fmt.Errorf("%w: ecp: Origin: %w", auth.ErrConfig, err)
+		}
 		if _, err := signature.NewChallenge(bytes.NewReader(make([]byte, signature.NonceSize)),
 			signature.Binding{Origin: cfg.Origin, Flow: "f", Action: "a"}, time.Unix(0, 0), 0); err != nil {
 			return nil, fmt.Errorf("%w: ecp: Origin %q is not scheme://host[:port]", auth.ErrConfig, cfg.Origin)

@@ -626,6 +626,8 @@ func TestNewValidates(t *testing.T) {
 		"no mapper":      func(c *ecp.Config) { c.Mapper = nil },
 		"bad origin":     func(c *ecp.Config) { c.Origin = "portal.example.kz" },
 		"origin path":    func(c *ecp.Config) { c.Origin = "https://portal.example.kz/login" },
+		"plain http":     func(c *ecp.Config) { c.Origin = "http://portal.example.kz" },
+		"http on a LAN":  func(c *ecp.Config) { c.Origin = "http://10.1.2.3:8080" },
 		"long TTL":       func(c *ecp.Config) { c.ChallengeTTL = time.Hour },
 		"bad purpose":    func(c *ecp.Config) { c.Purposes = map[string]signature.Purpose{"login": {}} },
 		"nil check":      func(c *ecp.Config) { c.Checks = map[string]signature.Check{"login": nil} },

@@ -15,6 +15,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/internal/origins"
 	"github.com/strongauth/strongauth/store"
 )
 
@@ -278,26 +279,15 @@ func New(cfg Config) (*Factor, error) {
 	return f, nil
 }
 
-// checkOrigin accepts an exact, canonical web origin whose host is rpID or
-// a subdomain of it.
+// checkOrigin accepts an exact, canonical web origin (the module's one
+// rule, internal/origins: https, or http on localhost) whose host is rpID
+// or a subdomain of it.
 func checkOrigin(o, rpID string) error {
-	u, err := url.Parse(o)
-	if err != nil || u.Scheme+"://"+u.Host != o || u.Host == "" || u.User != nil || o != strings.ToLower(o) {
-		return fmt.Errorf("%w: origin %q is not a canonical origin such as https://example.kz", ErrConfig, o)
+	if _, err := origins.Check(o); err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
+	u, _ := url.Parse(o)
 	host := u.Hostname()
-	if u.Port() == "" && strings.HasSuffix(u.Host, ":") {
-		return fmt.Errorf("%w: origin %q has an empty port", ErrConfig, o)
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if host != "localhost" {
-			return fmt.Errorf("%w: origin %q: plain http is allowed only for localhost", ErrConfig, o)
-		}
-	default:
-		return fmt.Errorf("%w: origin %q: scheme must be https", ErrConfig, o)
-	}
 	if !validHostname(host) {
 		return fmt.Errorf("%w: origin %q: host is not a DNS name", ErrConfig, o)
 	}

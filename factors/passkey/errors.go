@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/internal/errcode"
 )
 
 // Sentinel errors. Every error a Factor returns wraps one of these and one of
@@ -13,7 +14,7 @@ import (
 // message carries a challenge, key, signature, binding or credential ID.
 var (
 	// ErrConfig reports an invalid Config.
-	ErrConfig = errors.New("passkey: invalid configuration")
+	ErrConfig = errcode.Sentinel("passkey: invalid configuration", errcode.Config)
 
 	// ErrMalformed reports a response that is not a well-formed WebAuthn
 	// credential (JSON, base64url, CBOR, authenticator data, sizes).

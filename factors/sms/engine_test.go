@@ -145,6 +145,28 @@ func TestEngineSMSOnlyPolicyCannotExist(t *testing.T) {
 	}
 }
 
+// TestEngineRefusesSMSActionWithoutMessage: an action whose policy can
+// reach SMS but for which the OTP service has no message text is refused
+// when the engine is built, not after the user has signed with ECP.
+func TestEngineRefusesSMSActionWithoutMessage(t *testing.T) {
+	fx := newFixture(t)
+	rule, err := auth.ParseRule("(ecp & sms) | webauthn")
+	require.NoError(t, err)
+	strong := auth.AnyStrong()
+	_, err = auth.New(auth.Config{Store: fx.store,
+		Factors: []auth.Factor{authtest.Strong(auth.KindECP), authtest.Strong(auth.KindWebAuthn), fx.sms},
+		Policies: []auth.Policy{{Action: "login", Rule: rule}, {Action: "approve-loan", Rule: rule}}})
+	require.ErrorIs(t, err, auth.ErrConfig)
+	assert.ErrorIs(t, err, otp.ErrUnknownPurpose)
+	assert.Equal(t, "config", auth.Code(err))
+	assert.Contains(t, err.Error(), `"approve-loan"`)
+	// An action that cannot reach SMS needs no text.
+	_, err = auth.New(auth.Config{Store: fx.store,
+		Factors:  []auth.Factor{authtest.Strong(auth.KindECP), authtest.Strong(auth.KindWebAuthn), fx.sms},
+		Policies: []auth.Policy{{Action: "login", Rule: rule}, {Action: "approve-loan", Rule: strong}}})
+	require.NoError(t, err)
+}
+
 func TestEngineStaleStrongFactorBlocksSMS(t *testing.T) {
 	// The engine's gate accepts any strong factor in the flow (the policy
 	// has no MaxAge); the adapter in depth wants one from the last five

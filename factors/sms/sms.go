@@ -98,6 +98,18 @@ func New(cfg Config) (*Factor, error) {
 	return f, nil
 }
 
+var _ auth.ActionChecker = (*Factor)(nil)
+
+// CheckAction implements auth.ActionChecker: auth.New refuses a policy that
+// can reach SMS for an action with no message text in the OTP service
+// (otp.Config.Actions), instead of failing after the user has signed.
+func (f *Factor) CheckAction(action string) error {
+	if _, err := f.otp.Preview(action, ""); err != nil {
+		return fmt.Errorf("sms: no message text for action %q (set otp.Config.Actions): %w", action, err)
+	}
+	return nil
+}
+
 // Kind returns auth.KindSMS.
 func (f *Factor) Kind() auth.Kind { return auth.KindSMS }
 

@@ -61,6 +61,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/strongauth/strongauth/internal/errcode"
 )
 
 // Protocol constants.
@@ -92,7 +93,7 @@ const (
 var ErrCancelled = errors.New("ncalayersim: cancelled by the user")
 
 // ErrConfig reports an invalid Config.
-var ErrConfig = errors.New("ncalayersim: invalid configuration")
+var ErrConfig = errcode.Sentinel("ncalayersim: invalid configuration", errcode.Config)
 
 // Key is one test key the simulator signs with.
 type Key struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/strongauth/strongauth/internal/errcode"
 	"github.com/strongauth/strongauth/signature"
 )
 
@@ -16,7 +17,7 @@ import (
 // numbers, times and the names of public certificates.
 var (
 	// ErrConfig reports an invalid Config.
-	ErrConfig = errors.New("revocation: invalid configuration")
+	ErrConfig = errcode.Sentinel("revocation: invalid configuration", errcode.Config)
 	// ErrInvalidInput reports a nil or inconsistent certificate or issuer.
 	ErrInvalidInput = errors.New("revocation: invalid input")
 	// ErrNotIssuedBy reports a certificate that the given issuer did not

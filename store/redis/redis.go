@@ -9,6 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/strongauth/strongauth/internal/errcode"
 	"github.com/strongauth/strongauth/store"
 )
 
@@ -17,7 +18,7 @@ import (
 // store.ErrClosed) with errors.Is.
 var (
 	// ErrConfig reports an invalid Config.
-	ErrConfig = errors.New("redis: invalid configuration")
+	ErrConfig = errcode.Sentinel("redis: invalid configuration", errcode.Config)
 	// ErrUnexpectedReply reports a reply of the wrong shape: a key under the
 	// namespace that this package did not write, or a server that is not
 	// Redis-compatible.

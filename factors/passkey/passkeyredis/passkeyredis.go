@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -12,12 +11,13 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/strongauth/strongauth/factors/passkey"
+	"github.com/strongauth/strongauth/internal/errcode"
 	"github.com/strongauth/strongauth/store/redis"
 )
 
 // ErrConfig reports an invalid Config. It wraps redis.ErrConfig when the
 // client or namespace is what is wrong.
-var ErrConfig = errors.New("passkeyredis: invalid configuration")
+var ErrConfig = errcode.Sentinel("passkeyredis: invalid configuration", errcode.Config)
 
 // Config configures a Credentials store. Only Client is required.
 type Config struct {

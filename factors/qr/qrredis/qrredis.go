@@ -11,13 +11,14 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/strongauth/strongauth/internal/errcode"
 	"github.com/strongauth/strongauth/qr"
 	"github.com/strongauth/strongauth/store/redis"
 )
 
 // ErrConfig reports an invalid Config. It wraps redis.ErrConfig when the
 // client or namespace is what is wrong.
-var ErrConfig = errors.New("qrredis: invalid configuration")
+var ErrConfig = errcode.Sentinel("qrredis: invalid configuration", errcode.Config)
 
 // Config configures a Devices store. Only Client is required.
 type Config struct {
