@@ -154,7 +154,7 @@ func TestEngineRefusesSMSActionWithoutMessage(t *testing.T) {
 	require.NoError(t, err)
 	strong := auth.AnyStrong()
 	_, err = auth.New(auth.Config{Store: fx.store,
-		Factors: []auth.Factor{authtest.Strong(auth.KindECP), authtest.Strong(auth.KindWebAuthn), fx.sms},
+		Factors:  []auth.Factor{authtest.Strong(auth.KindECP), authtest.Strong(auth.KindWebAuthn), fx.sms},
 		Policies: []auth.Policy{{Action: "login", Rule: rule}, {Action: "approve-loan", Rule: rule}}})
 	require.ErrorIs(t, err, auth.ErrConfig)
 	assert.ErrorIs(t, err, otp.ErrUnknownPurpose)
