@@ -152,12 +152,17 @@ type CertificateError struct {
 	Index int
 	// Serial is the certificate's serial number in upper-case hex.
 	Serial string
-	// Subject is the certificate's subject common name (not a secret).
+	// Subject is the certificate's subject common name. For the signer
+	// (Index 0) it is a person's name — personal data — so Error leaves it
+	// out; a CA's name is shown.
 	Subject string
 	Err     error
 }
 
 func (e *CertificateError) Error() string {
+	if e.Index == 0 {
+		return fmt.Sprintf("certificate %d (serial %s): %v", e.Index, e.Serial, e.Err)
+	}
 	return fmt.Sprintf("certificate %d (serial %s, %q): %v", e.Index, e.Serial, e.Subject, e.Err)
 }
 
