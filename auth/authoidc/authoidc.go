@@ -248,17 +248,17 @@ func (b *Bridge) Plan(req Request) (Plan, error) {
 // satisfies the plan now — the level's action, the engine's policy for it,
 // and max_age — preferring the most recent; or nil when a new flow must
 // run. With prompt=none and nothing reusable it fails with
-// ErrLoginRequired. A plan with Login reuses nothing.
+// ErrLoginRequired. A plan with Login reuses only a result whose evidence
+// all came after the plan was made: the provider calls Reuse again once
+// the new flow completed, and gets its result.
 func (b *Bridge) Reuse(p Plan, results []*auth.Result) (*auth.Result, error) {
 	var best *auth.Result
-	if !p.Login {
-		for _, r := range results {
-			if r == nil || b.check(p, r) != nil {
-				continue
-			}
-			if best == nil || r.AuthTime.After(best.AuthTime) {
-				best = r
-			}
+	for _, r := range results {
+		if r == nil || b.check(p, r) != nil {
+			continue
+		}
+		if best == nil || r.AuthTime.After(best.AuthTime) {
+			best = r
 		}
 	}
 	if best == nil && p.NoPrompt {

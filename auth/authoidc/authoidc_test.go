@@ -266,6 +266,9 @@ func TestReuseAndStepUp(t *testing.T) {
 	fresh := f.run(t, "login", person, auth.KindWebAuthn)
 	c, err := f.bridge.Claims(p, fresh)
 	require.NoError(t, err, "a flow completed after the request does")
+	got, err = f.bridge.Reuse(p, []*auth.Result{login, fresh})
+	require.NoError(t, err)
+	assert.Same(t, fresh, got, "and Reuse finds it among the session's results")
 	assert.Equal(t, []string{"hwk", "user"}, c.AMR)
 
 	// The key level: the login result (ECP + SMS) is for another action;

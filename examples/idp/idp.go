@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/rand"
 	"embed"
 	"encoding/json"
@@ -17,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/text/language"
 
@@ -333,9 +331,12 @@ type bufferedWriter struct {
 	body   []byte
 }
 
-func (b *bufferedWriter) Header() http.Header         { return b.header }
-func (b *bufferedWriter) WriteHeader(s int)           { b.status = s }
-func (b *bufferedWriter) Write(d []byte) (int, error) { b.body = append(b.body, d...); return len(d), nil }
+func (b *bufferedWriter) Header() http.Header { return b.header }
+func (b *bufferedWriter) WriteHeader(s int)   { b.status = s }
+func (b *bufferedWriter) Write(d []byte) (int, error) {
+	b.body = append(b.body, d...)
+	return len(d), nil
+}
 
 // --- the login step ---
 
@@ -635,6 +636,3 @@ func (p *IdP) cookie(value string, maxAge int) *http.Cookie {
 	return &http.Cookie{Name: sessionCookie, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: p.issuer.Scheme == "https", MaxAge: maxAge}
 }
-
-var _ = oidc.ScopeOpenID
-var _ context.Context

@@ -71,9 +71,9 @@ type authRequest struct {
 	codeGiven bool
 }
 
-func (a *authRequest) GetID() string      { return a.id }
-func (a *authRequest) GetACR() string     { return a.claimsOr().ACR }
-func (a *authRequest) GetAMR() []string   { return slices.Clone(a.claimsOr().AMR) }
+func (a *authRequest) GetID() string    { return a.id }
+func (a *authRequest) GetACR() string   { return a.claimsOr().ACR }
+func (a *authRequest) GetAMR() []string { return slices.Clone(a.claimsOr().AMR) }
 func (a *authRequest) GetAudience() []string {
 	return []string{a.req.ClientID}
 }
@@ -82,15 +82,15 @@ func (a *authRequest) GetClientID() string    { return a.req.ClientID }
 func (a *authRequest) GetCodeChallenge() *oidc.CodeChallenge {
 	return &oidc.CodeChallenge{Challenge: a.req.CodeChallenge, Method: a.req.CodeChallengeMethod}
 }
-func (a *authRequest) GetNonce() string                    { return a.req.Nonce }
-func (a *authRequest) GetRedirectURI() string              { return a.req.RedirectURI }
-func (a *authRequest) GetResponseType() oidc.ResponseType  { return a.req.ResponseType }
-func (a *authRequest) GetResponseMode() oidc.ResponseMode  { return a.req.ResponseMode }
-func (a *authRequest) GetScopes() []string                 { return slices.Clone(a.req.Scopes) }
-func (a *authRequest) GetState() string                    { return a.req.State }
-func (a *authRequest) GetSubject() string                  { return a.claimsOr().Subject }
-func (a *authRequest) Done() bool                          { return a.claims != nil }
-func (a *authRequest) claimsForToken() *authoidc.Claims    { return a.claims }
+func (a *authRequest) GetNonce() string                   { return a.req.Nonce }
+func (a *authRequest) GetRedirectURI() string             { return a.req.RedirectURI }
+func (a *authRequest) GetResponseType() oidc.ResponseType { return a.req.ResponseType }
+func (a *authRequest) GetResponseMode() oidc.ResponseMode { return a.req.ResponseMode }
+func (a *authRequest) GetScopes() []string                { return slices.Clone(a.req.Scopes) }
+func (a *authRequest) GetState() string                   { return a.req.State }
+func (a *authRequest) GetSubject() string                 { return a.claimsOr().Subject }
+func (a *authRequest) Done() bool                         { return a.claims != nil }
+func (a *authRequest) claimsForToken() *authoidc.Claims   { return a.claims }
 func (a *authRequest) claimsOr() *authoidc.Claims {
 	if a.claims == nil {
 		return &authoidc.Claims{}
@@ -112,23 +112,23 @@ type grant struct {
 	code string
 }
 
-func (g *grant) GetID() string                          { return "" }
-func (g *grant) GetACR() string                         { return g.claims.ACR }
-func (g *grant) GetAMR() []string                       { return slices.Clone(g.claims.AMR) }
-func (g *grant) GetAudience() []string                  { return []string{g.clientID} }
-func (g *grant) GetAuthTime() time.Time                 { return g.claims.AuthTime }
-func (g *grant) GetClientID() string                    { return g.clientID }
-func (g *grant) GetCodeChallenge() *oidc.CodeChallenge  { return nil }
-func (g *grant) GetNonce() string                       { return "" }
-func (g *grant) GetRedirectURI() string                 { return "" }
-func (g *grant) GetResponseType() oidc.ResponseType     { return oidc.ResponseTypeCode }
-func (g *grant) GetResponseMode() oidc.ResponseMode     { return "" }
-func (g *grant) GetScopes() []string                    { return slices.Clone(g.scopes) }
-func (g *grant) GetState() string                       { return "" }
-func (g *grant) GetSubject() string                     { return g.claims.Subject }
-func (g *grant) Done() bool                             { return true }
-func (g *grant) SetCurrentScopes(scopes []string)       { g.scopes = slices.Clone(scopes) }
-func (g *grant) claimsForToken() *authoidc.Claims       { return &g.claims }
+func (g *grant) GetID() string                         { return "" }
+func (g *grant) GetACR() string                        { return g.claims.ACR }
+func (g *grant) GetAMR() []string                      { return slices.Clone(g.claims.AMR) }
+func (g *grant) GetAudience() []string                 { return []string{g.clientID} }
+func (g *grant) GetAuthTime() time.Time                { return g.claims.AuthTime }
+func (g *grant) GetClientID() string                   { return g.clientID }
+func (g *grant) GetCodeChallenge() *oidc.CodeChallenge { return nil }
+func (g *grant) GetNonce() string                      { return "" }
+func (g *grant) GetRedirectURI() string                { return "" }
+func (g *grant) GetResponseType() oidc.ResponseType    { return oidc.ResponseTypeCode }
+func (g *grant) GetResponseMode() oidc.ResponseMode    { return "" }
+func (g *grant) GetScopes() []string                   { return slices.Clone(g.scopes) }
+func (g *grant) GetState() string                      { return "" }
+func (g *grant) GetSubject() string                    { return g.claims.Subject }
+func (g *grant) Done() bool                            { return true }
+func (g *grant) SetCurrentScopes(scopes []string)      { g.scopes = slices.Clone(scopes) }
+func (g *grant) claimsForToken() *authoidc.Claims      { return &g.claims }
 
 // claimsCarrier is a token request that carries strongauth's claims.
 type claimsCarrier interface{ claimsForToken() *authoidc.Claims }
@@ -200,7 +200,9 @@ type planKey struct{}
 
 // withPlan carries the bridge's plan of an authorization request (made
 // from its raw parameters) to CreateAuthRequest.
-func withPlan(ctx context.Context, p planned) context.Context { return context.WithValue(ctx, planKey{}, p) }
+func withPlan(ctx context.Context, p planned) context.Context {
+	return context.WithValue(ctx, planKey{}, p)
+}
 
 type planned struct {
 	plan authoidc.Plan
@@ -615,18 +617,20 @@ type ClientConfig struct {
 	RedirectURIs []string
 }
 
-func (c *client) GetID() string                            { return c.id }
-func (c *client) RedirectURIs() []string                   { return slices.Clone(c.redirectURIs) }
-func (c *client) PostLogoutRedirectURIs() []string         { return nil }
-func (c *client) ApplicationType() op.ApplicationType      { return op.ApplicationTypeWeb }
-func (c *client) LoginURL(id string) string                { return c.loginURL(id) }
-func (c *client) AccessTokenType() op.AccessTokenType      { return op.AccessTokenTypeBearer }
-func (c *client) IDTokenLifetime() time.Duration           { return idTokenTTL }
-func (c *client) DevMode() bool                            { return c.dev }
-func (c *client) IsScopeAllowed(string) bool               { return false }
-func (c *client) IDTokenUserinfoClaimsAssertion() bool     { return true }
-func (c *client) ClockSkew() time.Duration                 { return 0 }
-func (c *client) ResponseTypes() []oidc.ResponseType       { return []oidc.ResponseType{oidc.ResponseTypeCode} }
+func (c *client) GetID() string                        { return c.id }
+func (c *client) RedirectURIs() []string               { return slices.Clone(c.redirectURIs) }
+func (c *client) PostLogoutRedirectURIs() []string     { return nil }
+func (c *client) ApplicationType() op.ApplicationType  { return op.ApplicationTypeWeb }
+func (c *client) LoginURL(id string) string            { return c.loginURL(id) }
+func (c *client) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeBearer }
+func (c *client) IDTokenLifetime() time.Duration       { return idTokenTTL }
+func (c *client) DevMode() bool                        { return c.dev }
+func (c *client) IsScopeAllowed(string) bool           { return false }
+func (c *client) IDTokenUserinfoClaimsAssertion() bool { return true }
+func (c *client) ClockSkew() time.Duration             { return 0 }
+func (c *client) ResponseTypes() []oidc.ResponseType {
+	return []oidc.ResponseType{oidc.ResponseTypeCode}
+}
 func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string {
 	return func(s []string) []string { return s }
 }
@@ -658,4 +662,3 @@ func newClient(c ClientConfig, loginURL func(string) string, dev bool) (*client,
 	}
 	return cl, nil
 }
-
