@@ -34,7 +34,7 @@ const (
 // relying party's redirect endpoint that records what it receives. The
 // relying party itself is the test, with go-oidc and oauth2 only.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	idp    *IdP
 	issuer string
 	sms    *otptest.Recorder
@@ -50,7 +50,7 @@ type harness struct {
 	callbacks []url.Values
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	h := &harness{t: t, sms: &otptest.Recorder{}, clock: fakeclock.New(time.Now().UTC().Truncate(time.Second))}
 	rp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
