@@ -91,6 +91,73 @@ func SlogAuditor(l *slog.Logger) Auditor {
 	})
 }
 
+// Personal data in audit events. Evidence attributes that describe the
+// person behind a key (a national ID number, a company number, names) are
+// personal data; logs and SIEMs are seldom the place for them. The engine
+// drops them from its events unless Config.AuditPersonalData is set, as
+// the revocation checker leaves certificate subjects out unless
+// revocation.Config.AuditSubject is set. Event.Subject is the host's own
+// account identifier (what its Mapper returned): if that is itself
+// personal data (an IIN), map accounts to opaque IDs.
+var personalAttrs = map[string]bool{
+	"iin": true, "bin": true, "name": true, "common_name": true, "given_name": true, "surname": true,
+	"patronymic": true, "organisation": true, "organization": true, "email": true, "subject": true,
+}
+
+// IsPersonalAttribute reports whether an evidence or event attribute key
+// names personal data that audit events carry only on request (iin, bin,
+// names, organisation, email, certificate subject).
+func IsPersonalAttribute(key string) bool { return personalAttrs[key] }
+
+// WithoutPersonalData wraps an Auditor so that every event reaches it
+// without personal attributes (see IsPersonalAttribute). The engine applies
+// it to its own Auditor unless Config.AuditPersonalData is set; wrap the
+// Auditor you give other components (factors, the revocation checker) the
+// same way.
+func WithoutPersonalData(a Auditor) Auditor {
+	if a == nil {
+		return nil
+	}
+	if _, ok := a.(redacting); ok {
+		return a
+	}
+	return redacting{a}
+}
+
+type redacting struct{ inner Auditor }
+
+func (r redacting) Audit(ctx context.Context, e Event) {
+	for k := range e.Attrs {
+		if personalAttrs[k] {
+			kept := make(map[string]string, len(e.Attrs))
+			for k, v := range e.Attrs {
+				if !personalAttrs[k] {
+					kept[k] = v
+				}
+			}
+			e.Attrs = kept
+			break
+		}
+	}
+	r.inner.Audit(ctx, e)
+}
+
+type flowRefKey struct{}
+
+// ContextWithFlowRef returns ctx carrying a flow reference (Flow.Ref), so
+// that what a factor calls — a revocation checker, a credential store —
+// can name the flow in its own audit events. The engine sets it around
+// every factor call.
+func ContextWithFlowRef(ctx context.Context, ref string) context.Context {
+	return context.WithValue(ctx, flowRefKey{}, ref)
+}
+
+// FlowRefFrom returns the flow reference ctx carries, or "".
+func FlowRefFrom(ctx context.Context) string {
+	ref, _ := ctx.Value(flowRefKey{}).(string)
+	return ref
+}
+
 type nopAuditor struct{}
 
 func (nopAuditor) Audit(context.Context, Event) {}

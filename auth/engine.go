@@ -50,6 +50,10 @@ type Config struct {
 	// Audit receives an event for every start, begin, finish, failure,
 	// decision and cancellation. Nil discards them.
 	Audit Auditor
+	// AuditPersonalData keeps personal evidence attributes (IIN, BIN,
+	// names: see IsPersonalAttribute) in audit events. By default they are
+	// dropped; the Result still carries them for the host.
+	AuditPersonalData bool
 }
 
 type policyEntry struct {
@@ -103,6 +107,8 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if e.audit == nil {
 		e.audit = nopAuditor{}
+	} else if !cfg.AuditPersonalData {
+		e.audit = WithoutPersonalData(e.audit)
 	}
 	if len(cfg.Factors) == 0 {
 		return nil, fmt.Errorf("%w: no factors", ErrConfig)
@@ -336,6 +342,7 @@ func (e *Engine) Begin(ctx context.Context, req StepRequest) (*Challenge, error)
 	if len(f.Steps) >= maxBegins {
 		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: fmt.Errorf("%w: too many steps in one flow", ErrRateLimited)}
 	}
+	ctx = ContextWithFlowRef(ctx, f.Ref())
 	ch, err := fac.Begin(ctx, &BeginRequest{Flow: f.Clone(), Input: req.Input, Client: req.Client, Now: now})
 	if err != nil {
 		e.audit.Audit(ctx, Event{Type: EventFactorFailed, Time: now, Flow: f.Ref(), Action: f.Action,
@@ -433,6 +440,7 @@ func (e *Engine) Finish(ctx context.Context, req StepRequest) (*Outcome, error) 
 	if err := e.gate(ctx, f, p, req.Kind, now); err != nil {
 		return fail(err)
 	}
+	ctx = ContextWithFlowRef(ctx, f.Ref())
 	proof, err := fac.Finish(ctx, &FinishRequest{Flow: f.Clone(), Input: req.Input, Client: req.Client, Now: now})
 	if err != nil {
 		if errors.Is(err, ErrFraud) {

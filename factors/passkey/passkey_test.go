@@ -33,6 +33,8 @@ func TestEnrolThenLogin(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, cred, stored)
 	require.Len(t, e.audit.Of(passkey.EventRegistered), 1)
+	assert.Regexp(t, `^[0-9a-f]{16,}$`, e.audit.Of(passkey.EventRegistered)[0].Flow,
+		"the event names the flow whose result allowed the enrolment")
 
 	for _, subject := range []string{"", alice} { // discoverable, then allow-list
 		t.Run("subject="+subject, func(t *testing.T) {

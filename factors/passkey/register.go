@@ -91,7 +91,9 @@ func (f *Factor) BeginRegistration(ctx context.Context, req RegistrationRequest)
 	now := f.now()
 	subject := req.Subject
 	evidence := req.Evidence
+	ref := ""
 	if req.Result != nil {
+		ref = req.Result.Flow
 		if subject != "" && subject != req.Result.Subject {
 			return nil, f.refuseRegistration(ctx, op, ErrEnrolmentGate, subject, now, "subject differs from the result's")
 		}
@@ -179,7 +181,7 @@ func (f *Factor) BeginRegistration(ctx context.Context, req RegistrationRequest)
 	}
 	c := &ceremony{
 		Kind: ceremonyRegister, Binding: auth.BindingHash(req.Binding), Challenge: ch, Subject: subject,
-		UserHandle: handle, Expires: now.Add(f.timeout),
+		UserHandle: handle, Expires: now.Add(f.timeout), Ref: ref,
 	}
 	for _, p := range session.CredParams {
 		c.Algs = append(c.Algs, int64(p.Algorithm))
@@ -249,7 +251,7 @@ func (f *Factor) FinishRegistration(ctx context.Context, id, binding string, res
 	}
 	cred, err := f.verifyAttestation(c, response, now)
 	if err != nil {
-		f.audit.Audit(ctx, auth.Event{Type: EventRegistrationRefused, Time: now, Subject: c.Subject, Kind: auth.KindWebAuthn,
+		f.audit.Audit(ctx, auth.Event{Type: EventRegistrationRefused, Time: now, Flow: c.Ref, Subject: c.Subject, Kind: auth.KindWebAuthn,
 			Code: auth.Code(err)})
 		return nil, err
 	}
@@ -261,7 +263,7 @@ func (f *Factor) FinishRegistration(ctx context.Context, id, binding string, res
 	case err != nil:
 		return nil, fail(op, ErrUnavailable, "credential store: "+err.Error())
 	}
-	f.audit.Audit(ctx, auth.Event{Type: EventRegistered, Time: now, Subject: c.Subject, Kind: auth.KindWebAuthn,
+	f.audit.Audit(ctx, auth.Event{Type: EventRegistered, Time: now, Flow: c.Ref, Subject: c.Subject, Kind: auth.KindWebAuthn,
 		Attrs: map[string]string{"credential": cred.Ref(), "aaguid": AAGUIDString(cred.AAGUID),
 			"backup_eligible": boolString(cred.BackupEligible), "attestation": cred.AttestationFormat}})
 	return cred, nil

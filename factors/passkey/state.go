@@ -30,6 +30,9 @@ type ceremony struct {
 	Kind string `json:"kind"`
 	// Flow is the flow ID a login ceremony belongs to.
 	Flow string `json:"flow,omitempty"`
+	// Ref is the reference (auth.Flow.Ref) of the flow whose result
+	// allowed a registration, for its audit events.
+	Ref string `json:"ref,omitempty"`
 	// Binding is the hash of the browser binding of a registration.
 	Binding   []byte `json:"binding,omitempty"`
 	Challenge []byte `json:"challenge"`

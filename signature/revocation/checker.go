@@ -227,6 +227,7 @@ func (c *Checker) audit(ctx context.Context, cert, issuer *x509.Certificate, st 
 	}
 	c.cfg.Audit.Audit(ctx, auth.Event{
 		Type:    EventRevocation,
+		Flow:    auth.FlowRefFrom(ctx), // set by the engine when a login checks
 		Time:    c.cfg.Now(),
 		Code:    code,
 		Allowed: err == nil || softFailed,

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/signature"
 )
 
@@ -296,9 +297,10 @@ func runOCSPCase(t *testing.T, p *testPKI, now func() time.Time, tc ocspCase, xc
 	}
 	c := newChecker(t, cfg)
 	leaf := p.leaf(t, 0x1234567, srv.URL, "", "")
-	st, err := c.CheckRevocation(context.Background(), leaf, p.ca)
+	st, err := c.CheckRevocation(auth.ContextWithFlowRef(context.Background(), "0123456789abcdef"), leaf, p.ca)
 	ev := audit.last(t)
 	assert.Equal(t, EventRevocation, ev.Type)
+	assert.Equal(t, "0123456789abcdef", ev.Flow, "the event names the flow the engine put in the context")
 	assert.Equal(t, "01234567", ev.Attrs["serial"], "hex of the serial octets, as OpenSSL prints it")
 	assert.NotContains(t, ev.Attrs, "subject", "the subject is personal data and off by default")
 	if tc.want == nil {

@@ -1,0 +1,75 @@
+package auth_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/auth/authtest"
+	"github.com/strongauth/strongauth/store/memory"
+)
+
+// certFactor proves a subject with certificate-like attributes and records
+// the flow reference its context carried.
+type certFactor struct{ refs []string }
+
+func (f *certFactor) Kind() auth.Kind { return auth.KindECP }
+func (f *certFactor) Begin(ctx context.Context, req *auth.BeginRequest) (*auth.Challenge, error) {
+	f.refs = append(f.refs, auth.FlowRefFrom(ctx))
+	return &auth.Challenge{Kind: auth.KindECP, ExpiresAt: req.Now.Add(time.Minute)}, nil
+}
+func (f *certFactor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Proof, error) {
+	f.refs = append(f.refs, auth.FlowRefFrom(ctx))
+	return &auth.Proof{Subject: "acct-1", AMR: []string{"sc"}, Attributes: map[string]string{
+		"iin": "880101300123", "bin": "050607500041", "serial": "0FF06211DC", "roles": "individual"}}, nil
+}
+
+// TestAuditLeavesPersonalDataOut: the IIN and BIN of the signer stay out of
+// audit events unless the host opts in; the result still carries them, and
+// the factor's context names the flow for the events of what it calls.
+func TestAuditLeavesPersonalDataOut(t *testing.T) {
+	for _, personal := range []bool{false, true} {
+		f := &certFactor{}
+		rec := &authtest.Recorder{}
+		st := memory.New(memory.Config{})
+		t.Cleanup(func() { st.Close() })
+		eng, err := auth.New(auth.Config{Store: st, Factors: []auth.Factor{f}, Audit: rec, AuditPersonalData: personal,
+			Policies: []auth.Policy{{Action: "login", Rule: auth.AnyStrong()}}})
+		require.NoError(t, err)
+		ctx := context.Background()
+		b, _ := eng.NewBinding()
+		fl, err := eng.Start(ctx, auth.StartRequest{Action: "login", Binding: b})
+		require.NoError(t, err)
+		_, err = eng.Begin(ctx, auth.StepRequest{FlowID: fl.ID, Binding: b, Kind: auth.KindECP})
+		require.NoError(t, err)
+		out, err := eng.Finish(ctx, auth.StepRequest{FlowID: fl.ID, Binding: b, Kind: auth.KindECP})
+		require.NoError(t, err)
+		require.NotNil(t, out.Result)
+		assert.Equal(t, "880101300123", out.Result.Evidence[0].Attributes["iin"], "the host still gets the IIN")
+		assert.Equal(t, []string{fl.Ref(), fl.Ref()}, f.refs)
+
+		finished := rec.Of(auth.EventFactorFinished)
+		require.Len(t, finished, 1)
+		attrs := finished[0].Attrs
+		assert.Equal(t, "0FF06211DC", attrs["serial"])
+		if personal {
+			assert.Equal(t, "880101300123", attrs["iin"])
+			assert.Equal(t, "050607500041", attrs["bin"])
+		} else {
+			assert.NotContains(t, attrs, "iin")
+			assert.NotContains(t, attrs, "bin")
+			for _, e := range rec.Events() {
+				for k, v := range e.Attrs {
+					assert.NotContains(t, v, "880101300123", "%s %s", e.Type, k)
+				}
+			}
+		}
+	}
+	assert.True(t, auth.IsPersonalAttribute("iin"))
+	assert.False(t, auth.IsPersonalAttribute("serial"))
+	assert.Nil(t, auth.WithoutPersonalData(nil))
+}
