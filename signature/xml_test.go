@@ -335,7 +335,7 @@ func xmlParts(t *testing.T, doc []byte) (signedInfo, content, digestValue, sigVa
 	unsigned := s[:strings.Index(s, "<ds:Signature")] + s[strings.Index(s, "</ds:Signature>")+len("</ds:Signature>"):]
 	content, err := signature.CanonicalXML([]byte(unsigned))
 	require.NoError(t, err)
-	si := s[strings.Index(s, "<ds:SignedInfo>"):strings.Index(s, "</ds:SignedInfo>")+len("</ds:SignedInfo>")]
+	si := s[strings.Index(s, "<ds:SignedInfo>") : strings.Index(s, "</ds:SignedInfo>")+len("</ds:SignedInfo>")]
 	si = strings.Replace(si, "<ds:SignedInfo>", `<ds:SignedInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">`, 1)
 	si = strings.ReplaceAll(si, "&#13;", "&#xD;")
 	si = regexp.MustCompile(`<(ds:\w+)([^>]*)/>`).ReplaceAllString(si, "<$1$2></$1>") // C14N has no empty-element tags

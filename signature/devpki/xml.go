@@ -206,4 +206,3 @@ func wrap76(b []byte, cr bool) string {
 	out.WriteString(s)
 	return out.String()
 }
-
