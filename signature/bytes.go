@@ -38,14 +38,7 @@ func (v *Verifier) VerifyBytes(ctx context.Context, content, sig, certDER []byte
 	if err := checkSignerSignature(alg, leaf, content, sig); err != nil {
 		return nil, err
 	}
-	now := v.now()
-	s, err := v.trustSigner(ctx, leaf, []*certEntry{leaf}, now, opts.Purpose)
-	if err != nil {
-		return nil, err
-	}
-	s.Algorithm = alg.Name
-	return &Result{Format: FormatBytes, Content: append([]byte(nil), content...), Detached: true,
-		Purpose: opts.Purpose.Name, Signers: []Signer{*s}, VerifiedAt: now}, nil
+	return v.singleSignerResult(ctx, FormatBytes, append([]byte(nil), content...), leaf, alg, opts.Purpose)
 }
 
 // bytesAlgorithm is the algorithm a bare signature by leaf's key is made

@@ -80,16 +80,24 @@ func TestVerifyXMLRoundTrip(t *testing.T) {
 	}
 }
 
-// TestVerifyXMLRealNCALayerSample verifies the real NCALayer signXml login
-// output of the shared test data at a clock inside its certificate's
-// validity, with the NCA RSA test CA as the anchor.
-func TestVerifyXMLRealNCALayerSample(t *testing.T) {
+// realSample returns the real NCALayer signXml login, its CA, a clock
+// inside its validity and a verifier anchored at that CA.
+func realSample(t *testing.T) ([]byte, *x509.Certificate, time.Time, *signature.Verifier) {
+	t.Helper()
 	doc := sigtest.ReadFile(t, "kz-nca/xml/ncalayer_signxml_login_rsa_individual.xml")
 	ca := sigtest.Certificate(t, "kz-nca/legacy/ca/nca_rsa_test.crt")
 	at := time.Date(2023, 11, 16, 12, 0, 0, 0, time.UTC)
 	v, err := signature.NewVerifier(signature.Config{Roots: []*x509.Certificate{ca}, Now: func() time.Time { return at },
 		InsecureSkipRevocation: true})
 	require.NoError(t, err)
+	return doc, ca, at, v
+}
+
+// TestVerifyXMLRealNCALayerSample verifies the real NCALayer signXml login
+// output of the shared test data at a clock inside its certificate's
+// validity, with the NCA RSA test CA as the anchor.
+func TestVerifyXMLRealNCALayerSample(t *testing.T) {
+	doc, ca, at, v := realSample(t)
 	res, err := v.VerifyXML(context.Background(), doc, loginOpts())
 	require.NoError(t, err)
 	s := res.Signers[0]
@@ -127,12 +135,7 @@ func TestVerifyXMLRealNCALayerSample(t *testing.T) {
 // TestVerifyXMLTamper: each change to a signed document is refused with
 // its code.
 func TestVerifyXMLTamper(t *testing.T) {
-	doc := sigtest.ReadFile(t, "kz-nca/xml/ncalayer_signxml_login_rsa_individual.xml")
-	ca := sigtest.Certificate(t, "kz-nca/legacy/ca/nca_rsa_test.crt")
-	at := time.Date(2023, 11, 16, 12, 0, 0, 0, time.UTC)
-	v, err := signature.NewVerifier(signature.Config{Roots: []*x509.Certificate{ca}, Now: func() time.Time { return at },
-		InsecureSkipRevocation: true})
-	require.NoError(t, err)
+	doc, _, _, v := realSample(t)
 	replace := func(old, new string) []byte {
 		t.Helper()
 		require.Contains(t, string(doc), old)

@@ -197,19 +197,21 @@ func (v *Verifier) VerifyXML(ctx context.Context, input []byte, opts VerifyOptio
 	if err := checkRawSignature(alg, leaf, x.signedInfo, x.sigValue); err != nil {
 		return nil, err
 	}
+	return v.singleSignerResult(ctx, FormatXML, content, leaf, alg, opts.Purpose)
+}
+
+// singleSignerResult runs the shared trust path for the one signer of an
+// XML-DSig or bare signature whose signature has verified, and builds the
+// Result.
+func (v *Verifier) singleSignerResult(ctx context.Context, format string, content []byte, leaf *certEntry, alg *signerAlgorithm, purpose Purpose) (*Result, error) {
 	now := v.now()
-	s, err := v.trustSigner(ctx, leaf, []*certEntry{leaf}, now, opts.Purpose)
+	s, err := v.trustSigner(ctx, leaf, []*certEntry{leaf}, now, purpose)
 	if err != nil {
 		return nil, err
 	}
 	s.Algorithm = alg.Name
-	return &Result{
-		Format:     FormatXML,
-		Content:    content,
-		Purpose:    opts.Purpose.Name,
-		Signers:    []Signer{*s},
-		VerifiedAt: now,
-	}, nil
+	return &Result{Format: format, Content: content, Detached: format == FormatBytes, Purpose: purpose.Name,
+		Signers: []Signer{*s}, VerifiedAt: now}, nil
 }
 
 // checkRawSignature verifies sig over signed as an XML-DSig signature value
