@@ -61,6 +61,53 @@
 //     certificate except the trust anchor; any answer but "good" denies. A
 //     Verifier without a checker must say InsecureSkipRevocation.
 //
+// # XML signatures (signXml)
+//
+// VerifyXML verifies an enveloped XML-DSig document as NCALayer's signXml
+// (and basics.sign with format "xml", and eGov Mobile's XML method) writes
+// it, and returns the same Result through the same trust path as Verify —
+// chain, purpose, identity, revocation and the Verifier's caches. What is
+// checked:
+//
+//   - Hostile XML is ErrMalformed before any cryptography: a DOCTYPE (and so
+//     any entity but the predefined ones), processing instructions other
+//     than a leading UTF-8 XML declaration, more than one document element,
+//     text or comments outside it, comments anywhere (URI="" drops them
+//     before the digest, XML-DSig §4.3.3.3, so they would be unsigned
+//     content), duplicate attributes, tabs or line breaks in attribute
+//     values, depth beyond 32, more than 20 000 nodes, Config.MaxInputSize.
+//   - Structure, exactly: one ds:Signature in the whole document, the last
+//     child of the document element; in it SignedInfo, SignatureValue,
+//     KeyInfo and nothing else (no Object, no Id); C14N 1.0 for SignedInfo;
+//     exactly one Reference, URI="", with the transforms enveloped-signature
+//     then C14N 1.0 with comments; KeyInfo/X509Data with one
+//     X509Certificate, which is the signer and is then chained to the roots
+//     like a CMS signer. Any other XML-DSig element anywhere — a second or
+//     nested Signature, a wrapped copy — is refused (signature wrapping).
+//   - Algorithms, as pairs of SignatureMethod and DigestMethod fitting the
+//     key: RSA-SHA256 and RSA-SHA512 (xmldsig-more / xmlenc), ECDSA-SHA256
+//     (P-256) and ECDSA-SHA384 (P-384), and the NCA's GOST URIs:
+//     urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-512
+//     with …:gostr34112015-512 (and -256), and xmldsig-more#gost34310-gost34311
+//     with #gost34311. Anything else is ErrUnsupportedAlgorithm.
+//   - The Reference digest over the canonical document without its
+//     signature (ErrDigestMismatch), then the signature over the canonical
+//     SignedInfo (ErrBadSignature). Canonicalisation is goxmldsig's, over
+//     github.com/beevik/etree; the GOST step is this package's: the
+//     DigestValue is the raw hash output and the SignatureValue is in the
+//     NCA's byte order (the reversal of RFC 4491's s‖r), as in the NCA's
+//     CMS — checked on a real Kalkan-signed GOST-2015 document.
+//   - VerifyOptions.Content, when set, is the document as issued: it must
+//     equal the signed one in canonical form (ErrContentMismatch). XML-DSig
+//     as the NCA writes it has no signing time.
+//
+// Challenge.XML gives a challenge's XML form (XMLFormChallenge binds origin,
+// flow, action, nonce and lifetime; XMLFormLogin is the common
+// <login><timeTicket/><sessionid/></login> shape) and VerifyChallengeXML
+// checks a signed one; NewNCALayerXMLRequest and NewNCALayerSignXMLRequest
+// build the basics (format "xml") and legacy commonUtils.signXml requests.
+// VerifyAny and VerifyChallengeAny take either format.
+//
 // # Identity
 //
 // The NCA profile is data (NCAProfile, a Profile a host may adapt): IIN from

@@ -244,8 +244,9 @@ type Signer struct {
 	Revocation        []RevocationStatus `json:"revocation,omitempty"`
 	RevocationChecked bool               `json:"revocation_checked"`
 	// SigningTime is the signer's claimed signing time (never used to
-	// validate certificates).
-	SigningTime time.Time `json:"signing_time"`
+	// validate certificates). Zero for XML-DSig and bare signatures, which
+	// carry none.
+	SigningTime time.Time `json:"signing_time,omitzero"`
 	// TimeStamps are the RFC 3161 time-stamp tokens among the signer's
 	// unsigned attributes, each with the outcome of its checks (see
 	// TimeStamp), when VerifyOptions.TimeStamps asked for them. They are
@@ -256,8 +257,11 @@ type Signer struct {
 	Cert *x509.Certificate `json:"-"`
 }
 
-// Result is a verified CMS.
+// Result is a verified signature: a CMS, an XML-DSig document (VerifyXML)
+// or a bare signature (VerifyBytes).
 type Result struct {
+	// Format is what was verified: "cms", "xml" or "bytes".
+	Format string `json:"format"`
 	// Content is the signed content (the challenge, for a login).
 	Content  []byte `json:"content"`
 	Detached bool   `json:"detached"`
@@ -316,6 +320,7 @@ func (v *Verifier) Verify(ctx context.Context, input []byte, opts VerifyOptions)
 	}
 	now := v.now()
 	res := &Result{
+		Format:     FormatCMS,
 		Content:    bytes.Clone(content),
 		Detached:   !sd.Attached,
 		Purpose:    opts.Purpose.Name,
@@ -386,11 +391,28 @@ func (v *Verifier) verifySigner(ctx context.Context, si *signerInfo, content []b
 	if err := v.checkSigningTime(signingTime, opts); err != nil {
 		return nil, err
 	}
+	s, err := v.trustSigner(ctx, leaf, pool, now, opts.Purpose)
+	if err != nil {
+		return nil, err
+	}
+	s.Algorithm, s.SigningTime = alg.Name, signingTime
+	if opts.TimeStamps {
+		s.TimeStamps = v.timeStamps(si)
+	}
+	return s, nil
+}
+
+// trustSigner is the trust path every signature format shares once its
+// signature has verified: the chain from leaf (through pool and the
+// configured intermediates) to a root at now, the key's purpose, the
+// identity, and the revocation status of every chain certificate but the
+// anchor. The Signer it returns lacks Algorithm and SigningTime.
+func (v *Verifier) trustSigner(ctx context.Context, leaf *certEntry, pool []*certEntry, now time.Time, purpose Purpose) (*Signer, error) {
 	chain, err := v.buildChain(leaf, pool, now)
 	if err != nil {
 		return nil, err
 	}
-	if err := opts.Purpose.check(leaf); err != nil {
+	if err := purpose.check(leaf); err != nil {
 		return nil, &CertificateError{Index: 0, Serial: leaf.serial, Subject: leaf.cn, Err: err}
 	}
 	if leaf.idErr != nil {
@@ -398,10 +420,8 @@ func (v *Verifier) verifySigner(ctx context.Context, si *signerInfo, content []b
 	}
 	s := &Signer{
 		Identity:    *leaf.id.clone(),
-		Algorithm:   alg.Name,
 		Certificate: leaf.info,
 		Chain:       make([]CertificateInfo, len(chain)),
-		SigningTime: signingTime,
 		Cert:        leaf.cert,
 	}
 	for i, e := range chain {
@@ -422,9 +442,6 @@ func (v *Verifier) verifySigner(ctx context.Context, si *signerInfo, content []b
 			}
 			s.Revocation = append(s.Revocation, st)
 		}
-	}
-	if opts.TimeStamps {
-		s.TimeStamps = v.timeStamps(si)
 	}
 	return s, nil
 }

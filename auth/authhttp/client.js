@@ -201,7 +201,10 @@ export class NCALayer {
     });
   }
 
-  /** Signs with kz.gov.pki.knca.basics.sign; resolves to the CMS string. */
+  /**
+   * Sends a signing request (basics.sign, CMS or XML, or the legacy
+   * commonUtils.signXml); resolves to the CMS or the signed XML document.
+   */
   async sign(req) {
     await this.connect();
     const r = await this.request(req);
@@ -488,7 +491,8 @@ function pickLang(lang) {
  * opts.onDone(decision) once the policy is satisfied (the host's OnResult
  * has then run on the server). It offers only what the server offers — a
  * strong factor first; the SMS step appears after it when the policy wants
- * one. opts: {base ("/auth"), action, ncalayer (URL), ncalayerRequest (a
+ * one. opts: {base ("/auth"), action, ncalayer (the URL, or {url, format:
+ * "cms" | "xml", legacy: true for commonUtils.signXml}), ncalayerRequest (a
  * function that may adjust the NCALayer request, e.g. narrow signerParams),
  * qrBase, qrModes (["device"] by default; add "mobile-sign" for eGov
  * Mobile), lang, title, onDone, onError}. The container's data-state is "choose", "busy", "sms", "qr",
@@ -553,11 +557,17 @@ export async function mountFlow(container, opts) {
   const ecp = () => run("ecp", async () => {
     status.textContent = t.signing;
     const ch = await flow.begin("ecp");
-    const layer = new NCALayer(opts.ncalayer);
-    const req = opts.ncalayerRequest ? opts.ncalayerRequest(ch.data.ncalayer) : ch.data.ncalayer;
-    let cms;
-    try { cms = await layer.sign(req); } finally { layer.close(); status.textContent = ""; }
-    await after(await flow.finish("ecp", { cms }));
+    // opts.ncalayer: the socket URL, or {url, format: "cms"|"xml", legacy}
+    // (legacy: the commonUtils.signXml request instead of basics.sign).
+    const nl = opts.ncalayer && typeof opts.ncalayer === "object" ? opts.ncalayer : { url: opts.ncalayer };
+    const xml = nl.format === "xml";
+    const asked = xml ? (nl.legacy ? ch.data.ncalayer_signxml : ch.data.ncalayer_xml) : ch.data.ncalayer;
+    if (!asked) throw new AuthError("ecp_format", "This action does not accept this signature format.");
+    const layer = new NCALayer(nl.url);
+    const req = opts.ncalayerRequest ? opts.ncalayerRequest(asked) : asked;
+    let signed;
+    try { signed = await layer.sign(req); } finally { layer.close(); status.textContent = ""; }
+    await after(await flow.finish("ecp", xml ? { xml: signed } : { cms: signed }));
   });
 
   const webauthn = () => run("webauthn", async () => {

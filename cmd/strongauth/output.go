@@ -115,8 +115,10 @@ func verifiedSigner(s *signature.Signer) signerJSON {
 		Certificate:       &cert,
 		Chain:             s.Chain,
 		RevocationChecked: s.RevocationChecked,
-		SigningTime:       &st,
 		TimeStamps:        s.TimeStamps,
+	}
+	if !st.IsZero() { // XML-DSig carries no signing time
+		out.SigningTime = &st
 	}
 	for i, r := range s.Revocation {
 		out.Revocation = append(out.Revocation, newRevocationJSON(s.Chain[i].Serial, r))

@@ -16,16 +16,21 @@ import (
 	"github.com/strongauth/strongauth/signature/revocation"
 )
 
-const verifyHelp = `Usage: strongauth verify --roots FILE [flags] CMS
+const verifyHelp = `Usage: strongauth verify --roots FILE [flags] CMS|XML
 
-Verifies a CMS/PKCS #7 signature (an ECP signature as NCALayer makes it):
+Verifies a CMS/PKCS #7 signature or an enveloped XML-DSig document (ECP
+signatures as NCALayer makes them — sign as CMS, signXml as XML):
 the structure, each signer's signed attributes and signature, the chain to
 the given roots at the verification clock, the key's purpose and the
 revocation status of the chain, and prints what it found as JSON on stdout.
 
 CMS is a file (or - for standard input) in DER or BER, PEM ("BEGIN CMS" or
 "BEGIN PKCS7") or bare base64, with the content attached, or detached and
-given with --data. Certificate files are PEM (one or more) or DER.
+given with --data. XML is a signed document as NCALayer's signXml returns
+it (--format auto, the default, takes input starting with '<' as XML);
+--data then names the document as it was issued, which the signed one must
+equal in canonical form (C14N). Certificate files are PEM (one or more) or
+DER.
 
 Revocation: "ocsp,crl" (the default) asks the OCSP responders the
 certificates name and reads their CRLs when OCSP gives no usable answer;
@@ -65,6 +70,8 @@ Examples:
       --revocation crl --crl nca_gost2022_test.crl signed.cms
   strongauth verify --roots rsa_root.pem --at 2022-06-01T00:00:00Z --revocation none old.p7s
   strongauth verify --roots root.pem --purpose login --allow-signers 1 - < challenge.cms
+  strongauth verify --roots nca_rsa_test.crt --at 2023-11-16T12:00:00Z --revocation none \
+      --purpose login ncalayer_signxml_login_rsa_individual.xml
 
 Flags:
 `
@@ -74,6 +81,7 @@ type verifyOutput struct {
 	Error          *errorJSON   `json:"error,omitempty"`
 	VerifiedAt     *time.Time   `json:"verified_at,omitempty"`
 	Purpose        string       `json:"purpose,omitempty"`
+	Format         string       `json:"format,omitempty"` // "xml" for XML-DSig; absent for CMS
 	RevocationMode string       `json:"revocation_mode,omitempty"`
 	Detached       bool         `json:"detached"`
 	ContentSize    int          `json:"content_size"`
@@ -89,6 +97,7 @@ type verifyRequest struct {
 	data, at, mode, purpose    string
 	signers                    int
 	cms                        string
+	format                     string // auto, cms or xml
 }
 
 func runVerify(args []string, stdout, stderr io.Writer) int {
@@ -102,6 +111,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&r.crls, "crl", "CRL `FILE` (DER or PEM) of a root or intermediate (repeatable)")
 	fs.StringVar(&r.purpose, "purpose", "sign", "key `PURPOSE`: sign (nonRepudiation) or login (authentication)")
 	fs.IntVar(&r.signers, "allow-signers", 1, "the most signers (`N`, 1 to 16) accepted")
+	fs.StringVar(&r.format, "format", "auto", "input `FORMAT`: auto (XML when it starts with '<'), cms or xml")
 	rest, ok, code := parseFlags(fs, args, stdout)
 	if !ok {
 		if code != exitOK {
@@ -198,7 +208,23 @@ func (r *verifyRequest) run(ctx context.Context) (*verifyOutput, error) {
 		return nil, err
 	}
 	out := &verifyOutput{VerifiedAt: &at, Purpose: purpose.Name, RevocationMode: r.mode, Signers: []signerJSON{}}
-	res, verr := v.Verify(ctx, input, signature.VerifyOptions{Content: content, Purpose: purpose, TimeStamps: true})
+	isXML, err := r.isXML(input)
+	if err != nil {
+		return nil, err
+	}
+	var res *signature.Result
+	var verr error
+	if isXML {
+		out.Format = signature.FormatXML
+		res, verr = v.VerifyXML(ctx, input, signature.VerifyOptions{Content: content, Purpose: purpose})
+		if verr != nil {
+			out.Error = errorFor(verr)
+			return out, nil
+		}
+	} else {
+		// CMS output keeps its shape (no "format" field).
+		res, verr = v.Verify(ctx, input, signature.VerifyOptions{Content: content, Purpose: purpose, TimeStamps: true})
+	}
 	if verr == nil {
 		out.Valid = true
 		out.Detached = res.Detached
@@ -226,6 +252,19 @@ func (r *verifyRequest) run(ctx context.Context) (*verifyOutput, error) {
 		}
 	}
 	return out, nil
+}
+
+// isXML decides the input's format from --format.
+func (r *verifyRequest) isXML(input []byte) (bool, error) {
+	switch r.format {
+	case "auto", "":
+		return signature.IsXML(input), nil
+	case "cms":
+		return false, nil
+	case "xml":
+		return true, nil
+	}
+	return false, usagef("--format must be auto, cms or xml")
 }
 
 func purposeByName(name string) (signature.Purpose, error) {

@@ -538,3 +538,18 @@ func TestBrowserEGovMobile(t *testing.T) {
 	tb.wait(`location.pathname === "/cabinet" && document.getElementById("me-login").textContent.startsWith("qr")`)
 	assert.Contains(t, tb.js(`document.getElementById("me-login").textContent`), "mca sc swk")
 }
+
+// TestBrowserLoginXML: the portal's ECP login with an XML signature
+// (NCALayer's basics.sign with format "xml", answered by the simulator as
+// signXml would), then the SMS code.
+func TestBrowserLoginXML(t *testing.T) {
+	h := newHarness(t, nil)
+	tb := h.browser(t)
+	tb.open("/?ecp=xml")
+	tb.signAs(askar)
+	tb.click(`#login [data-factor="ecp"]`)
+	tb.wait(`document.getElementById("login").dataset.state === "sms"`)
+	assert.EqualValues(t, 1, h.xmlSigned.Load(), "NCALayer was asked for an XML signature")
+	tb.typeCode(tb.h.lastCode(tb.h.person(askar).Phone))
+	tb.wait(`location.pathname === "/cabinet" && document.getElementById("me-login").textContent.includes("ecp + sms")`)
+}

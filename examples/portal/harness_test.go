@@ -42,6 +42,8 @@ type harness struct {
 	simURL string
 	// cancelSigning makes the simulator answer as a cancelled dialog.
 	cancelSigning atomic.Bool
+	// xmlSigned counts the XML signatures the simulator was asked for.
+	xmlSigned atomic.Int64
 }
 
 func newHarness(t testing.TB, tweak func(*Config)) *harness {
@@ -76,7 +78,10 @@ func newHarnessClock(t testing.TB, clock *fakeclock.Clock, tweak func(*Config)) 
 	h.p, err = New(cfg)
 	require.NoError(t, err)
 	h.sim, err = ncalayersim.New(ncalayersim.Config{Keys: h.p.pki.simKeys(), Origins: []string{h.origin},
-		Approve: func(context.Context, *ncalayersim.Request, *ncalayersim.Key) error {
+		Approve: func(_ context.Context, r *ncalayersim.Request, _ *ncalayersim.Key) error {
+			if r.Args.Format == "xml" {
+				h.xmlSigned.Add(1)
+			}
 			if h.cancelSigning.Load() {
 				return ncalayersim.ErrCancelled
 			}

@@ -19,9 +19,30 @@
 // CMS NCALayer returns to Finish as {"cms": "-----BEGIN CMS-----…"} (or the
 // whole NCALayer response as {"ncalayer": {…}}).
 //
+// # XML (signXml)
+//
+// Most Kazakh portals have NCALayer sign an XML document instead. The same
+// challenge has an XML form (signature.Challenge.XML: by default one that
+// also binds origin, flow and action; with InsecureLoginXMLForm the common
+// <login><timeTicket/><sessionid/></login> shape, the nonce as session id),
+// and Begin adds it with its requests when the action accepts XML
+// (Config.Formats; both formats by default):
+//
+//	{"formats": ["cms", "xml"], "challenge_xml": "<strongauth-challenge …>…",
+//	 "ncalayer_xml": {"module": "kz.gov.pki.knca.basics", "method": "sign",
+//	                  "args": {"format": "xml", "data": "<strongauth-challenge …", …}},
+//	 "ncalayer_signxml": {"module": "kz.gov.pki.knca.commonUtils", "method": "signXml",
+//	                      "args": ["PKCS12", "SIGNATURE", "<strongauth-challenge …", "", ""]}, …}
+//
+// The page posts the signed document as {"xml": "<?xml …"} or NCALayer's
+// response (basics or legacy) as {"ncalayer": {…}}. Finish verifies it with
+// signature.Verifier.VerifyChallengeXML: the document without its
+// signature must be the issued one in canonical form, and then the same
+// chain, purpose, revocation and identity checks as a CMS.
+//
 // Finish consumes the stored challenge — any answer uses it up, so a
 // challenge is accepted at most once even under concurrent requests —, then
-// verifies the CMS: it must sign exactly that challenge, for this origin,
+// verifies the CMS (or XML): it must sign exactly that challenge, for this origin,
 // flow and action, before it expires, with a key whose certificate chains
 // to the configured roots, is not revoked and may be used for the action's
 // Purpose (information-system certificates cannot log a person in). The

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,6 +90,18 @@ type Config struct {
 	// Attached asks NCALayer for a CMS with the challenge inside
 	// (encapsulate: true); the default is a detached CMS.
 	Attached bool
+	// Formats gives the answer formats accepted per action: FormatCMS (a
+	// CMS over the challenge's text form) and FormatXML (an enveloped
+	// XML-DSig over its XML form, as NCALayer's signXml makes it). An
+	// action without an entry accepts both.
+	Formats map[string][]Format
+	// InsecureLoginXMLForm issues the XML challenge in the common
+	// <login><timeTicket/><sessionid/></login> shape
+	// (signature.XMLFormLogin) instead of the default form that also binds
+	// the origin, flow and action. For front ends that build that document
+	// themselves; a signature relayed by a phishing page is then bound only
+	// by the server-side nonce.
+	InsecureLoginXMLForm bool
 	// AllowedStorages and Locale shape the NCALayer request.
 	AllowedStorages []string
 	Locale          string
@@ -131,6 +144,16 @@ func New(cfg Config) (*Factor, error) {
 			return nil, fmt.Errorf("%w: ecp: purpose of %q: %w", auth.ErrConfig, action, err)
 		}
 	}
+	for action, fs := range cfg.Formats {
+		if len(fs) == 0 {
+			return nil, fmt.Errorf("%w: ecp: no format for %q", auth.ErrConfig, action)
+		}
+		for _, f := range fs {
+			if f != FormatCMS && f != FormatXML {
+				return nil, fmt.Errorf("%w: ecp: unknown format %q for %q", auth.ErrConfig, f, action)
+			}
+		}
+	}
 	for action, c := range cfg.Checks {
 		if c == nil {
 			return nil, fmt.Errorf("%w: ecp: nil check for %q", auth.ErrConfig, action)
@@ -144,6 +167,11 @@ func New(cfg Config) (*Factor, error) {
 	}
 	cfg.Purposes = cloneMap(cfg.Purposes)
 	cfg.Checks = cloneMap(cfg.Checks)
+	formats := make(map[string][]Format, len(cfg.Formats))
+	for a, fs := range cfg.Formats {
+		formats[a] = append([]Format(nil), fs...)
+	}
+	cfg.Formats = formats
 	return &Factor{cfg: cfg}, nil
 }
 
@@ -158,22 +186,46 @@ func cloneMap[V any](m map[string]V) map[string]V {
 // Kind implements auth.Factor.
 func (f *Factor) Kind() auth.Kind { return auth.KindECP }
 
+// Format is an answer format of the ECP factor.
+type Format string
+
+// Answer formats.
+const (
+	// FormatCMS: a CMS SignedData over the challenge's text form.
+	FormatCMS Format = "cms"
+	// FormatXML: an enveloped XML-DSig over the challenge's XML form.
+	FormatXML Format = "xml"
+)
+
 // BeginData is the Challenge.Data that Begin returns to the browser.
 type BeginData struct {
-	// Challenge is the canonical challenge, base64 (what gets signed).
-	Challenge string `json:"challenge"`
+	// Formats lists the answer formats the action accepts.
+	Formats []Format `json:"formats"`
+	// Challenge is the canonical challenge, base64 (what gets signed as
+	// CMS). Empty when the action does not accept CMS.
+	Challenge string `json:"challenge,omitempty"`
 	// NCALayer is the ready request for wss://127.0.0.1:13579: the page
-	// sends JSON.stringify(ncalayer) to the socket as it is.
+	// sends JSON.stringify(ncalayer) to the socket as it is. Nil when the
+	// action does not accept CMS.
 	NCALayer *signature.NCALayerRequest `json:"ncalayer"`
+	// ChallengeXML is the challenge as an XML document (what gets signed
+	// as XML-DSig), NCALayerXML the basics.sign request (format "xml") and
+	// NCALayerSignXML the legacy commonUtils.signXml request for it. Empty
+	// when the action does not accept XML.
+	ChallengeXML    string                           `json:"challenge_xml,omitempty"`
+	NCALayerXML     *signature.NCALayerRequest       `json:"ncalayer_xml,omitempty"`
+	NCALayerSignXML *signature.NCALayerLegacyRequest `json:"ncalayer_signxml,omitempty"`
 	// ExpiresAt is when the challenge stops being accepted.
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// FinishInput is what Finish accepts from the browser: the CMS NCALayer
-// returned (PEM "-----BEGIN CMS-----", or base64), as "cms", or NCALayer's
-// whole response as "ncalayer".
+// FinishInput is what Finish accepts from the browser, exactly one of: the
+// CMS NCALayer returned (PEM "-----BEGIN CMS-----", or base64) as "cms",
+// the signed XML document as "xml", or NCALayer's whole response (basics
+// or legacy signXml) as "ncalayer".
 type FinishInput struct {
 	CMS      string          `json:"cms,omitempty"`
+	XML      string          `json:"xml,omitempty"`
 	NCALayer json.RawMessage `json:"ncalayer,omitempty"`
 }
 
@@ -195,6 +247,20 @@ func (f *Factor) origin(flow *auth.Flow) (string, error) {
 		return fo, nil
 	}
 	return "", fmt.Errorf("%w: the flow has no origin and none is configured", signature.ErrChallengeMismatch)
+}
+
+func (f *Factor) formats(action string) []Format {
+	if fs, ok := f.cfg.Formats[action]; ok {
+		return fs
+	}
+	return []Format{FormatCMS, FormatXML}
+}
+
+func (f *Factor) xmlForm() signature.XMLForm {
+	if f.cfg.InsecureLoginXMLForm {
+		return signature.XMLFormLogin
+	}
+	return signature.XMLFormChallenge
 }
 
 func (f *Factor) purpose(action string) signature.Purpose {
@@ -236,15 +302,20 @@ func (f *Factor) Begin(ctx context.Context, req *auth.BeginRequest) (*auth.Chall
 	if h, ok := f.cfg.Mapper.(Hinter); ok && req.Flow.Subject != "" {
 		opts.IIN, opts.BIN = h.Hint(ctx, req.Flow.Subject)
 	}
-	return &auth.Challenge{
-		Kind: auth.KindECP,
-		Data: &BeginData{
-			Challenge: base64.StdEncoding.EncodeToString(doc),
-			NCALayer:  signature.NewNCALayerRequest(doc, opts),
-			ExpiresAt: ch.ExpiresAt,
-		},
-		ExpiresAt: ch.ExpiresAt,
-	}, nil
+	data := &BeginData{Formats: append([]Format(nil), f.formats(req.Flow.Action)...), ExpiresAt: ch.ExpiresAt}
+	for _, format := range data.Formats {
+		switch format {
+		case FormatCMS:
+			data.Challenge = base64.StdEncoding.EncodeToString(doc)
+			data.NCALayer = signature.NewNCALayerRequest(doc, opts)
+		case FormatXML:
+			x := ch.XML(f.xmlForm())
+			data.ChallengeXML = string(x)
+			data.NCALayerXML = signature.NewNCALayerXMLRequest(x, opts)
+			data.NCALayerSignXML = signature.NewNCALayerSignXMLRequest(x, "", "")
+		}
+	}
+	return &auth.Challenge{Kind: auth.KindECP, Data: data, ExpiresAt: ch.ExpiresAt}, nil
 }
 
 // Finish implements auth.Factor: it consumes the flow's challenge (any
@@ -270,9 +341,16 @@ func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Pro
 	if err != nil {
 		return nil, auth.Classify(auth.ErrUnavailable, errors.New("ecp: stored challenge is corrupt"))
 	}
-	cms, err := parseInput(req.Input)
+	answer, err := parseInput(req.Input)
 	if err != nil {
 		return nil, classify(err)
+	}
+	format := FormatCMS
+	if signature.IsXML(answer) {
+		format = FormatXML
+	}
+	if !slices.Contains(f.formats(req.Flow.Action), format) {
+		return nil, classify(fmt.Errorf("%w: %s answers are not accepted for this action", signature.ErrUnsupportedAlgorithm, format))
 	}
 	origin, err := f.origin(req.Flow)
 	if err != nil {
@@ -282,7 +360,7 @@ func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Pro
 		return nil, classify(fmt.Errorf("%w: answered from another origin", signature.ErrChallengeMismatch))
 	}
 	b := signature.Binding{Origin: origin, Flow: req.Flow.ID, Action: req.Flow.Action}
-	res, err := f.cfg.Verifier.VerifyChallenge(ctx, cms, ch, b, req.Now, f.purpose(req.Flow.Action))
+	res, err := f.cfg.Verifier.VerifyChallengeAny(ctx, answer, ch, b, req.Now, f.purpose(req.Flow.Action), f.xmlForm())
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -347,19 +425,34 @@ func parseInput(in json.RawMessage) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(in))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&fi); err != nil || dec.More() {
-		return nil, fmt.Errorf("%w: input is not {\"cms\": …} JSON", signature.ErrMalformed)
+		return nil, fmt.Errorf("%w: input is not {\"cms\"|\"xml\"|\"ncalayer\": …} JSON", signature.ErrMalformed)
+	}
+	n := 0
+	for _, set := range []bool{fi.CMS != "", fi.XML != "", len(fi.NCALayer) != 0} {
+		if set {
+			n++
+		}
 	}
 	switch {
-	case fi.CMS != "" && len(fi.NCALayer) == 0:
+	case n != 1:
+	case fi.CMS != "":
+		if signature.IsXML([]byte(fi.CMS)) {
+			return nil, fmt.Errorf("%w: an XML document as \"cms\"", signature.ErrMalformed)
+		}
 		return []byte(fi.CMS), nil
-	case fi.CMS == "" && len(fi.NCALayer) != 0:
+	case fi.XML != "":
+		if !signature.IsXML([]byte(fi.XML)) {
+			return nil, fmt.Errorf("%w: \"xml\" is not an XML document", signature.ErrMalformed)
+		}
+		return []byte(fi.XML), nil
+	default:
 		s, err := signature.ParseNCALayerResponse(fi.NCALayer)
 		if err != nil {
 			return nil, err
 		}
 		return []byte(s), nil
 	}
-	return nil, fmt.Errorf("%w: exactly one of cms and ncalayer is required", signature.ErrMalformed)
+	return nil, fmt.Errorf("%w: exactly one of cms, xml and ncalayer is required", signature.ErrMalformed)
 }
 
 // classify maps the signature package's refusals to the engine's

@@ -17,10 +17,13 @@ import (
 )
 
 // DevKey makes a simulator key of a development leaf: it signs as NCALayer
-// does, BER-encoded, with the signer's certificate only.
+// does, CMS BER-encoded with the signer's certificate only, and XML as
+// signXml does (enveloped XML-DSig, base64 wrapped with &#13;).
 func DevKey(l *devpki.Leaf) Key {
 	return Key{Certificate: l.Cert, Sign: func(content []byte, attached bool) ([]byte, error) {
 		return l.SignCMS(content, devpki.CMSOptions{Attached: attached, BER: true})
+	}, SignXML: func(doc []byte) ([]byte, error) {
+		return l.SignXML(doc, devpki.XMLOptions{CR: true})
 	}}
 }
 

@@ -22,7 +22,13 @@
 //
 //	{"status": true, "body": {"result": ["-----BEGIN CMS-----…"]}}
 //
-// with one PEM CMS per data item, as the current NCALayer does. When the
+// with one PEM CMS per data item, as the current NCALayer does. With
+// "format": "xml" it signs each data item (the XML document itself when
+// decode is false) as an enveloped XML-DSig, as signXml does, and answers
+// the signed documents; the legacy kz.gov.pki.knca.commonUtils signXml
+// request (args [storage, keyType, xml, "", ""]) is answered
+// {"code": "200", "responseObject": "<signed xml>"}, or {"code": "500",
+// "message": …}. When the
 // user "cancels" (Config.Approve returns ErrCancelled) it answers, like
 // NCALayer, {"status": true, "body": {}}; any other failure is
 // {"status": false, "code": "…", "message": "…"} with the codes below.
@@ -66,9 +72,14 @@ import (
 
 // Protocol constants.
 const (
-	Module        = "kz.gov.pki.knca.basics"
-	MethodSign    = "sign"
-	StoragePKCS12 = "PKCS12"
+	Module     = "kz.gov.pki.knca.basics"
+	MethodSign = "sign"
+	// ModuleCommonUtils and MethodSignXML are the legacy module and method
+	// that sign an XML document: args [storage, keyType, xml, "", ""],
+	// answer {"code": "200", "responseObject": "<signed xml>"}.
+	ModuleCommonUtils = "kz.gov.pki.knca.commonUtils"
+	MethodSignXML     = "signXml"
+	StoragePKCS12     = "PKCS12"
 	// DefaultVersion is the NCALayer version announced on connect.
 	DefaultVersion = "1.4"
 	// DefaultMaxMessage bounds a request.
@@ -103,6 +114,9 @@ type Key struct {
 	// Sign makes a CMS SignedData (DER) over content with the key, the
 	// content inside (attached) or not (detached).
 	Sign func(content []byte, attached bool) ([]byte, error)
+	// SignXML signs an XML document as NCALayer's signXml does (an
+	// enveloped XML-DSig). Nil: the key cannot sign XML (UNSUPPORTED).
+	SignXML func(doc []byte) ([]byte, error)
 	// Storage is the storage type it pretends to live in. Zero means
 	// "PKCS12" (a key file).
 	Storage string
@@ -208,6 +222,8 @@ type Response struct {
 	Code    string `json:"code,omitempty"`
 	Message string `json:"message,omitempty"`
 	Body    *Body  `json:"body,omitempty"`
+	// ResponseObject is the signed XML of a legacy signXml answer.
+	ResponseObject string `json:"responseObject,omitempty"`
 }
 
 // Body is the body of a successful answer: one CMS per data item, or none
@@ -309,8 +325,19 @@ func fail(code, msg string) *Response { return &Response{Status: false, Code: co
 
 // Handle answers one request message (the WebSocket is only its transport).
 func (s *Sim) Handle(ctx context.Context, msg []byte) *Response {
-	var req Request
-	if err := json.Unmarshal(msg, &req); err != nil {
+	var raw struct {
+		Module string          `json:"module"`
+		Method string          `json:"method"`
+		Args   json.RawMessage `json:"args"`
+	}
+	if err := json.Unmarshal(msg, &raw); err != nil {
+		return fail(CodeBadRequest, "the request is not JSON of the expected shape")
+	}
+	if raw.Module == ModuleCommonUtils {
+		return s.handleSignXML(ctx, raw.Method, raw.Args)
+	}
+	req := Request{Module: raw.Module, Method: raw.Method}
+	if err := json.Unmarshal(raw.Args, &req.Args); err != nil {
 		return fail(CodeBadRequest, "the request is not JSON of the expected shape")
 	}
 	switch {
@@ -318,8 +345,8 @@ func (s *Sim) Handle(ctx context.Context, msg []byte) *Response {
 		return fail(CodeUnknownModule, "unknown module")
 	case req.Method != MethodSign:
 		return fail(CodeUnknownMethod, "unknown method")
-	case req.Args.Format != "cms":
-		return fail(CodeUnsupported, "only format cms is supported")
+	case req.Args.Format != "cms" && req.Args.Format != "xml":
+		return fail(CodeUnsupported, "only formats cms and xml are supported")
 	case req.Args.SigningParams.Digested:
 		return fail(CodeUnsupported, "digested data is not supported")
 	}
@@ -327,32 +354,97 @@ func (s *Sim) Handle(ctx context.Context, msg []byte) *Response {
 	if err != nil {
 		return fail(CodeBadRequest, err.Error())
 	}
-	key := s.choose(&req.Args)
-	if key == nil {
-		s.cfg.Log.Info("ncalayersim: no suitable key", slog.String("iin", req.Args.SignerParams.IIN), slog.String("bin", req.Args.SignerParams.BIN))
-		return fail(CodeNoSuitableKey, "no key matches the signer parameters")
-	}
-	if s.cfg.Approve != nil {
-		if err := s.cfg.Approve(ctx, &req, key); errors.Is(err, ErrCancelled) {
-			s.cfg.Log.Info("ncalayersim: cancelled", slog.String("iin", key.IIN()))
-			return &Response{Status: true, Body: &Body{}}
-		} else if err != nil {
-			return fail(CodeRefused, "refused")
-		}
+	key, refusal := s.pick(ctx, &req)
+	if refusal != nil {
+		return refusal
 	}
 	out := &Response{Status: true, Body: &Body{}}
 	for _, content := range items {
-		der, err := key.Sign(content, req.Args.SigningParams.Encapsulate)
+		signed, err := s.sign(key, req.Args.Format, content, req.Args.SigningParams.Encapsulate)
 		if err != nil {
-			s.cfg.Log.Warn("ncalayersim: signing failed", slog.String("iin", key.IIN()), slog.String("error", err.Error()))
-			return fail(CodeSigningFailed, "the key could not sign")
+			return err
 		}
-		out.Body.Result = append(out.Body.Result, string(pem.EncodeToMemory(&pem.Block{Type: "CMS", Bytes: der})))
-		s.signed.Add(1)
+		out.Body.Result = append(out.Body.Result, signed)
 	}
-	s.cfg.Log.Info("ncalayersim: signed", slog.String("iin", key.IIN()), slog.String("bin", key.BIN()),
+	s.cfg.Log.Info("ncalayersim: signed", slog.String("iin", key.IIN()), slog.String("bin", key.BIN()), slog.String("format", req.Args.Format),
 		slog.Int("items", len(items)), slog.Bool("attached", req.Args.SigningParams.Encapsulate))
 	return out
+}
+
+// pick chooses the key for req and asks Config.Approve; a non-nil Response
+// is the answer instead (no key, cancelled, refused).
+func (s *Sim) pick(ctx context.Context, req *Request) (*Key, *Response) {
+	key := s.choose(&req.Args)
+	if key == nil {
+		s.cfg.Log.Info("ncalayersim: no suitable key", slog.String("iin", req.Args.SignerParams.IIN), slog.String("bin", req.Args.SignerParams.BIN))
+		return nil, fail(CodeNoSuitableKey, "no key matches the signer parameters")
+	}
+	if s.cfg.Approve != nil {
+		if err := s.cfg.Approve(ctx, req, key); errors.Is(err, ErrCancelled) {
+			s.cfg.Log.Info("ncalayersim: cancelled", slog.String("iin", key.IIN()))
+			return nil, &Response{Status: true, Body: &Body{}}
+		} else if err != nil {
+			return nil, fail(CodeRefused, "refused")
+		}
+	}
+	return key, nil
+}
+
+// sign signs one item in format ("cms": PEM CMS; "xml": the signed
+// document).
+func (s *Sim) sign(key *Key, format string, content []byte, attached bool) (string, *Response) {
+	var out string
+	switch {
+	case format == "xml" && key.SignXML == nil:
+		return "", fail(CodeUnsupported, "the key cannot sign XML")
+	case format == "xml":
+		doc, err := key.SignXML(content)
+		if err != nil {
+			s.cfg.Log.Warn("ncalayersim: signing failed", slog.String("iin", key.IIN()), slog.String("error", err.Error()))
+			return "", fail(CodeSigningFailed, "the key could not sign")
+		}
+		out = string(doc)
+	default:
+		der, err := key.Sign(content, attached)
+		if err != nil {
+			s.cfg.Log.Warn("ncalayersim: signing failed", slog.String("iin", key.IIN()), slog.String("error", err.Error()))
+			return "", fail(CodeSigningFailed, "the key could not sign")
+		}
+		out = string(pem.EncodeToMemory(&pem.Block{Type: "CMS", Bytes: der}))
+	}
+	s.signed.Add(1)
+	return out, nil
+}
+
+// handleSignXML answers the legacy commonUtils.signXml: args [storage,
+// keyType, xml, "", ""]; {"code": "200", "responseObject": …} on success,
+// {"code": "500", "message": …} otherwise (a cancelled dialog included).
+func (s *Sim) handleSignXML(ctx context.Context, method string, args json.RawMessage) *Response {
+	legacyFail := func(msg string) *Response { return &Response{Code: "500", Message: msg} }
+	if method != MethodSignXML {
+		return legacyFail("unknown method")
+	}
+	var list []string
+	if err := json.Unmarshal(args, &list); err != nil || len(list) < 3 || list[2] == "" {
+		return legacyFail("args must be [storage, keyType, xml, …]")
+	}
+	req := &Request{Module: ModuleCommonUtils, Method: MethodSignXML}
+	req.Args.Format = "xml"
+	req.Args.AllowedStorages = []string{list[0]}
+	req.Args.Data, _ = json.Marshal(list[2])
+	key, refusal := s.pick(ctx, req)
+	if refusal != nil {
+		if refusal.Status {
+			return legacyFail("action.canceled")
+		}
+		return legacyFail(refusal.Code)
+	}
+	signed, fr := s.sign(key, "xml", []byte(list[2]), false)
+	if fr != nil {
+		return legacyFail(fr.Code)
+	}
+	s.cfg.Log.Info("ncalayersim: signed", slog.String("iin", key.IIN()), slog.String("format", "xml"), slog.String("method", MethodSignXML))
+	return &Response{Code: "200", ResponseObject: signed}
 }
 
 // dataItems reads data: a string or an array of 1 to 16 strings, each

@@ -261,9 +261,9 @@ func TestBadRequests(t *testing.T) {
 	for _, tc := range []struct{ name, req, code string }{
 		{"not json", `{"module":`, ncalayersim.CodeBadRequest},
 		{"args not an object", `{"module":"kz.gov.pki.knca.basics","method":"sign","args":[1]}`, ncalayersim.CodeBadRequest},
-		{"other module", strings.Replace(good, ncalayersim.Module, "kz.gov.pki.knca.commonUtils", 1), ncalayersim.CodeUnknownModule},
+		{"other module", strings.Replace(good, ncalayersim.Module, "kz.gov.pki.knca.other", 1), ncalayersim.CodeUnknownModule},
 		{"other method", strings.Replace(good, `"method":"sign"`, `"method":"getKeyInfo"`, 1), ncalayersim.CodeUnknownMethod},
-		{"other format", strings.Replace(good, `"format":"cms"`, `"format":"xml"`, 1), ncalayersim.CodeUnsupported},
+		{"other format", strings.Replace(good, `"format":"cms"`, `"format":"pdf"`, 1), ncalayersim.CodeUnsupported},
 		{"digested", strings.Replace(good, `"digested":false`, `"digested":true`, 1), ncalayersim.CodeUnsupported},
 		{"not base64", signRequest("%%%", false, "", ""), ncalayersim.CodeBadRequest},
 		{"no data", strings.Replace(good, `"data":"`+data+`"`, `"data":[]`, 1), ncalayersim.CodeBadRequest},

@@ -3,7 +3,11 @@
 import { Flow, mountFlow, postJSON, webauthnCreate } from "/auth/client.js";
 
 const body = document.body;
-const ncalayer = body.dataset.ncalayer;
+// "?ecp=xml" on the login page signs in with an XML signature (NCALayer's
+// signXml, as eGov's identity provider does) instead of a CMS.
+const ncalayer = new URLSearchParams(location.search).get("ecp") === "xml"
+  ? { url: body.dataset.ncalayer, format: "xml" }
+  : body.dataset.ncalayer;
 const $ = (id) => document.getElementById(id);
 // The QR factor has both modes: the portal's own app (a linked phone) and
 // eGov Mobile signing with the person's ECP key.
