@@ -17,7 +17,8 @@
 //
 //	-dev            required: acknowledges that this signs with test keys, unasked
 //	-addr ADDR      where to listen (default 127.0.0.1:13579)
-//	-keys DIR       the test keys (default $TMPDIR/strongauth-portal-dev)
+//	-keys DIR       the test keys (default: strongauth-portal-dev in os.TempDir(),
+//	                /tmp/strongauth-portal-dev on Linux; the portal prints the path)
 //	-origin URL     a web origin allowed to connect (repeatable; default http://localhost:8080)
 //	-cancel         answer every request as if the user closed the dialog
 package main

@@ -46,6 +46,21 @@ func TestRefusesWithoutDev(t *testing.T) {
 	assert.Empty(t, out.String())
 }
 
+// TestDefaultKeysDirIsNamed: without -keys the simulator looks in
+// strongauth-portal-dev under os.TempDir() — where the portal writes its
+// keys — and a miss names that real path (the README once told users
+// $TMPDIR, which is unset on Linux and expanded to /strongauth-portal-dev).
+func TestDefaultKeysDirIsNamed(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // an empty directory: no keys there
+	var out, errOut bytes.Buffer
+	code := run(t.Context(), []string{"-dev", "-addr", "127.0.0.1:0"}, &out, &errOut, nil)
+	assert.NotEqual(t, exitOK, code)
+	want := filepath.Join(tmp, "strongauth-portal-dev")
+	assert.Contains(t, errOut.String(), want)
+	assert.NotContains(t, errOut.String(), "$TMPDIR")
+}
+
 func TestRefusals(t *testing.T) {
 	dir, _ := writeKeys(t)
 	for name, args := range map[string][]string{

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -328,4 +330,17 @@ func TestDevKeysForASeparateSimulator(t *testing.T) {
 	c := h.client()
 	c.loginECPSMS(aigerim)
 	assert.Equal(t, aigerim, c.do("GET", "/api/me", nil, nil).body["subject"])
+}
+
+// TestREADMESimulatorCommand: the README's command for a separate
+// simulator uses the directory the portal really writes its keys to by
+// default (os.TempDir() is /tmp when TMPDIR is unset, as on most Linux
+// machines); it once said $TMPDIR, which expanded to /strongauth-portal-dev.
+func TestREADMESimulatorCommand(t *testing.T) {
+	t.Setenv("TMPDIR", "")
+	def := filepath.Join(os.TempDir(), "strongauth-portal-dev")
+	readme, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), "go run ./examples/ncalayer-sim -dev -keys "+def+" -origin http://localhost:8080")
+	assert.NotContains(t, string(readme), "$TMPDIR/strongauth-portal-dev")
 }
