@@ -162,6 +162,13 @@ func New(cfg Config) (*Engine, error) {
 		}
 		e.policies[p.Action] = &policyEntry{Policy: p, rule: c}
 	}
+	for _, p := range e.policies {
+		for _, a := range p.SatisfiedBy {
+			if _, ok := e.policies[a]; !ok || a == p.Action {
+				return nil, fmt.Errorf("%w: policy %q: SatisfiedBy names %q, which is not another configured action", ErrConfig, p.Action, a)
+			}
+		}
+	}
 	return e, nil
 }
 
@@ -543,12 +550,13 @@ func (e *Engine) DecideFlow(f *Flow, now time.Time) Decision {
 }
 
 // Check reports whether a Result (kept in the host's session) still
-// satisfies the policy of action at the engine's current time: the same
-// action, the same rule, and no older than the policy's MaxAge. The Require
+// satisfies the policy of action at the engine's current time: a result of
+// the same action (or of one the policy's SatisfiedBy names) whose evidence
+// satisfies the policy's rule and is no older than its MaxAge. The Require
 // middleware of the HTTP layer uses it for step-up.
 func (e *Engine) Check(r *Result, action string) Decision {
 	p, ok := e.policies[action]
-	if !ok || r == nil || r.Action != action {
+	if !ok || r == nil || (r.Action != action && !slices.Contains(p.SatisfiedBy, r.Action)) {
 		return Decision{Reasons: ReasonMissing, rule: ruleOf(p)}
 	}
 	now := e.now()

@@ -343,6 +343,40 @@ func TestStepUpFreshness(t *testing.T) {
 	assert.Equal(t, [][]string{{"strong"}}, d.Alternatives())
 }
 
+// TestStepUpFromALoginResult: with SatisfiedBy, a login result whose
+// strong evidence is younger than the step-up policy's MaxAge satisfies it
+// (what the portal promises: "a strong factor from the last five
+// minutes"); an ECP+SMS login counts through its ECP evidence, an old one
+// does not, and without SatisfiedBy nothing carries over.
+func TestStepUpFromALoginResult(t *testing.T) {
+	h := newHarness(t,
+		auth.Policy{Action: "login", Rule: rule(t, "(ecp & sms) | webauthn")},
+		auth.Policy{Action: "sign-document", Rule: rule(t, "strong"), MaxAge: 5 * time.Minute, SatisfiedBy: []string{"login"}},
+		auth.Policy{Action: "transfer", Rule: rule(t, "webauthn"), MaxAge: 5 * time.Minute, SatisfiedBy: []string{"login"}},
+		auth.Policy{Action: "change-phone", Rule: rule(t, "strong"), MaxAge: 5 * time.Minute})
+	f := h.start(t, "login", "")
+	_, err := h.step(t, f, auth.KindECP, authtest.OK("alice"))
+	require.NoError(t, err)
+	out, err := h.step(t, f, auth.KindSMS, authtest.OK("alice"))
+	require.NoError(t, err)
+	r := out.Result
+	require.NotNil(t, r)
+	assert.True(t, h.eng.Check(r, "sign-document").Allowed, "the login's ECP is strong and fresh")
+	assert.False(t, h.eng.Check(r, "transfer").Allowed, "the rule still applies: transfer needs a passkey")
+	assert.False(t, h.eng.Check(r, "change-phone").Allowed, "no SatisfiedBy: a login result does not count")
+	h.clock.Advance(5*time.Minute + time.Second)
+	d := h.eng.Check(r, "sign-document")
+	assert.False(t, d.Allowed)
+	assert.NotZero(t, d.Reasons&auth.ReasonStale)
+
+	for _, bad := range [][]string{{"nope"}, {"sign-document"}} {
+		_, err := auth.New(auth.Config{Store: h.store, Factors: []auth.Factor{h.ecp, h.sms, h.passkey},
+			Policies: []auth.Policy{{Action: "login", Rule: rule(t, "webauthn")},
+				{Action: "sign-document", Rule: rule(t, "strong"), SatisfiedBy: bad}}})
+		assert.ErrorIs(t, err, auth.ErrConfig, bad)
+	}
+}
+
 func TestStoreFailureDenies(t *testing.T) {
 	h := newHarness(t)
 	f := h.start(t, "login", "")

@@ -412,6 +412,15 @@ type Policy struct {
 	// step-up freshness, e.g. "sign-document needs a strong factor from the
 	// last 5 minutes". Zero means only the flow's own lifetime bounds it.
 	MaxAge time.Duration
+	// SatisfiedBy lists other actions whose completed results may satisfy
+	// this policy in Engine.Check (and so in authhttp's Require): a login
+	// result younger than MaxAge satisfying "sign-document" is what users
+	// expect when the login used a strong enough factor. The result's
+	// evidence must still satisfy this policy's rule and MaxAge, for the
+	// same subject; nothing else carries over. Empty (the default) means a
+	// result counts only for its own action. Each named action must have a
+	// policy.
+	SatisfiedBy []string
 	// Gate, if set, is consulted before any factor begins, in addition to
 	// the built-in gate, which no setting removes: a weak factor (sms) may
 	// begin only after a strong factor has completed in the same flow and

@@ -229,12 +229,20 @@ func TestBrowserLogin(t *testing.T) {
 }
 
 // TestBrowserStepUp: signing a document needs a strong factor from the
-// last five minutes; when the fake clock passes them, the page asks again.
+// last five minutes — right after the ECP login nothing is asked; when the
+// fake clock passes five minutes, the page asks again.
 func TestBrowserStepUp(t *testing.T) {
 	h := newHarness(t, nil)
 	tb := h.browser(t)
 	tb.loginECPSMS(aigerim)
 	tb.open("/sign")
+	tb.click(`button.sign[data-document="address-change"]`)
+	assert.Equal(t, "ecp,sms", tb.wait(`document.getElementById("receipt").dataset.state === "signed" && document.getElementById("receipt").dataset.factors`),
+		"the login's ECP from a minute ago suffices")
+	assert.Equal(t, "true", tb.js(`String(document.getElementById("stepup").hidden)`))
+
+	h.clock.Advance(5*time.Minute + time.Second)
+	tb.js(`document.getElementById("receipt").dataset.state = "", "ok"`)
 	tb.click(`button.sign[data-document="no-criminal-record"]`)
 	offered := tb.wait(`[...document.querySelectorAll("#stepup [data-factor]")].map(b => b.dataset.factor).join(",")`)
 	assert.Equal(t, "ecp,qr,qr,webauthn", offered, "a strong factor; never SMS")

@@ -225,7 +225,9 @@ func (p *Portal) build() error {
 		Factors: []auth.Factor{ecpFactor, smsFactor, p.passkeys, p.qr},
 		Policies: []auth.Policy{
 			{Action: actionLogin, Rule: login},
-			{Action: actionSign, Rule: auth.AnyStrong(), MaxAge: stepUpAge},
+			// A strong factor from the last five minutes, the login's
+			// included: right after an ECP login, signing asks nothing.
+			{Action: actionSign, Rule: auth.AnyStrong(), MaxAge: stepUpAge, SatisfiedBy: []string{actionLogin}},
 			{Action: actionAddPasskey, Rule: auth.AnyStrong(), MaxAge: stepUpAge},
 			{Action: actionAddPhone, Rule: auth.AnyStrong(), MaxAge: stepUpAge},
 		},
@@ -534,7 +536,11 @@ func (p *Portal) signDocument(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, errBadRequest)
 		return
 	}
+	// The result that allowed it: a step-up of its own, or the login.
 	res := s.Results[actionSign]
+	if res == nil || !p.engine.Check(res, actionSign).Allowed {
+		res = s.Results[actionLogin]
+	}
 	person, _ := p.dir.find(s.Subject)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"document": doc.ID, "title": doc.Title, "signed_by": person.FullName(), "iin": person.IIN,

@@ -112,7 +112,8 @@ func TestECPRefusals(t *testing.T) {
 }
 
 // TestStepUpForSigning: signing needs a strong factor of the session's
-// person from the last five minutes.
+// person from the last five minutes — the login's ECP counts while it is
+// that fresh (policy SatisfiedBy), then a step-up is asked for.
 func TestStepUpForSigning(t *testing.T) {
 	h := newHarness(t, nil)
 	c := h.client()
@@ -121,7 +122,11 @@ func TestStepUpForSigning(t *testing.T) {
 
 	c.loginECPSMS(askar)
 	r = c.post("/api/sign", map[string]string{"document": "no-criminal-record"})
-	assert.Equal(t, http.StatusUnauthorized, r.status, "the login result is for another action")
+	require.Equal(t, http.StatusOK, r.status, "the login's ECP is from the last five minutes: %s", r.raw)
+	assert.Equal(t, []any{"ecp", "sms"}, r.body["confirmed_with"].(map[string]any)["factors"])
+	h.clock.Advance(5*time.Minute + time.Second)
+	r = c.post("/api/sign", map[string]string{"document": "no-criminal-record"})
+	assert.Equal(t, http.StatusUnauthorized, r.status, "the login is older than five minutes")
 	assert.Equal(t, "step_up_required", r.code())
 	assert.Equal(t, []any{[]any{"strong"}}, r.body["alternatives"])
 
