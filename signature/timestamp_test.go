@@ -277,7 +277,7 @@ func TestTimeStampOpenSSLOracle(t *testing.T) {
 	assert.Equal(t, "1.2.3.4.1", ts.Policy)
 	assert.Equal(t, "SHA256", ts.ImprintAlgorithm)
 	assert.Equal(t, "RSA-PKCS1v15-SHA256", ts.Algorithm)
-	assert.Equal(t, "2", ts.Serial, "openssl increments the serial file before use")
+	assert.Equal(t, "02", ts.Serial, "openssl increments the serial file before use; one octet, two digits")
 	assert.WithinDuration(t, time.Now(), ts.GenTime, time.Hour)
 	ts, err = v.CheckTimeStampToken(token, sigValue[1:])
 	require.NoError(t, err)

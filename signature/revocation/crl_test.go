@@ -142,7 +142,7 @@ func crlCases() []crlCase {
 			crl, err := ParseCRL(der)
 			require.NoError(t, err)
 			// Change the first serial's last byte inside the signed part.
-			i := indexOf(der, serialBytes(big.NewInt(2001)))
+			i := indexOf(der, signature.SerialBytes(big.NewInt(2001)))
 			require.Positive(t, i)
 			der[i+1] ^= 1
 			_ = crl

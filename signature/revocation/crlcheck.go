@@ -353,7 +353,7 @@ func (c *Checker) firstCRL(ctx context.Context, urls []string, cert, issuer *x50
 // when the certificate or the CRL names one (or one is configured), its
 // delta CRL, which is then required.
 func (c *Checker) checkCRL(ctx context.Context, cert, issuer *x509.Certificate, ii *issuerInfo) (signature.RevocationStatus, error) {
-	serial := serialBytes(cert.SerialNumber)
+	serial := signature.SerialBytes(cert.SerialNumber)
 	now := c.cfg.Now()
 	full, delta := c.crls.staticFor(ii.id)
 	if full != nil {
