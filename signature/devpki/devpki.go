@@ -356,6 +356,9 @@ type LeafOptions struct {
 	// (for negative tests).
 	Policies   []string
 	NoPolicies bool
+	// Serial is the certificate's serial number; nil means a random one
+	// (16 octets).
+	Serial *big.Int
 	// ExtraSubject is appended to the subject as it is (for negative
 	// tests: a second IIN, an odd attribute…).
 	ExtraSubject []pkix.AttributeTypeAndValue
@@ -474,9 +477,11 @@ func (ca *CA) Issue(o LeafOptions) (*Leaf, error) {
 	if o.NotAfter.IsZero() {
 		o.NotAfter = now.AddDate(1, 0, 0)
 	}
-	serial, err := ca.g.serial()
-	if err != nil {
-		return nil, err
+	serial := o.Serial
+	if serial == nil {
+		if serial, err = ca.g.serial(); err != nil {
+			return nil, err
+		}
 	}
 	ski, err := subjectKeyID(k)
 	if err != nil {

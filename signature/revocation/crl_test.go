@@ -640,6 +640,12 @@ func TestAuditSubject(t *testing.T) {
 	assert.Equal(t, SourceCRL, ev.Attrs["source"])
 	assert.Equal(t, StatusGood, ev.Attrs["status"])
 	assert.Equal(t, 1, audit.count(), "one event per decision")
+	assert.Equal(t, "01", ev.Attrs["serial"], "serials as signature.FormatSerial prints them")
+
+	// A serial starting with a zero octet keeps it (as the NCA lists it).
+	_, err = c.CheckRevocation(context.Background(), p.leaf(t, 0x0FF06211DC82BEB0, "", "", ""), p.ca)
+	require.NoError(t, err)
+	assert.Equal(t, "0FF06211DC82BEB0", audit.last(t).Attrs["serial"])
 }
 
 // TestGOSTShapes: the GOST test material really takes the GOST paths: the
