@@ -87,20 +87,21 @@ Flags:
 `
 
 type verifyOutput struct {
-	Valid      bool       `json:"valid"`
-	Error      *errorJSON `json:"error,omitempty"`
-	VerifiedAt *time.Time `json:"verified_at,omitempty"`
-	Purpose    string     `json:"purpose,omitempty"`
-	// RequireRoles and RequireBIN repeat --require-role and --bin.
-	RequireRoles   []signature.Role `json:"require_roles,omitempty"`
-	RequireBIN     string           `json:"require_bin,omitempty"`
-	RevocationMode string           `json:"revocation_mode,omitempty"`
-	Detached       bool             `json:"detached"`
-	ContentSize    int              `json:"content_size"`
-	Signers        []signerJSON     `json:"signers"`
+	Valid          bool         `json:"valid"`
+	Error          *errorJSON   `json:"error,omitempty"`
+	VerifiedAt     *time.Time   `json:"verified_at,omitempty"`
+	Purpose        string       `json:"purpose,omitempty"`
+	RevocationMode string       `json:"revocation_mode,omitempty"`
+	Detached       bool         `json:"detached"`
+	ContentSize    int          `json:"content_size"`
+	Signers        []signerJSON `json:"signers"`
 	// Warnings are facts worth a human's look that do not refuse (the
 	// signer's claimed signing time after the verification time).
 	Warnings []string `json:"warnings,omitempty"`
+
+	// RequireRoles and RequireBIN repeat --require-role and --bin.
+	RequireRoles []signature.Role `json:"require_roles,omitempty"`
+	RequireBIN   string           `json:"require_bin,omitempty"`
 }
 
 // verifyRequest is a parsed verify invocation.
