@@ -247,12 +247,17 @@ func crlSlotKey(url string, ii *issuerInfo, delta bool) string {
 }
 
 // startCRLDownload starts (or joins) the single download of one location.
-// Unless refresh is set, a download that finds a current CRL already held
-// (stored by a flight that ended after the caller looked) returns it.
+// A download that finds a current CRL already held (stored by a flight that
+// ended after the caller looked) returns it — for a refresh, only when that
+// CRL is not due for refresh itself.
 func (c *Checker) startCRLDownload(ctx context.Context, key string, slot *crlSlot, url string,
 	issuer *x509.Certificate, delta, refresh bool) *call[*crlHeld] {
 	call := c.crls.flight.start(key, c.spawn, func() (*crlHeld, error) {
-		if h := slot.cur.Load(); !refresh && h != nil && h.crl.IsDelta() == delta && c.crlCurrent(h.crl, c.cfg.Now()) == nil {
+		if h := slot.cur.Load(); h != nil && h.crl.IsDelta() == delta && c.crlCurrent(h.crl, c.cfg.Now()) == nil &&
+			(!refresh || c.cfg.Now().Before(h.refreshAt)) {
+			// Held and current — and, for a refresh, no longer due: a
+			// check that saw the previous CRL due started this flight
+			// after another refresh had replaced it.
 			return h, nil
 		}
 		h, err := c.downloadCRL(context.WithoutCancel(ctx), slot, url, issuer, delta)
