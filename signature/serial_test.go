@@ -61,6 +61,6 @@ func TestSerialLeadingZeroInResults(t *testing.T) {
 	var ce *signature.CertificateError
 	if assert.ErrorAs(t, err, &ce) {
 		assert.Equal(t, "0FF06211DC82BEB00253FFA000F1DE84ABEF454F", ce.Serial)
-		assert.Contains(t, err.Error(), "serial 0FF06211DC82BEB00253FFA000F1DE84ABEF454F,")
+		assert.Contains(t, err.Error(), "(serial 0FF06211DC82BEB00253FFA000F1DE84ABEF454F")
 	}
 }

@@ -154,7 +154,7 @@ func TestGoldenVerifySerialLeadingZero(t *testing.T) {
 	assert.Equal(t, "revoked", v.Error.Code)
 	assert.Equal(t, "0FF06211DC82BEB00253FFA000F1DE84ABEF454F", v.Error.Certificate.Serial)
 	assert.Equal(t, "0FF06211DC82BEB00253FFA000F1DE84ABEF454F", v.Error.Revocation.Serial)
-	assert.Contains(t, v.Error.Message, "serial 0FF06211DC82BEB00253FFA000F1DE84ABEF454F,")
+	assert.Contains(t, v.Error.Message, "(serial 0FF06211DC82BEB00253FFA000F1DE84ABEF454F")
 	golden(t, "verify_serial_leading_zero_revoked.json", withoutFingerprints(out))
 }
 
