@@ -74,14 +74,14 @@ revocation_unavailable, identity, not_allowed (exit 1); usage, io, config
 Exit status: 0 valid, 1 invalid, 2 usage or I/O error.
 
 Examples:
+  strongauth verify --roots root.pem --data contract.pdf --bin 123456789021 \
+      --require-role first_head,right_to_sign contract.pdf.cms
+  strongauth verify --roots root.pem --purpose information-system --bin 123456789021 --data req.bin req.cms
   strongauth verify --roots root.pem --intermediates nca.pem --data doc.pdf doc.pdf.cms
   strongauth verify --roots root.cer --intermediates nca_gost2022_test.cer \
       --revocation crl --crl nca_gost2022_test.crl signed.cms
   strongauth verify --roots rsa_root.pem --at 2022-06-01T00:00:00Z --revocation none old.p7s
   strongauth verify --roots root.pem --purpose login --allow-signers 1 - < challenge.cms
-  strongauth verify --roots root.pem --data contract.pdf --bin 123456789021 \
-      --require-role first_head,right_to_sign contract.pdf.cms
-  strongauth verify --roots root.pem --purpose information-system --bin 123456789021 --data req.xml req.cms
 
 Flags:
 `
@@ -225,18 +225,19 @@ func (r *verifyRequest) run(ctx context.Context) (*verifyOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &verifyOutput{VerifiedAt: &at, Purpose: purpose.Name, RequireRoles: roles, RequireBIN: r.bin,
-		RevocationMode: r.mode, Signers: []signerJSON{}}
+	out := &verifyOutput{VerifiedAt: &at, Purpose: purpose.Name, RevocationMode: r.mode, Signers: []signerJSON{}}
 	res, verr := v.Verify(ctx, input, signature.VerifyOptions{Content: content, Purpose: purpose, TimeStamps: true})
-	if verr == nil && who != nil {
-		for i := range res.Signers {
-			if err := who(&res.Signers[i].Identity); err != nil {
-				verr = fmt.Errorf("signer %d: %w", i, err)
-				break
-			}
-		}
-	}
 	if verr == nil {
+		out.RequireRoles, out.RequireBIN = roles, r.bin
+		if err := allowedSigners(res, who); err != nil {
+			// The signature verified; its signers are not the ones allowed.
+			out.Error = errorFor(err)
+			out.Detached, out.ContentSize = res.Detached, len(res.Content)
+			for i := range res.Signers {
+				out.Signers = append(out.Signers, verifiedSigner(&res.Signers[i]))
+			}
+			return out, nil
+		}
 		out.Valid = true
 		out.Detached = res.Detached
 		out.ContentSize = len(res.Content)
@@ -251,14 +252,6 @@ func (r *verifyRequest) run(ctx context.Context) (*verifyOutput, error) {
 		return out, nil
 	}
 	out.Error = errorFor(verr)
-	if errors.Is(verr, signature.ErrNotAllowed) {
-		// The signature verified; the signers are not the ones allowed.
-		for i := range res.Signers {
-			out.Signers = append(out.Signers, verifiedSigner(&res.Signers[i]))
-		}
-		out.Detached, out.ContentSize = res.Detached, len(res.Content)
-		return out, nil
-	}
 	if in, err := v.Inspect(input); err == nil {
 		out.Detached = in.Detached
 		out.ContentSize = in.ContentSize
@@ -311,6 +304,20 @@ func (r *verifyRequest) check() (signature.Check, []signature.Role, error) {
 		return signature.RequireBIN(r.bin), nil, nil
 	}
 	return nil, nil, nil
+}
+
+// allowedSigners applies the rule of --require-role and --bin (nil: none)
+// to every verified signer.
+func allowedSigners(res *signature.Result, who signature.Check) error {
+	if who == nil {
+		return nil
+	}
+	for i := range res.Signers {
+		if err := who(&res.Signers[i].Identity); err != nil {
+			return fmt.Errorf("signer %d: %w", i, err)
+		}
+	}
+	return nil
 }
 
 // checker builds the revocation checker of --revocation and --crl; nil for
