@@ -59,6 +59,20 @@
 //     certificate except the trust anchor; any answer but "good" denies. A
 //     Verifier without a checker must say InsecureSkipRevocation.
 //
+// # Identity
+//
+// The NCA profile is data (NCAProfile, a Profile a host may adapt): IIN from
+// SERIALNUMBER "IIN" + 12 digits, BIN from OU "BIN" + 12 digits, CN
+// ("SURNAME NAME"), SURNAME, GIVENNAME (the patronymic), O, C, the e-mail of
+// the SubjectAltName; roles from the EKU OIDs 1.2.398.3.3.4.1.1 (individual),
+// 1.2.398.3.3.4.1.2 (legal entity) with .2.1 first head, .2.2 right to sign,
+// .2.3 financial signer, .2.4 HR, .2.5 employee, .2.6 information system,
+// and 1.2.398.5.19.1.2.2.1 (Treasury-Client); the key storage from the
+// extension 1.2.398.3.3.5 (KeyStorageFile for a PKCS #12 file). IIN/BIN
+// check digits (ValidID) are available but off by default: the NCA's test
+// IINs fail them. Checks such as RequireRole(bin, RoleFirstHead,
+// RoleRightToSign) express "who may do this action".
+//
 // # Key purposes
 //
 // The NCA issues two generations of keys. The legacy one has a separate
@@ -91,20 +105,6 @@
 // applies these rules to a certificate alone, to tell a user which key
 // fits before signing. TestPurposeNCAMaterial checks the table on every
 // certificate of the NCA's published test material.
-//
-// # Identity
-//
-// The NCA profile is data (NCAProfile, a Profile a host may adapt): IIN from
-// SERIALNUMBER "IIN" + 12 digits, BIN from OU "BIN" + 12 digits, CN
-// ("SURNAME NAME"), SURNAME, GIVENNAME (the patronymic), O, C, the e-mail of
-// the SubjectAltName; roles from the EKU OIDs 1.2.398.3.3.4.1.1 (individual),
-// 1.2.398.3.3.4.1.2 (legal entity) with .2.1 first head, .2.2 right to sign,
-// .2.3 financial signer, .2.4 HR, .2.5 employee, .2.6 information system,
-// and 1.2.398.5.19.1.2.2.1 (Treasury-Client); the key storage from the
-// extension 1.2.398.3.3.5 (KeyStorageFile for a PKCS #12 file). IIN/BIN
-// check digits (ValidID) are available but off by default: the NCA's test
-// IINs fail them. Checks such as RequireRole(bin, RoleFirstHead,
-// RoleRightToSign) express "who may do this action".
 //
 // # Time stamps
 //
