@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/strongauth/strongauth/signature/gost"
@@ -19,7 +18,7 @@ type certEntry struct {
 	hash    [32]byte        // SHA-256 of the DER
 	gostKey *gost.PublicKey // the GOST public key, nil for other keys
 	ekus    []string        // dotted EKU OIDs, known and unknown
-	serial  string          // upper-case hex
+	serial  string          // FormatSerial
 	cn      string          // subject common name, for messages
 	info    CertificateInfo // for results, rendered once
 	id      *Identity       // identity under the verifier's profile
@@ -37,7 +36,7 @@ func newCertEntry(der []byte, hash [32]byte, profile *Profile) (*certEntry, erro
 }
 
 func entryFor(cert *x509.Certificate, hash [32]byte, profile *Profile) (*certEntry, error) {
-	e := &certEntry{cert: cert, hash: hash, serial: strings.ToUpper(cert.SerialNumber.Text(16)), cn: cert.Subject.CommonName}
+	e := &certEntry{cert: cert, hash: hash, serial: FormatSerial(cert.SerialNumber), cn: cert.Subject.CommonName}
 	if cert.PublicKeyAlgorithm == x509.UnknownPublicKeyAlgorithm {
 		k, err := gost.PublicKeyFromCertificate(cert)
 		if err != nil {
@@ -70,7 +69,7 @@ func CertificateInfoOf(cert *x509.Certificate) CertificateInfo {
 
 func certificateInfo(cert *x509.Certificate, hash [32]byte) CertificateInfo {
 	return CertificateInfo{
-		Serial:    strings.ToUpper(cert.SerialNumber.Text(16)),
+		Serial:    FormatSerial(cert.SerialNumber),
 		Subject:   formatName(cert.Subject),
 		Issuer:    formatName(cert.Issuer),
 		NotBefore: cert.NotBefore.UTC(),

@@ -51,10 +51,8 @@
 //     (keyed by both certificates' SHA-256, bounded by Config.CacheSize), so
 //     a repeated login verifies one signature; validity and constraints are
 //     checked every time.
-//   - Purpose: digitalSignature always; PurposeLogin accepts the legacy AUTH
-//     keys (EKU clientAuth) and the current GOST-2015 combined keys (EKU
-//     emailProtection with a role OID, no clientAuth); PurposeSign requires
-//     nonRepudiation. Information-system certificates cannot act for a
+//   - Purpose: key usage, extended key usage and certificate policies
+//     (see Key purposes). Information-system certificates cannot act for a
 //     person unless the Purpose allows it.
 //   - Revocation: Config.Revocation (see RevocationChecker; the OCSP and CRL
 //     implementation is signature/revocation) is called for every chain
@@ -121,6 +119,39 @@
 // check digits (ValidID) are available but off by default: the NCA's test
 // IINs fail them. Checks such as RequireRole(bin, RoleFirstHead,
 // RoleRightToSign) express "who may do this action".
+//
+// # Key purposes
+//
+// The NCA issues two generations of keys. The legacy one has a separate
+// AUTH key (EKU clientAuth) and SIGN key (EKU emailProtection,
+// nonRepudiation) per person; the current GOST-2015 one a single combined
+// key (EKU emailProtection, nonRepudiation, no clientAuth) for both. A
+// legacy SIGN key of an individual carries exactly the EKU of a combined
+// key — emailProtection and the individual role — so extended key usages
+// cannot tell a signing-only key from one that may log in. The certificate
+// policy does, and the purposes require one (digitalSignature is always
+// required as well):
+//
+//	certificate policy   NCA profile                           PurposeLogin  PurposeSign  PurposeInformationSystem
+//	1.2.398.3.3.2        GOST-2015 combined key                yes (1)       yes (2)      only with the IS role (3)
+//	1.2.398.3.3.2.4      legacy AUTH key, individual           yes (1)       no           no
+//	1.2.398.3.3.2.2      legacy AUTH key, legal entity         yes (1)       no           only with the IS role (3)
+//	1.2.398.3.3.2.3      legacy SIGN key, individual           no            yes (2)      no
+//	1.2.398.3.3.2.1      legacy SIGN key, legal entity         no            yes (2)      only with the IS role (3)
+//	none of these        not an NCA end-entity key             no            no           no
+//
+//	(1) and EKU clientAuth, or emailProtection with the individual
+//	    (1.2.398.3.3.4.1.1) or legal-entity (1.2.398.3.3.4.1.2) role
+//	(2) and keyUsage nonRepudiation, EKU emailProtection
+//	(3) EKU 1.2.398.3.3.4.1.2.6 (information system); persons never carry it
+//
+// Information-system certificates (a machine of a legal entity) are
+// refused by PurposeLogin and PurposeSign whatever else they match; set
+// Purpose.AllowInformationSystem to let one through a purpose whose other
+// rules it meets, or use PurposeInformationSystem. Verifier.CheckPurpose
+// applies these rules to a certificate alone, to tell a user which key
+// fits before signing. TestPurposeNCAMaterial checks the table on every
+// certificate of the NCA's published test material.
 //
 // # Time stamps
 //

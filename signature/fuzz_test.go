@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"math/big"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,7 +200,8 @@ func fuzzTSA(f *testing.F) (*devpki.Leaf, *signature.Verifier) {
 func FuzzCheckTimeStampToken(f *testing.F) {
 	tsa, v := fuzzTSA(f)
 	signed := []byte("the signature value")
-	for _, o := range []devpki.TimeStampOptions{{}, {Hash: crypto.SHA1, Nonce: big.NewInt(42)}, {Hash: crypto.SHA512}} {
+	negative := new(big.Int).Sub(big.NewInt(0x1234), new(big.Int).Lsh(big.NewInt(1), 159)) // 20 octets, first one 0x80
+	for _, o := range []devpki.TimeStampOptions{{}, {Hash: crypto.SHA1, Nonce: big.NewInt(42)}, {Hash: crypto.SHA512}, {Serial: negative}} {
 		tok, err := tsa.TimeStampToken(signed, o)
 		if err != nil {
 			f.Fatal(err)
@@ -219,6 +221,9 @@ func FuzzCheckTimeStampToken(f *testing.F) {
 			if p.Code == "" || p.Code == "internal" || p.Message == "" {
 				t.Fatalf("problem without a code: %+v", p)
 			}
+		}
+		if ts.Serial == "" || len(ts.Serial)%2 != 0 || strings.ToUpper(ts.Serial) != ts.Serial {
+			t.Fatalf("serial %q is not the INTEGER's octets in upper-case hex", ts.Serial)
 		}
 		if ts.SignatureVerified && (ts.TSA == nil || ts.Algorithm == "") {
 			t.Fatalf("verified signature without a TSA: %+v", ts)

@@ -104,10 +104,9 @@ func TestNCATimeStampToken(t *testing.T) {
 }
 
 // The legacy GOST 34.310-2004 generation (CryptoPro-A curve, GOST 34.311-95
-// hash): the real first head's SIGN key signs, and its identity is read.
-// Its issuing CA (ҰКО 3.0 (GOST TEST)) is not in the test material, so the
-// chain is not built here (the GOST-2004 chain is covered by devpki's
-// GOST2004 PKI).
+// hash): the real first head's SIGN key signs, its identity is read, and
+// with its issuing CA ҰКО 3.0 (GOST TEST) as the anchor the whole GOST-2004
+// chain verifies (a document signature; not a login: SIGN policy …2.1).
 func TestNCALegacyGOST2004Signer(t *testing.T) {
 	cert := sigtest.Certificate(t, "kz-nca/legacy/keys/key_ceo_sign_revoked_2004.cert.pem")
 	k, err := gosttest.PrivateKeyFromHex(gost.CurveCryptoProA(), string(sigtest.ReadFile(t, "kz-nca/legacy/keys/key_ceo_sign_revoked_2004.key.hex")))
@@ -126,4 +125,15 @@ func TestNCALegacyGOST2004Signer(t *testing.T) {
 	assert.Equal(t, []Role{RoleLegalEntity, RoleFirstHead}, s.Identity.Roles)
 	_, err = signerOnly(t, der, []byte("договор № 2"), &sign)
 	require.ErrorIs(t, err, ErrDigestMismatch)
+
+	ca := sigtest.Certificate(t, "kz-nca/legacy/ca/nca_gost_test.crt")
+	v, err := NewVerifier(Config{Roots: []*x509.Certificate{ca}, InsecureSkipRevocation: true,
+		Now: func() time.Time { return cert.NotBefore.Add(2 * time.Hour) }})
+	require.NoError(t, err)
+	res, err := v.Verify(context.Background(), der, VerifyOptions{Content: content, Purpose: sign})
+	require.NoError(t, err)
+	require.Len(t, res.Signers[0].Chain, 2)
+	assert.Equal(t, "1236E8F1619123D1E96F00E56791F855E2DCB457", res.Signers[0].Chain[1].Serial)
+	_, err = v.Verify(context.Background(), der, VerifyOptions{Content: content, Purpose: PurposeLogin()})
+	require.ErrorIs(t, err, ErrKeyUsage)
 }

@@ -220,7 +220,7 @@ func TestNCAClock(t *testing.T) {
 }
 
 // The legacy RSA generation: an AUTH key (EKU clientAuth) logs in but cannot
-// sign documents; a SIGN key signs documents. Their root is not in the test
+// sign documents; a SIGN key signs documents but cannot log in. Their root is not in the test
 // material, so the RSA intermediate is the trust anchor; they expired in
 // 2022/2023, so the clock is set inside their validity.
 func TestNCALegacyRSA(t *testing.T) {
@@ -244,10 +244,14 @@ func TestNCALegacyRSA(t *testing.T) {
 	sig := ncaKey(t, "legacy/keys/key_individual_valid_sign_2004", nil)
 	at = sig.Cert.NotBefore.Add(30 * 24 * time.Hour)
 	v = verifier(at)
-	for _, p := range []signature.Purpose{signature.PurposeSign(), signature.PurposeLogin()} {
-		_, err = v.Verify(ctx, sign(t, sig, content, devpki.CMSOptions{SigningTime: at, PSS: true}), signature.VerifyOptions{Content: content, Purpose: p})
-		require.NoError(t, err, p.Name)
-	}
+	_, err = v.Verify(ctx, sign(t, sig, content, devpki.CMSOptions{SigningTime: at, PSS: true}), signature.VerifyOptions{Content: content, Purpose: signature.PurposeSign()})
+	require.NoError(t, err)
+	// The SIGN key carries the EKU of the current combined keys
+	// (emailProtection + individual) but the signing-only policy
+	// 1.2.398.3.3.2.3: it cannot log in (issue 14 §2.6).
+	_, err = v.Verify(ctx, sign(t, sig, content, devpki.CMSOptions{SigningTime: at, PSS: true}), signature.VerifyOptions{Content: content, Purpose: signature.PurposeLogin()})
+	require.ErrorIs(t, err, signature.ErrKeyUsage)
+	assert.Contains(t, err.Error(), "1.2.398.3.3.2.3")
 	_, err = verifier(time.Now()).Verify(ctx, sign(t, sig, content, devpki.CMSOptions{SigningTime: at}), signature.VerifyOptions{Content: content, Purpose: signature.PurposeSign()})
 	require.ErrorIs(t, err, signature.ErrCertificateExpired)
 }

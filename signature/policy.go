@@ -46,6 +46,18 @@ func RequireRole(bin string, roles ...Role) Check {
 	}
 }
 
+// RequireBIN allows a certificate of the legal entity bin (compared in
+// constant time), whatever its role — its first head, an employee or one of
+// its information systems. An empty bin allows nothing.
+func RequireBIN(bin string) Check {
+	return func(id *Identity) error {
+		if id == nil || bin == "" || id.BIN == "" || subtle.ConstantTimeCompare([]byte(id.BIN), []byte(bin)) != 1 {
+			return fmt.Errorf("%w: the certificate is not of the required organisation", ErrNotAllowed)
+		}
+		return nil
+	}
+}
+
 // RequireIIN allows only the person with this IIN (compared in constant
 // time) — for a step-up where the account's IIN is known.
 func RequireIIN(iin string) Check {

@@ -49,7 +49,10 @@ type TimeStamp struct {
 	GenTime time.Time `json:"gen_time"`
 	// Policy is the TSA policy OID (dotted).
 	Policy string `json:"policy"`
-	// Serial is the token's serial number, upper-case hex.
+	// Serial is the token's serial number as FormatSerial prints it: the
+	// content octets of its INTEGER in upper-case hex. RFC 3161 requires
+	// it unique, not positive: a negative serial (first octet 0x80 or
+	// more, as the NCA's TSA issues) is accepted and printed as is.
 	Serial string `json:"serial"`
 	// ImprintAlgorithm names the imprint's hash ("SHA1", "SHA256", a GOST
 	// digest…, or the dotted OID of an unknown one).
@@ -88,7 +91,7 @@ type tstInfo struct {
 	Policy     []byte // OID content octets
 	ImprintAlg algorithmIdentifier
 	Imprint    []byte
-	Serial     *big.Int
+	Serial     []byte // content octets of the INTEGER, any sign
 	GenTime    time.Time
 	Nonce      *big.Int
 }
@@ -99,7 +102,7 @@ func parseTSTInfo(der []byte) (*tstInfo, error) {
 	in := cryptobyte.String(der)
 	var seq, mi, imprint, gt cryptobyte.String
 	var version int
-	info := &tstInfo{Serial: new(big.Int)}
+	info := &tstInfo{}
 	var ok bool
 	if !in.ReadASN1(&seq, cbasn1.SEQUENCE) || !in.Empty() || !seq.ReadASN1Integer(&version) || version != 1 {
 		return nil, malformed("bad TSTInfo")
@@ -118,9 +121,15 @@ func parseTSTInfo(der []byte) (*tstInfo, error) {
 		return nil, malformed("bad TSTInfo message imprint")
 	}
 	info.ImprintAlg, info.Imprint = alg, imprint
-	if !seq.ReadASN1Integer(info.Serial) || info.Serial.Sign() < 0 {
+	// RFC 3161 §2.4.2: the serial number is unique, not positive; the
+	// NCA's TSA issues negative ones. Any minimally encoded INTEGER is
+	// kept as its content octets (which a minimal encoding, checked by
+	// ReadASN1Integer, makes those SerialBytes gives back).
+	serial := new(big.Int)
+	if !seq.ReadASN1Integer(serial) {
 		return nil, malformed("bad TSTInfo serial number")
 	}
+	info.Serial = SerialBytes(serial)
 	if !seq.ReadASN1(&gt, cbasn1.GeneralizedTime) {
 		return nil, malformed("bad TSTInfo genTime")
 	}
@@ -245,7 +254,7 @@ func (v *Verifier) CheckTimeStampToken(token, signed []byte) (*TimeStamp, error)
 	ts := &TimeStamp{
 		GenTime: info.GenTime,
 		Policy:  oidString(info.Policy),
-		Serial:  strings.ToUpper(info.Serial.Text(16)),
+		Serial:  SerialHex(info.Serial),
 	}
 	if info.Nonce != nil {
 		ts.Nonce = info.Nonce.Text(16)

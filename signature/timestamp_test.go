@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/asn1"
+	"encoding/hex"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -72,6 +73,37 @@ func TestTimeStampReported(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, in.Signers, 1)
 			assert.Equal(t, ts, in.Signers[0].TimeStamps[0])
+		})
+	}
+}
+
+// A time-stamp token whose serial number is negative — 20 octets, the
+// first 0x80 or more, as the NCA's TSA issues them (RFC 3161 requires it
+// unique, not positive) — is read and verified end to end (issue 14 §3.1),
+// its serial printed as the octets of the INTEGER (§3.2).
+func TestTimeStampNegativeSerial(t *testing.T) {
+	octets, err := hex.DecodeString("DF7531C0A6E2B4F10B8A9E3D5C7F1024A8B6E9D3")
+	require.NoError(t, err)
+	require.Len(t, octets, 20)
+	// The INTEGER's value: the octets read as two's complement.
+	serial := new(big.Int).Sub(new(big.Int).SetBytes(octets), new(big.Int).Lsh(big.NewInt(1), 160))
+	require.Negative(t, serial.Sign())
+	require.Equal(t, "DF7531C0A6E2B4F10B8A9E3D5C7F1024A8B6E9D3", signature.FormatSerial(serial))
+	genTime := testNow().Add(-time.Minute).Truncate(time.Second)
+	for _, alg := range []devpki.Algorithm{devpki.GOST2015, devpki.RSA2048} {
+		t.Run(string(alg), func(t *testing.T) {
+			p := pkiFor(t, alg)
+			v, _ := newVerifier(t, p)
+			opts := devpki.TimeStampOptions{GenTime: genTime, Serial: serial, Hash: crypto.SHA1}
+			cms := sign(t, p.Individual, content, devpki.CMSOptions{Chain: true, UnsignedAttributes: devpki.TimeStampAttribute(tsaFor(t, p.CA), opts)})
+			res, err := v.Verify(ctx, cms, signature.VerifyOptions{Content: content, Purpose: signature.PurposeSign(), TimeStamps: true})
+			require.NoError(t, err)
+			require.Len(t, res.Signers[0].TimeStamps, 1)
+			ts := res.Signers[0].TimeStamps[0]
+			assert.Empty(t, ts.Problems)
+			assert.True(t, ts.SignatureVerified && ts.ImprintVerified && ts.ChainVerified, "%+v", ts.Problems)
+			assert.Equal(t, "DF7531C0A6E2B4F10B8A9E3D5C7F1024A8B6E9D3", ts.Serial)
+			assert.Equal(t, genTime, ts.GenTime)
 		})
 	}
 }
@@ -181,8 +213,8 @@ func TestCheckTimeStampTokenMalformed(t *testing.T) {
 
 // The real NCA time-stamp token (GOST 34.310-2004, SHA-1 imprint, 2022):
 // its fields are read and its signature verifies with the embedded TSA
-// certificate. Its TSA's CA is not in the test material, so its chain
-// cannot be verified.
+// certificate. Anchored at the GOST-2015 PKI its chain does not verify (see
+// TestTimeStampNCATokenChain with its own CA).
 func TestTimeStampNCAToken(t *testing.T) {
 	token := sigtest.ReadFile(t, "kz-nca/tsp/tsp_token.bin")
 	root, inter := sigtest.NCAGOSTRoots(t)
@@ -214,21 +246,31 @@ func TestTimeStampNCAToken(t *testing.T) {
 	assert.False(t, ts.SignatureVerified)
 }
 
-// With the TSA's CA (ҰКО 3.0 (GOST TEST)), the NCA token's chain would be
-// checked too. The shared test material lists that certificate but does
-// not hold it: this test skips, under CI as well, until it is added.
+// With the TSA's CA ҰКО 3.0 (GOST TEST) (legacy/ca/nca_gost_test.crt) as
+// the anchor, the NCA's real token verifies completely at its genTime:
+// the GOST 34.310-2004 signature by "СЕРВИС МЕТКИ ВРЕМЕНИ" and that
+// certificate's GOST-2004 chain (not to the legacy RSA CA).
 func TestTimeStampNCATokenChain(t *testing.T) {
-	p := filepath.Join(sigtest.Root(t), "kz-nca", "legacy", "ca", "nca_gost_test.crt")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("skipping even under CI: %s is listed in the kz-nca README but absent from the shared test material", p)
-	}
 	anchor := sigtest.Certificate(t, "kz-nca/legacy/ca/nca_gost_test.crt")
+	token := sigtest.ReadFile(t, "kz-nca/tsp/tsp_token.bin")
 	v, err := signature.NewVerifier(signature.Config{Roots: []*x509.Certificate{anchor}, InsecureSkipRevocation: true})
 	require.NoError(t, err)
-	ts, err := v.CheckTimeStampToken(sigtest.ReadFile(t, "kz-nca/tsp/tsp_token.bin"), nil)
+	ts, err := v.CheckTimeStampToken(token, nil)
 	require.NoError(t, err)
 	assert.True(t, ts.SignatureVerified)
 	assert.True(t, ts.ChainVerified, "%v", ts.Problems)
+	require.Len(t, ts.Chain, 2)
+	assert.Contains(t, ts.Chain[0].Subject, "СЕРВИС МЕТКИ ВРЕМЕНИ")
+	assert.Equal(t, "1236E8F1619123D1E96F00E56791F855E2DCB457", ts.Chain[1].Serial)
+	assert.Equal(t, "1.2.398.3.3.2.6.1", ts.Policy)
+	assert.Equal(t, time.Date(2022, 9, 18, 13, 20, 14, 0, time.UTC), ts.GenTime)
+
+	rsa, err := signature.NewVerifier(signature.Config{Roots: []*x509.Certificate{sigtest.Certificate(t, "kz-nca/legacy/ca/nca_rsa_test.crt")}, InsecureSkipRevocation: true})
+	require.NoError(t, err)
+	ts, err = rsa.CheckTimeStampToken(token, nil)
+	require.NoError(t, err)
+	assert.True(t, ts.SignatureVerified)
+	assert.False(t, ts.ChainVerified)
 }
 
 // The independent oracle: a token made by `openssl ts -reply` (RSA TSA,
@@ -277,7 +319,7 @@ func TestTimeStampOpenSSLOracle(t *testing.T) {
 	assert.Equal(t, "1.2.3.4.1", ts.Policy)
 	assert.Equal(t, "SHA256", ts.ImprintAlgorithm)
 	assert.Equal(t, "RSA-PKCS1v15-SHA256", ts.Algorithm)
-	assert.Equal(t, "2", ts.Serial, "openssl increments the serial file before use")
+	assert.Equal(t, "02", ts.Serial, "openssl increments the serial file before use; one octet, two digits")
 	assert.WithinDuration(t, time.Now(), ts.GenTime, time.Hour)
 	ts, err = v.CheckTimeStampToken(token, sigValue[1:])
 	require.NoError(t, err)

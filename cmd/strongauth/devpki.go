@@ -260,7 +260,7 @@ func keyBytes(alg devpki.Algorithm, hexKey func() (string, error), pemKey func()
 
 func certInfo(c *x509.Certificate) devpkiCert {
 	return devpkiCert{
-		Subject: c.Subject.String(), Serial: strings.ToUpper(c.SerialNumber.Text(16)),
+		Subject: c.Subject.String(), Serial: signature.FormatSerial(c.SerialNumber),
 		NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(),
 	}
 }

@@ -9,7 +9,8 @@
 //
 //	strongauth verify --roots FILE [--intermediates FILE] [--data FILE] [--at TIME]
 //	                  [--revocation ocsp,crl|ocsp|crl|none] [--crl FILE]
-//	                  [--purpose sign|login] [--allow-signers N] CMS
+//	                  [--purpose sign|login|information-system] [--allow-signers N]
+//	                  [--require-role ROLE[,ROLE]] [--bin BIN] CMS
 //	strongauth cert [--password P | --password-file F] [--at TIME] FILE...
 //	strongauth policy TEXT
 //	strongauth devpki [--algorithms LIST] [--now TIME] [--seed TEXT] [--force] DIR
@@ -42,7 +43,12 @@
 // the error carries the refused certificate and, for revoked, the
 // revocation answer with its reason. Time-stamp tokens are reported, never
 // required. A signing time claimed after the verification clock is
-// warned about.
+// warned about. --purpose picks signature.PurposeSign (the default),
+// PurposeLogin or PurposeInformationSystem; --require-role and --bin apply
+// signature.RequireRole / RequireBIN to every verified signer, refusing
+// others with not_allowed. Serials are printed as signature.FormatSerial
+// does (the DER INTEGER's octets, leading zeros kept), as in the NCA's
+// lists.
 //
 // # cert
 //

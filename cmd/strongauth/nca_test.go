@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,6 +53,7 @@ var ncaIdentities = []struct {
 	{"keys/legal_head_revoked.cert.pem", "123456789011", "123456789021", []signature.Role{signature.RoleLegalEntity, signature.RoleFirstHead}, false},
 	{"keys/legal_head_revoked.p12", "123456789011", "123456789021", []signature.Role{signature.RoleLegalEntity, signature.RoleFirstHead}, false},
 	{"legacy/ca/nca_rsa_test.crt", "", "", nil, true},
+	{"legacy/ca/nca_gost_test.crt", "", "", nil, true},
 	{"legacy/certs/ceo_valid_sign_2004_gost.cer", "123456789011", "123456789021", []signature.Role{signature.RoleLegalEntity, signature.RoleFirstHead}, false},
 	{"legacy/certs/individual_valid_sign_2004_rsa.cer", "123456789011", "", []signature.Role{signature.RoleIndividual}, false},
 	{"legacy/certs/individual_valid_sign_2004_rsa_auth.cer", "123456789011", "", []signature.Role{signature.RoleIndividual}, false},
@@ -92,12 +92,6 @@ func TestGoldenNCACert(t *testing.T) {
 		}
 	}
 	golden(t, "cert_nca.json", out)
-
-	// The certificate files the README lists but the shared copy lacks
-	// are named, not silently skipped.
-	if _, err := os.Stat(filepath.Join(sigtest.Root(t), "kz-nca", "legacy", "ca", "nca_gost_test.crt")); err != nil {
-		t.Log("kz-nca/legacy/ca/nca_gost_test.crt (ҰКО 3.0 (GOST TEST)) is listed in the README but absent; not covered")
-	}
 }
 
 // A wrong password for a real NCA .p12 is refused with bad_password.
@@ -208,11 +202,10 @@ func TestGoldenNCAVerifyLegacyRSA(t *testing.T) {
 }
 
 // GOST 34.310-2004: a signature by the real CEO key (CryptoPro-A curve,
-// GOST 34.311-95), at a clock inside its validity. Its issuer ҰКО 3.0
-// (GOST TEST) is not in the shared material, so the chain cannot be built:
-// the refusal is chain_untrusted — the signature itself verified (not
-// bad_signature), and the signer is named. With the CA present, see
-// TestNCAVerifyGOST2004Chain.
+// GOST 34.311-95), at a clock inside its validity. Anchored at a GOST-2015
+// root, the chain cannot be built: the refusal is chain_untrusted — the
+// signature itself verified (not bad_signature), and the signer is named.
+// With its CA, see TestGoldenNCAVerifyGOST2004Chain.
 func TestGoldenNCAVerifyGOST2004(t *testing.T) {
 	at := time.Date(2022, 6, 1, 12, 0, 0, 0, time.UTC)
 	dir := t.TempDir()
@@ -237,19 +230,57 @@ func TestGoldenNCAVerifyGOST2004(t *testing.T) {
 	assert.Equal(t, "digest_mismatch", v.Error.Code)
 }
 
-// With the GOST-2004 CA, the real GOST-2004 signature verifies at a clock
-// inside its validity. The shared test material lists the CA
-// (legacy/ca/nca_gost_test.crt) but does not hold it: this test skips,
-// under CI as well, until the file is added.
-func TestNCAVerifyGOST2004Chain(t *testing.T) {
-	ca := filepath.Join(sigtest.Root(t), "kz-nca", "legacy", "ca", "nca_gost_test.crt")
-	if _, err := os.Stat(ca); err != nil {
-		t.Skipf("skipping even under CI: %s is listed in the kz-nca README but absent from the shared test material", ca)
-	}
+// With its CA ҰКО 3.0 (GOST TEST) (legacy/ca/nca_gost_test.crt) as the
+// anchor, the real GOST-2004 signature verifies at a clock inside its
+// validity — a chain of two GOST 34.310-2004 certificates — and the legacy
+// GOST CRL, current then, refuses it as revoked (superseded). As a SIGN key
+// (policy 1.2.398.3.3.2.1) it cannot log in.
+func TestGoldenNCAVerifyGOST2004Chain(t *testing.T) {
 	at := time.Date(2022, 6, 1, 12, 0, 0, 0, time.UTC)
 	dir := t.TempDir()
+	ca := ncaFile(t, "legacy/ca/nca_gost_test.crt")
+	data := writeFile(t, dir, "data", ncaContent)
 	cms := signNCA(t, dir, "legacy/keys/key_ceo_sign_revoked_2004", gost.CurveCryptoProA(), at)
 	code, out, _ := runCmd("verify", "--roots", ca, "--revocation", "none", "--at", at.Format(time.RFC3339),
-		"--data", writeFile(t, dir, "data", ncaContent), cms)
-	assert.Equal(t, exitOK, code, out)
+		"--data", data, "--bin", "123456789021", "--require-role", "first_head", cms)
+	require.Equal(t, exitOK, code, out)
+	var v verifyOutput
+	require.NoError(t, json.Unmarshal([]byte(out), &v))
+	require.Len(t, v.Signers[0].Chain, 2)
+	assert.Equal(t, "1236E8F1619123D1E96F00E56791F855E2DCB457", v.Signers[0].Chain[1].Serial)
+	golden(t, "verify_nca_gost2004_chain.json", out)
+
+	code, out, _ = runCmd("verify", "--roots", ca, "--revocation", "crl", "--crl", ncaFile(t, "legacy/crl/nca_gost_test.crl"),
+		"--at", at.Format(time.RFC3339), "--data", data, cms)
+	require.Equal(t, exitInvalid, code, out)
+	require.NoError(t, json.Unmarshal([]byte(out), &v))
+	require.NotNil(t, v.Error)
+	assert.Equal(t, "revoked", v.Error.Code)
+	assert.Equal(t, "superseded", v.Error.Revocation.ReasonName)
+	assert.Equal(t, "12E3E7B9966D09EB9CDA64251457E815C2A8DDED", v.Error.Revocation.Serial)
+	golden(t, "verify_nca_gost2004_revoked.json", out)
+
+	code, out, _ = runCmd("verify", "--roots", ca, "--revocation", "none", "--purpose", "login", "--at", at.Format(time.RFC3339), "--data", data, cms)
+	assert.Equal(t, exitInvalid, code)
+	require.NoError(t, json.Unmarshal([]byte(out), &v))
+	assert.Equal(t, "key_usage", v.Error.Code)
+	assert.Contains(t, v.Error.Message, "1.2.398.3.3.2.1")
+}
+
+// The README's example of --bin and --require-role, on the real GOST-2015
+// first head's key.
+func TestNCAVerifyRequireRole(t *testing.T) {
+	at, err := time.Parse(time.RFC3339, ncaAt)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	data := writeFile(t, dir, "data", ncaContent)
+	cms := signNCA(t, dir, "keys/legal_head_valid", gost.CurveTC26512A(), at)
+	args := []string{"verify", "--roots", ncaFile(t, "ca/nca_gost2022_test.cer"), "--revocation", "none", "--at", ncaAt, "--data", data, "--bin", "123456789021"}
+	code, out, _ := runCmd(append(args, "--require-role", "first_head,right_to_sign", cms)...)
+	require.Equal(t, exitOK, code, out)
+	code, out, _ = runCmd(append(args, "--require-role", "hr", cms)...)
+	require.Equal(t, exitInvalid, code, out)
+	var v verifyOutput
+	require.NoError(t, json.Unmarshal([]byte(out), &v))
+	assert.Equal(t, &errorJSON{Code: "not_allowed", Message: "signer 0: signature: signer not allowed: one of the roles [hr] is required"}, v.Error)
 }

@@ -43,6 +43,19 @@ make the issuing CA the anchor (--roots nca.cer). With --at in the past,
 pass the CRLs of that time: current OCSP answers and CRLs are not valid
 then.
 
+Purpose: "sign" (the default: document signing, nonRepudiation), "login"
+(authentication keys) or "information-system" (a legal entity's machine
+certificate; persons' keys refused). The key's usage, extended key usage
+and certificate policy must fit it: an NCA legacy SIGN key cannot log in,
+nor an AUTH key sign.
+
+Who may sign: --require-role ROLE[,ROLE] accepts a signer with at least one
+of the roles (individual, legal_entity, first_head, right_to_sign,
+financial_signer, hr, employee, information_system, treasury_client);
+--bin BIN accepts only a certificate of that legal entity (12 digits). Given
+together, the signer must act for BIN in one of the roles. A verified
+signature that fails them is refused with code not_allowed (exit 1).
+
 Time stamps (RFC 3161 tokens in a signer's unsigned attributes) are reported
 with what verified (signature, imprint, TSA chain at genTime); they never
 make a signature valid or invalid.
@@ -60,11 +73,15 @@ signer_not_found, missing_attribute, digest_mismatch,
 signing_certificate_mismatch, bad_signature, content_mismatch,
 signing_time, chain_untrusted, not_ca, certificate_expired,
 certificate_not_yet_valid, key_usage, revoked, revocation_unknown,
-revocation_unavailable, identity (exit 1); usage, io, config (exit 2).
+revocation_unavailable, identity, not_allowed (exit 1); usage, io, config
+(exit 2).
 
 Exit status: 0 valid, 1 invalid, 2 usage or I/O error.
 
 Examples:
+  strongauth verify --roots root.pem --data contract.pdf --bin 123456789021 \
+      --require-role first_head,right_to_sign contract.pdf.cms
+  strongauth verify --roots root.pem --purpose information-system --bin 123456789021 --data req.bin req.cms
   strongauth verify --roots root.pem --intermediates nca.pem --data doc.pdf doc.pdf.cms
   strongauth verify --roots root.cer --intermediates nca_gost2022_test.cer \
       --revocation crl --crl nca_gost2022_test.crl signed.cms
@@ -89,12 +106,17 @@ type verifyOutput struct {
 	// Warnings are facts worth a human's look that do not refuse (the
 	// signer's claimed signing time after the verification time).
 	Warnings []string `json:"warnings,omitempty"`
+
+	// RequireRoles and RequireBIN repeat --require-role and --bin.
+	RequireRoles []signature.Role `json:"require_roles,omitempty"`
+	RequireBIN   string           `json:"require_bin,omitempty"`
 }
 
 // verifyRequest is a parsed verify invocation.
 type verifyRequest struct {
 	roots, intermediates, crls listFlag
 	data, at, mode, purpose    string
+	roles, bin                 string
 	signers                    int
 	cms                        string
 	format                     string // auto, cms or xml
@@ -109,7 +131,9 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&r.at, "at", "", "verification clock, RFC 3339 (`TIME`; default now)")
 	fs.StringVar(&r.mode, "revocation", "ocsp,crl", "revocation `MODE`: ocsp,crl | ocsp | crl | none")
 	fs.Var(&r.crls, "crl", "CRL `FILE` (DER or PEM) of a root or intermediate (repeatable)")
-	fs.StringVar(&r.purpose, "purpose", "sign", "key `PURPOSE`: sign (nonRepudiation) or login (authentication)")
+	fs.StringVar(&r.purpose, "purpose", "sign", "key `PURPOSE`: sign (nonRepudiation), login (authentication) or information-system")
+	fs.StringVar(&r.roles, "require-role", "", "accept only signers with one of these `ROLE[,ROLE]` (first_head, right_to_sign, …)")
+	fs.StringVar(&r.bin, "bin", "", "accept only certificates of the legal entity `BIN` (12 digits)")
 	fs.IntVar(&r.signers, "allow-signers", 1, "the most signers (`N`, 1 to 16) accepted")
 	fs.StringVar(&r.format, "format", "auto", "input `FORMAT`: auto (XML when it starts with '<'), cms or xml")
 	rest, ok, code := parseFlags(fs, args, stdout)
@@ -151,6 +175,10 @@ func (r *verifyRequest) run(ctx context.Context) (*verifyOutput, error) {
 	}
 	if r.signers < 1 || r.signers > 16 {
 		return nil, usagef("--allow-signers must be in 1..16")
+	}
+	who, roles, err := r.check()
+	if err != nil {
+		return nil, err
 	}
 	// One clock reading for the whole verification: the chain, the
 	// revocation answers and the report agree on it.
@@ -226,6 +254,16 @@ func (r *verifyRequest) run(ctx context.Context) (*verifyOutput, error) {
 		res, verr = v.Verify(ctx, input, signature.VerifyOptions{Content: content, Purpose: purpose, TimeStamps: true})
 	}
 	if verr == nil {
+		out.RequireRoles, out.RequireBIN = roles, r.bin
+		if err := allowedSigners(res, who); err != nil {
+			// The signature verified; its signers are not the ones allowed.
+			out.Error = errorFor(err)
+			out.Detached, out.ContentSize = res.Detached, len(res.Content)
+			for i := range res.Signers {
+				out.Signers = append(out.Signers, verifiedSigner(&res.Signers[i]))
+			}
+			return out, nil
+		}
 		out.Valid = true
 		out.Detached = res.Detached
 		out.ContentSize = len(res.Content)
@@ -268,13 +306,57 @@ func (r *verifyRequest) isXML(input []byte) (bool, error) {
 }
 
 func purposeByName(name string) (signature.Purpose, error) {
-	switch name {
-	case "sign":
-		return signature.PurposeSign(), nil
-	case "login":
-		return signature.PurposeLogin(), nil
+	for _, p := range []signature.Purpose{signature.PurposeSign(), signature.PurposeLogin(), signature.PurposeInformationSystem()} {
+		if p.Name == name {
+			return p, nil
+		}
 	}
-	return signature.Purpose{}, usagef("--purpose must be sign or login, not %q", name)
+	return signature.Purpose{}, usagef("--purpose must be sign, login or information-system, not %q", name)
+}
+
+// check builds the rule of --require-role and --bin over a verified
+// signer's identity; nil when neither is given.
+func (r *verifyRequest) check() (signature.Check, []signature.Role, error) {
+	if r.bin != "" {
+		if len(r.bin) != 12 || strings.Trim(r.bin, "0123456789") != "" {
+			return nil, nil, usagef("--bin must be 12 digits")
+		}
+	}
+	var roles []signature.Role
+	if r.roles != "" {
+		known := map[signature.Role]bool{}
+		for _, m := range signature.NCAProfile().Roles {
+			known[m.Role] = true
+		}
+		for _, name := range strings.Split(r.roles, ",") {
+			role := signature.Role(strings.TrimSpace(name))
+			if !known[role] {
+				return nil, nil, usagef("--require-role: unknown role %q (see strongauth verify --help)", name)
+			}
+			roles = append(roles, role)
+		}
+	}
+	switch {
+	case len(roles) > 0:
+		return signature.RequireRole(r.bin, roles...), roles, nil
+	case r.bin != "":
+		return signature.RequireBIN(r.bin), nil, nil
+	}
+	return nil, nil, nil
+}
+
+// allowedSigners applies the rule of --require-role and --bin (nil: none)
+// to every verified signer.
+func allowedSigners(res *signature.Result, who signature.Check) error {
+	if who == nil {
+		return nil
+	}
+	for i := range res.Signers {
+		if err := who(&res.Signers[i].Identity); err != nil {
+			return fmt.Errorf("signer %d: %w", i, err)
+		}
+	}
+	return nil
 }
 
 // checker builds the revocation checker of --revocation and --crl; nil for
@@ -349,7 +431,7 @@ func (r *recorder) CheckRevocation(ctx context.Context, cert, issuer *x509.Certi
 	}
 	if st.Status != "" {
 		r.mu.Lock()
-		r.got = append(r.got, newRevocationJSON(strings.ToUpper(cert.SerialNumber.Text(16)), st))
+		r.got = append(r.got, newRevocationJSON(signature.FormatSerial(cert.SerialNumber), st))
 		r.mu.Unlock()
 	}
 	return st, err

@@ -28,6 +28,12 @@ const (
 	// OIDPolicyGOST2015 is the NCA policy of GOST-2015 registration
 	// certificates.
 	OIDPolicyGOST2015 = "1.2.398.3.3.2"
+	// OIDPolicyLegacyIndividualAuth and OIDPolicyLegacyIndividualSign are
+	// the policies of the legacy generation's AUTH and SIGN keys of
+	// individuals (LegacyAuth, LegacySign); the legal entities' ones are
+	// …2.2 (AUTH) and …2.1 (SIGN), set with LeafOptions.Policies.
+	OIDPolicyLegacyIndividualAuth = "1.2.398.3.3.2.4"
+	OIDPolicyLegacyIndividualSign = "1.2.398.3.3.2.3"
 	// OIDKeyStorage is the key-storage extension.
 	OIDKeyStorage = "1.2.398.3.3.5"
 	// OIDStorageFile is the storage OID the NCA writes for PKCS#12 files.
@@ -266,8 +272,21 @@ func subjectKeyID(k *key) ([]byte, error) {
 
 // policies returns the NCA's GOST-2015 certificate policy.
 func policies() []x509.OID {
-	oid, _ := x509.ParseOID(OIDPolicyGOST2015) // a valid constant
-	return []x509.OID{oid}
+	p, _ := policyOIDs([]string{OIDPolicyGOST2015}) // a valid constant
+	return p
+}
+
+// policyOIDs parses dotted certificate policy OIDs.
+func policyOIDs(dotted []string) ([]x509.OID, error) {
+	out := make([]x509.OID, 0, len(dotted))
+	for _, d := range dotted {
+		oid, err := x509.ParseOID(d)
+		if err != nil {
+			return nil, fmt.Errorf("devpki: bad policy OID %q: %w", d, err)
+		}
+		out = append(out, oid)
+	}
+	return out, nil
 }
 
 // mustOID parses a dotted OID constant of this package (gost.OID returns
@@ -295,10 +314,12 @@ const (
 	// InformationSystem: a machine of a legal entity (.2.6); no IIN.
 	InformationSystem Kind = "information_system"
 	// LegacyAuth: the legacy AUTH key of a natural person (EKU clientAuth,
-	// keyUsage digitalSignature + keyEncipherment).
+	// keyUsage digitalSignature + keyEncipherment, policy
+	// 1.2.398.3.3.2.4).
 	LegacyAuth Kind = "legacy_auth"
 	// LegacySign: the legacy SIGN key of a natural person (EKU
-	// emailProtection, keyUsage digitalSignature + nonRepudiation).
+	// emailProtection, keyUsage digitalSignature + nonRepudiation, policy
+	// 1.2.398.3.3.2.3).
 	LegacySign Kind = "legacy_sign"
 )
 
@@ -329,6 +350,15 @@ type LeafOptions struct {
 	Hardware bool
 	// NoKeyStorage omits the key-storage extension.
 	NoKeyStorage bool
+	// Policies overrides the kind's certificate policies (dotted OIDs):
+	// OIDPolicyGOST2015 for the GOST-2015 kinds, the legacy AUTH or SIGN
+	// policy for LegacyAuth and LegacySign. NoPolicies omits the extension
+	// (for negative tests).
+	Policies   []string
+	NoPolicies bool
+	// Serial is the certificate's serial number; nil means a random one
+	// (16 octets).
+	Serial *big.Int
 	// ExtraSubject is appended to the subject as it is (for negative
 	// tests: a second IIN, an odd attribute…).
 	ExtraSubject []pkix.AttributeTypeAndValue
@@ -372,6 +402,19 @@ func kindProfile(k Kind) (eku []string, ku x509.KeyUsage, legal bool, err error)
 		return []string{OIDEmailProtection, "1.2.398.3.3.4.1.1"}, x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, false, nil
 	}
 	return nil, 0, false, fmt.Errorf("devpki: unknown kind %q", k)
+}
+
+// kindPolicies returns the certificate policies of a kind: the legacy
+// generation's AUTH and SIGN policies of individuals, or the GOST-2015
+// registration policy of the current combined keys.
+func kindPolicies(k Kind) []string {
+	switch k {
+	case LegacyAuth:
+		return []string{OIDPolicyLegacyIndividualAuth}
+	case LegacySign:
+		return []string{OIDPolicyLegacyIndividualSign}
+	}
+	return []string{OIDPolicyGOST2015}
 }
 
 // Issue makes an end-entity certificate and its key.
@@ -434,11 +477,24 @@ func (ca *CA) Issue(o LeafOptions) (*Leaf, error) {
 	if o.NotAfter.IsZero() {
 		o.NotAfter = now.AddDate(1, 0, 0)
 	}
-	serial, err := ca.g.serial()
+	serial := o.Serial
+	if serial == nil {
+		if serial, err = ca.g.serial(); err != nil {
+			return nil, err
+		}
+	}
+	ski, err := subjectKeyID(k)
 	if err != nil {
 		return nil, err
 	}
-	ski, err := subjectKeyID(k)
+	pol := o.Policies
+	if pol == nil {
+		pol = kindPolicies(o.Kind)
+	}
+	if o.NoPolicies {
+		pol = nil
+	}
+	certPolicies, err := policyOIDs(pol)
 	if err != nil {
 		return nil, err
 	}
@@ -449,7 +505,7 @@ func (ca *CA) Issue(o LeafOptions) (*Leaf, error) {
 		NotAfter:     o.NotAfter.UTC(),
 		KeyUsage:     ku,
 		SubjectKeyId: ski,
-		Policies:     policies(),
+		Policies:     certPolicies,
 	}
 	for _, oid := range eku {
 		switch oid {

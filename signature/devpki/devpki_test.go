@@ -83,8 +83,31 @@ func TestKinds(t *testing.T) {
 				storage = storage || x.Id.String() == devpki.OIDKeyStorage
 			}
 			assert.True(t, storage)
+			wantPolicy := devpki.OIDPolicyGOST2015
+			switch kind {
+			case devpki.LegacyAuth:
+				wantPolicy = devpki.OIDPolicyLegacyIndividualAuth
+			case devpki.LegacySign:
+				wantPolicy = devpki.OIDPolicyLegacyIndividualSign
+			}
+			require.Len(t, l.Cert.Policies, 1)
+			assert.Equal(t, wantPolicy, l.Cert.Policies[0].String(), "the NCA policy of the kind")
 		})
 	}
+	// Policies override the kind's; NoPolicies omits them.
+	o := person
+	o.Kind, o.Policies = devpki.FirstHead, []string{"1.2.398.3.3.2.1"}
+	l, err := root.Issue(o)
+	require.NoError(t, err)
+	require.Len(t, l.Cert.Policies, 1)
+	assert.Equal(t, "1.2.398.3.3.2.1", l.Cert.Policies[0].String())
+	o.Policies, o.NoPolicies = nil, true
+	l, err = root.Issue(o)
+	require.NoError(t, err)
+	assert.Empty(t, l.Cert.Policies)
+	o.Policies, o.NoPolicies = []string{"not an OID"}, false
+	_, err = root.Issue(o)
+	require.Error(t, err)
 	for name, o := range map[string]devpki.LeafOptions{
 		"person without IIN":       {Kind: devpki.Individual, Surname: "A", Name: "B"},
 		"head without BIN":         {Kind: devpki.FirstHead, Surname: "A", Name: "B", IIN: "900101300017"},

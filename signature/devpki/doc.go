@@ -23,8 +23,10 @@
 //     legacy LegacyAuth/LegacySign keys — with the NCA subject layout (CN
 //     "SURNAME NAME", SURNAME, SERIALNUMBER "IIN…", C=KZ, O, OU "BIN…",
 //     GIVENNAME = patronymic), the e-mail in SubjectAltName, the role EKU
-//     OIDs, keyUsage, the GOST-2015 policy 1.2.398.3.3.2 and the
-//     key-storage extension 1.2.398.3.3.5.
+//     OIDs, keyUsage, the certificate policy (GOST-2015 1.2.398.3.3.2; the
+//     legacy AUTH 1.2.398.3.3.2.4 and SIGN 1.2.398.3.3.2.3 for the legacy
+//     kinds; LeafOptions.Policies overrides it) and the key-storage
+//     extension 1.2.398.3.3.5.
 //   - CRLs (CA.CRL); GOST ones in the NCA shape.
 //   - CMS SignedData (Leaf.SignCMS): attached or detached, signed attributes
 //     with content type, signing time, message digest and ESS

@@ -81,7 +81,7 @@ func TestNCACRL2015(t *testing.T) {
 }
 
 func TestNCALegacy2004(t *testing.T) {
-	ca := testenv.OptionalCertificate(t, legacyCA)
+	ca := testenv.Certificate(t, legacyCA)
 	require.Equal(t, gost.CurveCryptoProA(), mustKey(t, ca).Curve())
 	require.NoError(t, gost.CheckCertificateSignature(cert(t, legacyCEO), ca), "CEO 2004 certificate")
 	require.NoError(t, gost.CheckCertificateSignature(cert(t, legacyCEOKey), ca), "CEO 2004 key certificate")
@@ -248,7 +248,7 @@ func TestNCAOCSP(t *testing.T) {
 }
 
 func TestNCAOCSPLegacyResponderChain(t *testing.T) {
-	ca := testenv.OptionalCertificate(t, legacyCA)
+	ca := testenv.Certificate(t, legacyCA)
 	_, responder := ocspParts(t, der(t, "kz-nca/ocsp/ocsp_response_ceo_sign_2004_revoked.bin"))
 	require.NoError(t, gost.CheckCertificateSignature(responder, ca))
 }
@@ -279,7 +279,7 @@ func TestNCATimeStampToken(t *testing.T) {
 
 func TestNCATimeStampTokenChain(t *testing.T) {
 	tok := parseTimeStampToken(t, der(t, "kz-nca/tsp/tsp_token.bin"))
-	require.NoError(t, gost.CheckCertificateSignature(tok.Signer(), testenv.OptionalCertificate(t, legacyCA)))
+	require.NoError(t, gost.CheckCertificateSignature(tok.Signer(), testenv.Certificate(t, legacyCA)))
 }
 
 func parseTimeStampToken(t testing.TB, b []byte) *cmstest.SignedData {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/strongauth/strongauth/signature"
 	"github.com/strongauth/strongauth/signature/gost"
 )
 
@@ -57,7 +58,7 @@ func BenchmarkOCSP(b *testing.B) {
 			}
 			defer c.Close()
 			ii, _ := newIssuerInfo(p.ca)
-			q := &ocspQuery{issuer: p.ca, ii: ii, serial: serialBytes(leaf.SerialNumber), nonce: nonce}
+			q := &ocspQuery{issuer: p.ca, ii: ii, serial: signature.SerialBytes(leaf.SerialNumber), nonce: nonce}
 			b.Run("cold-verify", func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
@@ -156,11 +157,11 @@ func BenchmarkCRL200k(b *testing.B) {
 		} else {
 			ints[i] = new(big.Int).Add(serials[i], big.NewInt(1))
 		}
-		keys[i] = serialBytes(ints[i])
+		keys[i] = signature.SerialBytes(ints[i])
 	}
 	baseline := make(map[string]struct{}, len(serials))
 	for _, s := range serials {
-		baseline[string(serialBytes(s))] = struct{}{}
+		baseline[string(signature.SerialBytes(s))] = struct{}{}
 	}
 	b.Run("map-baseline", func(b *testing.B) {
 		b.ReportAllocs()

@@ -8,7 +8,6 @@ import (
 	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
-	"math/big"
 	"sync"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -105,35 +104,6 @@ func (c *issuerCache) get(issuer *x509.Certificate) (*issuerInfo, error) {
 	return ii, nil
 }
 
-// serialBytes returns the DER content octets of an INTEGER holding n (two's
-// complement, minimal), the form in which CertIDs and CRLs carry serials.
-func serialBytes(n *big.Int) []byte {
-	if n.Sign() > 0 {
-		// The common case without a builder: magnitude, plus a leading
-		// zero when its top bit is set.
-		l := (n.BitLen() + 8) / 8 // room for the sign bit
-		out := make([]byte, l)
-		n.FillBytes(out)
-		if l > 1 && out[0] == 0 && out[1]&0x80 == 0 {
-			out = out[1:]
-		}
-		return out
-	}
-	var b cryptobyte.Builder
-	b.AddASN1BigInt(n)
-	der, err := b.Bytes()
-	if err != nil || len(der) < 3 {
-		return nil
-	}
-	// Serials are at most 20 octets (RFC 5280), so the length is short form.
-	input := cryptobyte.String(der)
-	var content cryptobyte.String
-	if !input.ReadASN1(&content, cbasn1.INTEGER) {
-		return nil
-	}
-	return content
-}
-
 // validInteger reports whether b is the content of a minimally encoded DER
 // INTEGER.
 func validInteger(b []byte) bool {
@@ -144,18 +114,4 @@ func validInteger(b []byte) bool {
 		return false
 	}
 	return true
-}
-
-// serialHex renders serial content octets as upper-case hex for messages
-// and audit events (the way the NCA and OpenSSL print serials).
-func serialHex(serial []byte) string {
-	if len(serial) > 1 && serial[0] == 0 {
-		serial = serial[1:]
-	}
-	const digits = "0123456789ABCDEF"
-	out := make([]byte, 2*len(serial))
-	for i, c := range serial {
-		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
-	}
-	return string(out)
 }

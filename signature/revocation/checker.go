@@ -145,7 +145,7 @@ func (c *Checker) check(ctx context.Context, cert, issuer *x509.Certificate) (si
 	}
 	var attempts []*CheckError
 	if c.cfg.Mode != CRLOnly {
-		st, err := c.checkOCSP(ctx, cert, issuer, ii, serialBytes(cert.SerialNumber))
+		st, err := c.checkOCSP(ctx, cert, issuer, ii, signature.SerialBytes(cert.SerialNumber))
 		if err == nil || !errors.Is(err, signature.ErrRevocationUnavailable) {
 			return st, err
 		}
@@ -190,7 +190,7 @@ func (c *Checker) audit(ctx context.Context, cert, issuer *x509.Certificate, st 
 	}
 	attrs := map[string]string{"source": st.Source, "status": st.Status}
 	if cert != nil && cert.SerialNumber != nil {
-		attrs["serial"] = serialHex(serialBytes(cert.SerialNumber))
+		attrs["serial"] = signature.SerialHex(signature.SerialBytes(cert.SerialNumber))
 		if c.cfg.AuditSubject {
 			attrs["subject"] = cert.Subject.String()
 		}

@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/strongauth/strongauth/signature"
 )
 
 // CRL and certificate extension identifiers (RFC 5280).
@@ -96,7 +98,7 @@ func (c *CRL) Lookup(serial *big.Int) (RevokedEntry, bool) {
 	if serial == nil {
 		return RevokedEntry{}, false
 	}
-	return c.lookup(serialBytes(serial))
+	return c.lookup(signature.SerialBytes(serial))
 }
 
 // lookup finds a serial given as DER INTEGER content octets. The map

@@ -142,7 +142,7 @@ func crlCases() []crlCase {
 			crl, err := ParseCRL(der)
 			require.NoError(t, err)
 			// Change the first serial's last byte inside the signed part.
-			i := indexOf(der, serialBytes(big.NewInt(2001)))
+			i := indexOf(der, signature.SerialBytes(big.NewInt(2001)))
 			require.Positive(t, i)
 			der[i+1] ^= 1
 			_ = crl
@@ -640,6 +640,12 @@ func TestAuditSubject(t *testing.T) {
 	assert.Equal(t, SourceCRL, ev.Attrs["source"])
 	assert.Equal(t, StatusGood, ev.Attrs["status"])
 	assert.Equal(t, 1, audit.count(), "one event per decision")
+	assert.Equal(t, "01", ev.Attrs["serial"], "serials as signature.FormatSerial prints them")
+
+	// A serial starting with a zero octet keeps it (as the NCA lists it).
+	_, err = c.CheckRevocation(context.Background(), p.leaf(t, 0x0FF06211DC82BEB0, "", "", ""), p.ca)
+	require.NoError(t, err)
+	assert.Equal(t, "0FF06211DC82BEB0", audit.last(t).Attrs["serial"])
 }
 
 // TestGOSTShapes: the GOST test material really takes the GOST paths: the
@@ -699,4 +705,68 @@ func TestCloseWhileChecking(t *testing.T) {
 	_, err = c.CheckRevocation(context.Background(), good, p.ca)
 	require.ErrorIs(t, err, ErrClosed)
 	require.NoError(t, c.Close(), "Close is idempotent")
+}
+
+// TestCRLCacheKeyedByKind: the CRLs held in memory are keyed by kind (full
+// or delta) as well as by location. A delta CRL held for one certificate
+// must never serve as the full CRL of another certificate whose
+// distribution point names the same location: the delta lacks the
+// revocations of the full CRL, so that would report a revoked certificate
+// good (fail-open, depending on what was checked before).
+func TestCRLCacheKeyedByKind(t *testing.T) {
+	clock := newClock(t)
+	p := newPKI(t, "ecdsa", clock.Now())
+	fullSrv, deltaSrv := newServer(t), newServer(t)
+	at := clock.Now().Add(-24 * time.Hour)
+	fullSrv.handle(bytesHandler(makeCRL(t, p, crlSpec{number: 10,
+		entries: []x509.RevocationListEntry{revoked(4, 1, at)}})))
+	deltaSrv.handle(bytesHandler(makeCRL(t, p, crlSpec{number: 11, deltaBase: big.NewInt(10)})))
+
+	// A certificate whose distribution point is the delta's location
+	// (misissued, or a hostile CA): on a fresh checker the delta is
+	// refused where a full CRL is expected.
+	odd := p.leaf(t, 4, "", deltaSrv.URL, "")
+	fresh := newChecker(t, Config{Mode: CRLOnly, Now: clock.Now})
+	_, err := fresh.CheckRevocation(context.Background(), odd, p.ca)
+	require.ErrorIs(t, err, unavailableErr)
+	require.ErrorIs(t, err, ErrScope)
+
+	// The same answer after the delta was downloaded and held for a
+	// well-formed certificate: history must not change the decision.
+	c := newChecker(t, Config{Mode: CRLOnly, Now: clock.Now})
+	_, err = c.CheckRevocation(context.Background(), p.leaf(t, 3, "", fullSrv.URL, deltaSrv.URL), p.ca)
+	require.NoError(t, err)
+	_, err = c.CheckRevocation(context.Background(), p.leaf(t, 4, "", fullSrv.URL, deltaSrv.URL), p.ca)
+	require.ErrorIs(t, err, signature.ErrRevoked)
+	st, err := c.CheckRevocation(context.Background(), odd, p.ca)
+	require.ErrorIs(t, err, unavailableErr, "a held delta CRL answered as a full CRL (status %q)", st.Status)
+	require.ErrorIs(t, err, ErrScope)
+	assert.NotEqual(t, StatusGood, st.Status)
+}
+
+// TestCRLDeltaSameLocationAsFull: a certificate whose freshest-CRL (delta)
+// location equals its distribution point gets the full CRL back where a
+// delta is expected. That is refused (the delta is required and there is
+// none), never a panic; and a held full CRL is not used as a delta.
+func TestCRLDeltaSameLocationAsFull(t *testing.T) {
+	clock := newClock(t)
+	p := newPKI(t, "ecdsa", clock.Now())
+	srv := newServer(t)
+	srv.handle(bytesHandler(makeCRL(t, p, crlSpec{number: 10,
+		entries: []x509.RevocationListEntry{revoked(4, 1, clock.Now().Add(-time.Hour))}})))
+	c := newChecker(t, Config{Mode: CRLOnly, Now: clock.Now})
+	for _, serial := range []int64{3, 4} {
+		var err error
+		require.NotPanics(t, func() {
+			_, err = c.CheckRevocation(context.Background(), p.leaf(t, serial, "", srv.URL, srv.URL), p.ca)
+		})
+		require.ErrorIs(t, err, unavailableErr)
+		require.ErrorIs(t, err, ErrScope)
+	}
+	// The same with the delta location configured instead.
+	c2 := newChecker(t, Config{Mode: CRLOnly, Now: clock.Now, DeltaCRLURLs: []string{srv.URL}})
+	require.NotPanics(t, func() {
+		_, err := c2.CheckRevocation(context.Background(), p.leaf(t, 3, "", srv.URL, ""), p.ca)
+		require.ErrorIs(t, err, ErrScope)
+	})
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/strongauth/strongauth/signature"
 )
 
-// maxCRLSources bounds the number of distinct (location, issuer) pairs
-// whose CRLs are held in memory.
+// maxCRLSources bounds the number of distinct (kind, location, issuer)
+// triples whose CRLs are held in memory.
 const maxCRLSources = 256
 
 // crlHeld is a verified CRL held in memory with its refresh time.
@@ -24,8 +24,10 @@ type crlHeld struct {
 	refreshAt time.Time
 }
 
-// crlSlot holds the current CRL of one (location, issuer) pair. Readers
-// load it without locks; a download replaces it.
+// crlSlot holds the current CRL of one (kind, location, issuer) triple —
+// kind being full or delta, so that a delta CRL is never answered where a
+// full CRL is expected or the reverse, whatever was checked before.
+// Readers load it without locks; a download replaces it.
 type crlSlot struct {
 	cur     atomic.Pointer[crlHeld]
 	retryAt atomic.Int64 // Unix nanoseconds: no background refresh before
@@ -202,11 +204,11 @@ func (c *Checker) verifyCRL(crl *CRL, issuer *x509.Certificate, wantDelta bool, 
 // issuer is checked: a location named by a forged certificate is never
 // fetched.
 func (c *Checker) crlFromURL(ctx context.Context, url string, cert, issuer *x509.Certificate, ii *issuerInfo, delta bool) (*CRL, error) {
-	key := url + "\x00" + ii.id
+	key := crlSlotKey(url, ii, delta)
 	now := c.cfg.Now()
 	slot, _ := c.crls.slot(key, false)
 	if slot != nil {
-		if h := slot.cur.Load(); h != nil && c.crlCurrent(h.crl, now) == nil {
+		if h := slot.cur.Load(); h != nil && h.crl.IsDelta() == delta && c.crlCurrent(h.crl, now) == nil {
 			if !now.Before(h.refreshAt) && now.UnixNano() >= slot.retryAt.Load() {
 				c.startCRLDownload(ctx, key, slot, url, issuer, delta, true)
 			}
@@ -234,13 +236,28 @@ func (c *Checker) crlFromURL(ctx context.Context, url string, cert, issuer *x509
 	return h.crl, nil
 }
 
+// crlSlotKey names the slot (and the single flight) of one location's CRL
+// of one kind for one issuer.
+func crlSlotKey(url string, ii *issuerInfo, delta bool) string {
+	kind := "full\x00"
+	if delta {
+		kind = "delta\x00"
+	}
+	return kind + url + "\x00" + ii.id
+}
+
 // startCRLDownload starts (or joins) the single download of one location.
-// Unless refresh is set, a download that finds a current CRL already held
-// (stored by a flight that ended after the caller looked) returns it.
+// A download that finds a current CRL already held (stored by a flight that
+// ended after the caller looked) returns it — for a refresh, only when that
+// CRL is not due for refresh itself.
 func (c *Checker) startCRLDownload(ctx context.Context, key string, slot *crlSlot, url string,
 	issuer *x509.Certificate, delta, refresh bool) *call[*crlHeld] {
 	call := c.crls.flight.start(key, c.spawn, func() (*crlHeld, error) {
-		if h := slot.cur.Load(); !refresh && h != nil && c.crlCurrent(h.crl, c.cfg.Now()) == nil {
+		if h := slot.cur.Load(); h != nil && h.crl.IsDelta() == delta && c.crlCurrent(h.crl, c.cfg.Now()) == nil &&
+			(!refresh || c.cfg.Now().Before(h.refreshAt)) {
+			// Held and current — and, for a refresh, no longer due: a
+			// check that saw the previous CRL due started this flight
+			// after another refresh had replaced it.
 			return h, nil
 		}
 		h, err := c.downloadCRL(context.WithoutCancel(ctx), slot, url, issuer, delta)
@@ -341,7 +358,7 @@ func (c *Checker) firstCRL(ctx context.Context, urls []string, cert, issuer *x50
 // when the certificate or the CRL names one (or one is configured), its
 // delta CRL, which is then required.
 func (c *Checker) checkCRL(ctx context.Context, cert, issuer *x509.Certificate, ii *issuerInfo) (signature.RevocationStatus, error) {
-	serial := serialBytes(cert.SerialNumber)
+	serial := signature.SerialBytes(cert.SerialNumber)
 	now := c.cfg.Now()
 	full, delta := c.crls.staticFor(ii.id)
 	if full != nil {
@@ -379,9 +396,17 @@ func (c *Checker) checkCRL(ctx context.Context, cert, issuer *x509.Certificate, 
 		NextUpdate: full.NextUpdate,
 		Responder:  ii.name,
 	}
+	// Whatever supplied them, a full CRL must not be a delta and the reverse
+	// (the slots are keyed by kind; this keeps a decision from ever resting
+	// on a CRL of the wrong kind).
+	if full.IsDelta() {
+		return signature.RevocationStatus{}, checkErr(SourceCRL, "", ErrScope, "a delta CRL where a full CRL was expected")
+	}
 	entry, revoked := full.lookup(serial)
 	if delta != nil {
 		switch {
+		case !delta.IsDelta():
+			return signature.RevocationStatus{}, checkErr(SourceCRL, "", ErrScope, "a full CRL where a delta CRL was expected")
 		case full.Number == nil || delta.Number == nil:
 			return signature.RevocationStatus{}, checkErr(SourceCRL, "", ErrScope,
 				"a full and a delta CRL without CRL numbers cannot be combined")

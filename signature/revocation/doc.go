@@ -83,7 +83,11 @@
 //
 // CRLs are downloaded (Config.MaxCRLSize, Config.CRLTimeout), parsed once
 // into an index by serial number and shared by every check in the process;
-// a lookup costs a map access. A CRL is refreshed in the background once it
+// a lookup costs a map access. They are held by kind, location and issuer:
+// a delta CRL is never used where a full CRL is expected (it lacks the full
+// CRL's revocations) nor a full one where a delta is expected, whichever
+// certificate was checked first; a location that serves the wrong kind
+// fails the check with ErrScope. A CRL is refreshed in the background once it
 // is Config.CRLRefresh old or 90% through its validity, by one download
 // however many checks arrive; checks keep using the held CRL meanwhile. A
 // held CRL past its nextUpdate is never used. Close stops background work.

@@ -68,7 +68,7 @@ func FuzzParseOCSPResponse(f *testing.F) {
 			require.True(t, validInteger(sr.SerialNumber))
 			// The serial round-trips through big.Int (non-negative ones).
 			if sr.SerialNumber[0]&0x80 == 0 {
-				require.Equal(t, sr.SerialNumber, serialBytes(new(big.Int).SetBytes(sr.SerialNumber)))
+				require.Equal(t, sr.SerialNumber, signature.SerialBytes(new(big.Int).SetBytes(sr.SerialNumber)))
 			}
 			require.Contains(t, []string{StatusGood, StatusRevoked, StatusUnknown}, sr.Status)
 			require.True(t, sr.Reason == -1 || (sr.Status == StatusRevoked && sr.Reason >= 0 && sr.Reason <= 10))
@@ -98,7 +98,7 @@ func FuzzVerifyOCSP(f *testing.F) {
 	c, err := New(Config{Mode: OCSPOnly, Now: func() time.Time { return testEpoch }})
 	require.NoError(f, err)
 	f.Cleanup(func() { _ = c.Close() })
-	q := &ocspQuery{issuer: p.ca, ii: ii, serial: serialBytes(big.NewInt(99)), nonce: nonce}
+	q := &ocspQuery{issuer: p.ca, ii: ii, serial: signature.SerialBytes(big.NewInt(99)), nonce: nonce}
 	f.Fuzz(func(t *testing.T, der []byte) {
 		r, err := ParseOCSPResponse(der)
 		if err != nil {

@@ -27,6 +27,7 @@ import (
 
 	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/internal/fakeclock"
+	"github.com/strongauth/strongauth/signature"
 	"github.com/strongauth/strongauth/signature/gost"
 	"github.com/strongauth/strongauth/signature/gost/gosttest"
 	"github.com/strongauth/strongauth/signature/sigtest"
@@ -321,7 +322,7 @@ func buildResponse(t testing.TB, s respSpec) []byte {
 		ii, err := newIssuerInfo(s.issuer)
 		require.NoError(t, err)
 		nameHash, keyHash = ii.nameSHA256[:], ii.keySHA256[:]
-		serial = serialBytes(s.serial)
+		serial = signature.SerialBytes(s.serial)
 	}
 	if s.producedAt.IsZero() {
 		s.producedAt = s.thisUpdate

@@ -24,6 +24,9 @@ const (
 	ncaCRL          = "crl/nca_gost2022_test.crl"
 	ncaIntermediate = "ca/nca_gost2022_test.cer"
 	ncaRoot         = "ca/root_test_gost_2022.cer"
+	// ncaLegacyGOSTCA is ҰКО 3.0 (GOST TEST), the GOST 34.310-2004
+	// intermediate of the legacy generation.
+	ncaLegacyGOSTCA = "legacy/ca/nca_gost_test.crt"
 )
 
 // ncaCRLTime lies inside the validity of crl/nca_gost2022_test.crl
@@ -181,7 +184,7 @@ func TestNCALegacyRSACRL(t *testing.T) {
 type ncaOCSP struct {
 	file       string
 	serial     string
-	issuer     string // the CA file, "" when not in the material
+	issuer     string // the CA file
 	status     string
 	reason     int
 	producedAt time.Time
@@ -192,7 +195,7 @@ func ncaOCSPResponses() []ncaOCSP {
 		{"ocsp/ocsp_response_individual_sign_2004.bin", "4279390A141F5353A62947B61ED65E81741467D1",
 			"legacy/ca/nca_rsa_test.crt", StatusGood, -1, time.Date(2022, 9, 2, 16, 53, 59, 0, time.UTC)},
 		{"ocsp/ocsp_response_ceo_sign_2004_revoked.bin", "12E3E7B9966D09EB9CDA64251457E815C2A8DDED",
-			"", StatusRevoked, 4, time.Date(2022, 9, 2, 16, 57, 4, 0, time.UTC)},
+			ncaLegacyGOSTCA, StatusRevoked, 4, time.Date(2022, 9, 2, 16, 57, 4, 0, time.UTC)},
 		{"ocsp/ocsp_response_individual_2015.bin", "0FF06211DC82BEB00253FFA000F1DE84ABEF454F",
 			ncaIntermediate, StatusRevoked, 6, time.Date(2022, 9, 2, 16, 58, 34, 0, time.UTC)},
 		{"ocsp/ocsp_response_ceo_2015_revoked.bin", "3A90343E720594C55204B19CB9A402422EF0E622",
@@ -202,8 +205,9 @@ func ncaOCSPResponses() []ncaOCSP {
 
 // TestNCAOCSPResponses parses the four NCA OCSP responses (RSA, GOST-2004,
 // GOST-2015) and checks their signatures with the embedded responder
-// certificates; where the CA is in the material, the whole verification
-// (authorised delegated responder, CertID, times) runs at a fixed clock.
+// certificates, then the whole verification (delegated responder authorised
+// by its CA — ҰКО 3.0 (GOST TEST) for the GOST-2004 one —, CertID, times)
+// at a fixed clock.
 func TestNCAOCSPResponses(t *testing.T) {
 	for _, tc := range ncaOCSPResponses() {
 		t.Run(tc.file, func(t *testing.T) {
@@ -213,7 +217,7 @@ func TestNCAOCSPResponses(t *testing.T) {
 			require.Equal(t, OCSPSuccessful, r.ResponseStatus)
 			require.Len(t, r.Responses, 1)
 			sr := r.Responses[0]
-			assert.Equal(t, tc.serial, serialHex(sr.SerialNumber))
+			assert.Equal(t, tc.serial, signature.SerialHex(sr.SerialNumber))
 			assert.Equal(t, tc.status, sr.Status)
 			assert.Equal(t, tc.reason, sr.Reason)
 			assert.Equal(t, tc.producedAt, r.ProducedAt)
@@ -236,15 +240,11 @@ func TestNCAOCSPResponses(t *testing.T) {
 				require.NoError(t, gost.CheckOCSPSignature(der, responder))
 			}
 
-			if tc.issuer == "" {
-				t.Logf("issuer CA of %s is not in the test material: responder authorisation not checked", tc.file)
-				return
-			}
 			issuer := ncaCert(t, tc.issuer)
 			ii, err := newIssuerInfo(issuer)
 			require.NoError(t, err)
 			c := newChecker(t, Config{Mode: OCSPOnly, Now: func() time.Time { return tc.producedAt }})
-			q := &ocspQuery{issuer: issuer, ii: ii, serial: serialBytes(mustHex(t, tc.serial)), nonce: nil}
+			q := &ocspQuery{issuer: issuer, ii: ii, serial: signature.SerialBytes(mustHex(t, tc.serial)), nonce: nil}
 			ans, err := c.verifyOCSP(context.Background(), r, q, tc.producedAt.Add(30*time.Second))
 			require.NoError(t, err)
 			assert.Equal(t, tc.status, ans.single.Status)
@@ -253,7 +253,7 @@ func TestNCAOCSPResponses(t *testing.T) {
 			// The same response about another serial, at a time past
 			// MaxCacheAge, or with a wrong nonce, is refused.
 			other := *q
-			other.serial = serialBytes(big.NewInt(12345))
+			other.serial = signature.SerialBytes(big.NewInt(12345))
 			_, err = c.verifyOCSP(context.Background(), r, &other, tc.producedAt)
 			require.ErrorIs(t, err, ErrCertIDMismatch)
 			_, err = c.verifyOCSP(context.Background(), r, q, tc.producedAt.Add(time.Hour))
@@ -298,4 +298,68 @@ func TestNCAOCSPEndToEnd(t *testing.T) {
 	_, err = replay.CheckRevocation(context.Background(), cert, issuer)
 	require.ErrorIs(t, err, ErrNonce)
 	require.ErrorIs(t, err, signature.ErrRevocationUnavailable)
+}
+
+// TestNCALegacyGOSTCRL: the legacy GOST 34.310-2004 CRL of ҰКО 3.0 (GOST
+// TEST) verifies against that CA (and not against the RSA one, nor once a
+// byte changes), lists the revoked GOST-2004 CEO key (superseded) and not
+// the valid one, and drives the checker at a time inside its validity.
+func TestNCALegacyGOSTCRL(t *testing.T) {
+	der := ncaFile(t, "legacy/crl/nca_gost_test.crl")
+	issuer := ncaCert(t, ncaLegacyGOSTCA)
+	crl, err := ParseCRL(der)
+	require.NoError(t, err)
+	assert.Equal(t, gost.OID(gost.OIDKZSignature2004), crl.SignatureAlgorithm)
+	assert.False(t, crl.IsDelta())
+	require.NoError(t, crl.CheckSignatureFrom(issuer))
+	require.ErrorIs(t, crl.CheckSignatureFrom(ncaCert(t, "legacy/ca/nca_rsa_test.crt")), ErrNotAuthorized)
+	bad := bytes.Clone(der)
+	bad[len(der)-10] ^= 0x01
+	badCRL, err := ParseCRL(bad)
+	require.NoError(t, err)
+	require.ErrorIs(t, badCRL.CheckSignatureFrom(issuer), ErrSignature)
+
+	revokedCert := ncaCert(t, "legacy/keys/key_ceo_sign_revoked_2004.cert.pem")
+	validCert := ncaCert(t, "legacy/certs/ceo_valid_sign_2004_gost.cer")
+	e, ok := crl.Lookup(revokedCert.SerialNumber)
+	require.True(t, ok)
+	assert.Equal(t, 4, e.Reason, "superseded")
+	assert.Equal(t, 2022, e.RevokedAt.Year())
+	_, ok = crl.Lookup(validCert.SerialNumber)
+	assert.False(t, ok)
+
+	at := time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC)
+	require.False(t, at.Before(crl.ThisUpdate) || at.After(crl.NextUpdate), "the clock lies inside the CRL's validity")
+	c := newChecker(t, Config{Mode: CRLOnly, Now: fakeclock.New(at).Now, CRLs: []StaticCRL{{CRL: der, Issuer: issuer}}})
+	st, err := c.CheckRevocation(context.Background(), revokedCert, issuer)
+	require.ErrorIs(t, err, signature.ErrRevoked)
+	assert.Equal(t, 4, st.Reason)
+	st, err = c.CheckRevocation(context.Background(), validCert, issuer)
+	require.NoError(t, err)
+	assert.Equal(t, StatusGood, st.Status)
+}
+
+// TestNCAOCSPEndToEndGOST2004: the real GOST 34.310-2004 response
+// (revoked, superseded) served to a checker whose nonce source yields the
+// nonce it echoes, at its time: the delegated responder, issued by ҰКО 3.0
+// (GOST TEST), is authorised and the CEO key is refused as revoked.
+func TestNCAOCSPEndToEndGOST2004(t *testing.T) {
+	der := ncaFile(t, "ocsp/ocsp_response_ceo_sign_2004_revoked.bin")
+	cert := ncaCert(t, "legacy/keys/key_ceo_sign_revoked_2004.cert.pem")
+	issuer := ncaCert(t, ncaLegacyGOSTCA)
+	r, err := ParseOCSPResponse(der)
+	require.NoError(t, err)
+	require.True(t, len(r.Nonce) > 2 && r.Nonce[0] == 0x04 && int(r.Nonce[1]) == len(r.Nonce)-2, "RFC 8954 form")
+	nonce := r.Nonce[2:]
+	srv := newServer(t)
+	srv.handle(bytesHandler(der))
+	at := r.ProducedAt.Add(10 * time.Second)
+	c := newChecker(t, Config{Mode: OCSPOnly, Now: func() time.Time { return at },
+		OCSPURLs: []string{srv.URL}, NonceSize: len(nonce), Rand: bytes.NewReader(nonce)})
+	st, err := c.CheckRevocation(context.Background(), cert, issuer)
+	require.ErrorIs(t, err, signature.ErrRevoked)
+	assert.Equal(t, StatusRevoked, st.Status)
+	assert.Equal(t, 4, st.Reason)
+	assert.Equal(t, SourceOCSP, st.Source)
+	assert.Contains(t, st.Responder, "СЕРВИС ПРОВЕРКИ ОНЛАЙН СТАТУСА СЕРТИФИКАТА")
 }

@@ -122,7 +122,7 @@ func (c *Checker) verifyOCSP(ctx context.Context, r *OCSPResponse, q *ocspQuery,
 		}
 	}
 	if match == nil {
-		return nil, fmt.Errorf("%w: no SingleResponse for serial %s", ErrCertIDMismatch, serialHex(q.serial))
+		return nil, fmt.Errorf("%w: no SingleResponse for serial %s", ErrCertIDMismatch, signature.SerialHex(q.serial))
 	}
 	skew := c.cfg.Skew
 	if match.ThisUpdate.After(now.Add(skew)) {

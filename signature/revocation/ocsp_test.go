@@ -353,7 +353,7 @@ func TestOCSPRequestEncoding(t *testing.T) {
 	ii, err := newIssuerInfo(p.ca)
 	require.NoError(t, err)
 	nonce := bytes.Repeat([]byte{0xab}, 16)
-	der, err := buildOCSPRequest(&ocspQuery{issuer: p.ca, ii: ii, serial: serialBytes(leaf.SerialNumber), nonce: nonce})
+	der, err := buildOCSPRequest(&ocspQuery{issuer: p.ca, ii: ii, serial: signature.SerialBytes(leaf.SerialNumber), nonce: nonce})
 	require.NoError(t, err)
 	// x/crypto/ocsp reads the same CertID.
 	req, err := ocsp.ParseRequest(der)
@@ -671,7 +671,7 @@ func TestOCSPEveryReasonDenies(t *testing.T) {
 		r, err := ParseOCSPResponse(der)
 		require.NoError(t, err)
 		ans, err := c.verifyOCSP(context.Background(), r, &ocspQuery{issuer: p.ca, ii: ii,
-			serial: serialBytes(big.NewInt(31)), nonce: []byte("12345678")}, clock.Now())
+			serial: signature.SerialBytes(big.NewInt(31)), nonce: []byte("12345678")}, clock.Now())
 		require.NoError(t, err)
 		st := ans.status()
 		require.ErrorIs(t, statusErr(st), signature.ErrRevoked, ReasonString(reason))

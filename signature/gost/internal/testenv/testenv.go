@@ -12,7 +12,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -71,21 +70,6 @@ func Certificate(t testing.TB, rel string) *x509.Certificate {
 		t.Fatalf("parse %s: %v", rel, err)
 	}
 	return c
-}
-
-// OptionalCertificate is Certificate for a file that the shared testdata
-// README lists but that its current copy lacks (legacy/ca/nca_gost_test.crt,
-// the old GOST-2004 intermediate). Its absence skips the test even under CI:
-// the material is not ours to add, and the GOST-2004 algorithm stays covered
-// by the OCSP response and time-stamp token signatures, which verify without
-// it.
-func OptionalCertificate(t testing.TB, rel string) *x509.Certificate {
-	t.Helper()
-	p := filepath.Join(Root(t), filepath.FromSlash(rel))
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("skipping: %s is listed in the testdata README but absent from this copy of it", rel)
-	}
-	return Certificate(t, rel)
 }
 
 // Tool returns the path of an executable, failing (CI) or skipping when it
