@@ -7,6 +7,17 @@
 // or a cross-device QR approval from a trusted app. SMS can only be a second
 // step, sent to the phone bound to the account after a strong factor.
 //
+// # Where to start
+//
+// An HTTP service does not call the engine by hand: package auth/authhttp
+// serves the flow endpoints (start, begin, finish, status, decision) with
+// the browser binding cookie, CSRF and origin checks, rate limits and the
+// embedded JavaScript client, and its Handler.Require middleware guards a
+// sensitive handler with a step-up. This package is what authhttp drives:
+// the engine, the rules and the factor contract, for hosts that speak
+// another protocol (auth/authoidc bridges OpenID Connect providers) or write
+// their own factors.
+//
 // # Flow
 //
 // A host starts a Flow for an action ("login", "sign-document"), binding it
