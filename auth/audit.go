@@ -24,12 +24,14 @@ const (
 // token, challenge, signature or binding; flows appear by Ref, phones
 // masked.
 type Event struct {
-	Type     string
-	Time     time.Time
-	Flow     string // Flow.Ref(), not the flow ID
-	Action   string
-	Subject  string
-	Kind     Kind
+	Type    string
+	Time    time.Time
+	Flow    string // Flow.Ref(), not the flow ID
+	Action  string
+	Subject string
+	Kind    Kind
+	// Op is "begin" or "finish" for factor events.
+	Op       string
 	Strength Strength
 	// Code is the error code (see Code) of a failure or refusal.
 	Code string
@@ -38,6 +40,42 @@ type Event struct {
 	Allowed bool
 	// Attrs are non-secret details (certificate serial, masked phone…).
 	Attrs map[string]string
+	// Duration is how long the factor took, for factor_begun,
+	// factor_finished and factor_failed events of a factor call (zero
+	// when the step failed before reaching the factor): for latency
+	// metrics, measured on the monotonic clock.
+	Duration time.Duration
+}
+
+// Tracer observes engine steps, for tracing (an OpenTelemetry span per
+// step: auth/authotel). Step is called when a step begins and returns the
+// context the step runs with and a function the engine calls when the step
+// ends, with the flow's reference (Flow.Ref, never the flow ID) and the
+// step's error. Implementations must be safe for concurrent use and must
+// not record secrets: StepInfo holds none.
+type Tracer interface {
+	Step(ctx context.Context, s StepInfo) (context.Context, func(flowRef string, err error))
+}
+
+// StepInfo describes an engine step for a Tracer.
+type StepInfo struct {
+	// Op is "start", "begin" or "finish".
+	Op string
+	// Action is the flow's action (for "start"; otherwise empty, as the
+	// flow is not loaded yet).
+	Action string
+	// Kind is the factor of a "begin" or "finish".
+	Kind Kind
+	// Flow is the flow's reference when known before the step runs.
+	Flow string
+}
+
+// refOf returns the reference of a flow, or "" for nil.
+func refOf(f *Flow) string {
+	if f == nil {
+		return ""
+	}
+	return f.Ref()
 }
 
 // Auditor receives audit events. Audit must be safe for concurrent use and
@@ -75,8 +113,14 @@ func SlogAuditor(l *slog.Logger) Auditor {
 		if e.Strength != None {
 			attrs = append(attrs, slog.String("strength", e.Strength.String()))
 		}
+		if e.Op != "" {
+			attrs = append(attrs, slog.String("op", e.Op))
+		}
 		if e.Code != "" {
 			attrs = append(attrs, slog.String("code", e.Code))
+		}
+		if e.Duration > 0 {
+			attrs = append(attrs, slog.Duration("took", e.Duration))
 		}
 		if e.Type == EventDecision {
 			attrs = append(attrs, slog.Bool("allowed", e.Allowed))

@@ -73,3 +73,62 @@ func TestAuditLeavesPersonalDataOut(t *testing.T) {
 	assert.False(t, auth.IsPersonalAttribute("serial"))
 	assert.Nil(t, auth.WithoutPersonalData(nil))
 }
+
+type stepRecord struct {
+	op, action, kind, flowAtStart, flowAtEnd, code string
+}
+
+type recTracer struct{ steps []stepRecord }
+
+func (r *recTracer) Step(ctx context.Context, s auth.StepInfo) (context.Context, func(string, error)) {
+	i := len(r.steps)
+	r.steps = append(r.steps, stepRecord{op: s.Op, action: s.Action, kind: string(s.Kind), flowAtStart: s.Flow})
+	return ctx, func(ref string, err error) {
+		r.steps[i].flowAtEnd = ref
+		r.steps[i].code = auth.Code(err)
+	}
+}
+
+type slowFactor struct{ certFactor }
+
+func (f *slowFactor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Proof, error) {
+	time.Sleep(2 * time.Millisecond)
+	return f.certFactor.Finish(ctx, req)
+}
+
+// TestTracerAndLatency: a Tracer sees every step with the flow reference
+// (never the ID) and its outcome; factor events carry the factor's latency.
+func TestTracerAndLatency(t *testing.T) {
+	tr := &recTracer{}
+	rec := &authtest.Recorder{}
+	st := memory.New(memory.Config{})
+	t.Cleanup(func() { st.Close() })
+	eng, err := auth.New(auth.Config{Store: st, Factors: []auth.Factor{&slowFactor{}}, Audit: rec, Tracer: tr,
+		Policies: []auth.Policy{{Action: "login", Rule: auth.AnyStrong()}}})
+	require.NoError(t, err)
+	ctx := context.Background()
+	b, _ := eng.NewBinding()
+	fl, err := eng.Start(ctx, auth.StartRequest{Action: "login", Binding: b})
+	require.NoError(t, err)
+	_, err = eng.Finish(ctx, auth.StepRequest{FlowID: fl.ID, Binding: b, Kind: auth.KindECP})
+	require.Error(t, err, "not begun")
+	_, err = eng.Begin(ctx, auth.StepRequest{FlowID: fl.ID, Binding: b, Kind: auth.KindECP})
+	require.NoError(t, err)
+	_, err = eng.Finish(ctx, auth.StepRequest{FlowID: fl.ID, Binding: b, Kind: auth.KindECP})
+	require.NoError(t, err)
+	ref := fl.Ref()
+	assert.Equal(t, []stepRecord{
+		{op: "start", action: "login", flowAtEnd: ref},
+		{op: "finish", kind: "ecp", flowAtStart: ref, flowAtEnd: ref, code: "factor_not_begun"},
+		{op: "begin", kind: "ecp", flowAtStart: ref, flowAtEnd: ref},
+		{op: "finish", kind: "ecp", flowAtStart: ref, flowAtEnd: ref},
+	}, tr.steps)
+	fin := rec.Of(auth.EventFactorFinished)
+	require.Len(t, fin, 1)
+	assert.Equal(t, "finish", fin[0].Op)
+	assert.GreaterOrEqual(t, fin[0].Duration, 2*time.Millisecond)
+	failed := rec.Of(auth.EventFactorFailed)
+	require.Len(t, failed, 1)
+	assert.Equal(t, "finish", failed[0].Op)
+	assert.Zero(t, failed[0].Duration, "refused before the factor ran")
+}

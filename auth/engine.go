@@ -50,6 +50,9 @@ type Config struct {
 	// Audit receives an event for every start, begin, finish, failure,
 	// decision and cancellation. Nil discards them.
 	Audit Auditor
+	// Tracer, if set, observes every engine step (an OpenTelemetry span per
+	// step: see auth/authotel). Nil observes nothing.
+	Tracer Tracer
 	// AuditPersonalData keeps personal evidence attributes (IIN, BIN,
 	// names: see IsPersonalAttribute) in audit events. By default they are
 	// dropped; the Result still carries them for the host.
@@ -73,6 +76,7 @@ type Engine struct {
 	now      func() time.Time
 	rand     io.Reader
 	audit    Auditor
+	tracer   Tracer
 }
 
 // New validates cfg and returns an Engine.
@@ -86,6 +90,7 @@ func New(cfg Config) (*Engine, error) {
 		now:      cfg.Now,
 		rand:     cfg.Rand,
 		audit:    cfg.Audit,
+		tracer:   cfg.Tracer,
 	}
 	if e.store == nil {
 		return nil, fmt.Errorf("%w: Store is required", ErrConfig)
@@ -253,7 +258,12 @@ func (e *Engine) Factor(k Kind) (Factor, bool) {
 func (e *Engine) Now() time.Time { return e.now() }
 
 // Start creates a flow.
-func (e *Engine) Start(ctx context.Context, req StartRequest) (*Flow, error) {
+func (e *Engine) Start(ctx context.Context, req StartRequest) (flow *Flow, err error) {
+	if e.tracer != nil {
+		var end func(string, error)
+		ctx, end = e.tracer.Step(ctx, StepInfo{Op: "start", Action: req.Action})
+		defer func() { end(refOf(flow), err) }()
+	}
 	if _, ok := e.policies[req.Action]; !ok {
 		return nil, ErrUnknownAction
 	}
@@ -335,7 +345,12 @@ func (e *Engine) prepare(ctx context.Context, req StepRequest, now time.Time) (*
 // Begin begins a factor in a flow, if the gates allow it, and returns the
 // factor's challenge for the client. A refusal by a gate is ErrGate and the
 // factor is not called: nothing is sent.
-func (e *Engine) Begin(ctx context.Context, req StepRequest) (*Challenge, error) {
+func (e *Engine) Begin(ctx context.Context, req StepRequest) (ch *Challenge, err error) {
+	if e.tracer != nil {
+		var end func(string, error)
+		ctx, end = e.tracer.Step(ctx, StepInfo{Op: "begin", Kind: req.Kind, Flow: FlowRef(req.FlowID)})
+		defer func() { end(FlowRef(req.FlowID), err) }()
+	}
 	now := e.now()
 	f, p, fac, err := e.prepare(ctx, req, now)
 	if err != nil {
@@ -343,17 +358,19 @@ func (e *Engine) Begin(ctx context.Context, req StepRequest) (*Challenge, error)
 	}
 	if err := e.gate(ctx, f, p, req.Kind, now); err != nil {
 		e.audit.Audit(ctx, Event{Type: EventFactorRefused, Time: now, Flow: f.Ref(), Action: f.Action,
-			Subject: f.Subject, Kind: req.Kind, Code: Code(err)})
+			Subject: f.Subject, Kind: req.Kind, Op: "begin", Code: Code(err)})
 		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
 	}
 	if len(f.Steps) >= maxBegins {
 		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: fmt.Errorf("%w: too many steps in one flow", ErrRateLimited)}
 	}
 	ctx = ContextWithFlowRef(ctx, f.Ref())
-	ch, err := fac.Begin(ctx, &BeginRequest{Flow: f.Clone(), Input: req.Input, Client: req.Client, Now: now})
+	t0 := time.Now() // latency for observers only; decisions use e.now
+	ch, err = fac.Begin(ctx, &BeginRequest{Flow: f.Clone(), Input: req.Input, Client: req.Client, Now: now})
+	took := time.Since(t0)
 	if err != nil {
 		e.audit.Audit(ctx, Event{Type: EventFactorFailed, Time: now, Flow: f.Ref(), Action: f.Action,
-			Subject: f.Subject, Kind: req.Kind, Code: Code(err)})
+			Subject: f.Subject, Kind: req.Kind, Op: "begin", Code: Code(err), Duration: took})
 		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
 	}
 	if ch == nil {
@@ -370,7 +387,8 @@ func (e *Engine) Begin(ctx context.Context, req StepRequest) (*Challenge, error)
 	if err != nil {
 		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
 	}
-	e.audit.Audit(ctx, Event{Type: EventFactorBegun, Time: now, Flow: f.Ref(), Action: f.Action, Subject: f.Subject, Kind: req.Kind})
+	e.audit.Audit(ctx, Event{Type: EventFactorBegun, Time: now, Flow: f.Ref(), Action: f.Action, Subject: f.Subject, Kind: req.Kind,
+		Op: "begin", Duration: took})
 	return ch, nil
 }
 
@@ -430,15 +448,21 @@ func (e *Engine) gate(ctx context.Context, f *Flow, p *policyEntry, k Kind, now 
 // Finish verifies a factor's answer, adds its evidence to the flow and
 // decides. When the decision allows, the flow is completed and the Result
 // returned; a completed flow cannot be used again.
-func (e *Engine) Finish(ctx context.Context, req StepRequest) (*Outcome, error) {
+func (e *Engine) Finish(ctx context.Context, req StepRequest) (out *Outcome, err error) {
+	if e.tracer != nil {
+		var end func(string, error)
+		ctx, end = e.tracer.Step(ctx, StepInfo{Op: "finish", Kind: req.Kind, Flow: FlowRef(req.FlowID)})
+		defer func() { end(FlowRef(req.FlowID), err) }()
+	}
 	now := e.now()
 	f, p, fac, err := e.prepare(ctx, req, now)
 	if err != nil {
 		return nil, err
 	}
+	var took time.Duration
 	fail := func(err error) (*Outcome, error) {
 		e.audit.Audit(ctx, Event{Type: EventFactorFailed, Time: now, Flow: f.Ref(), Action: f.Action,
-			Subject: f.Subject, Kind: req.Kind, Code: Code(err)})
+			Subject: f.Subject, Kind: req.Kind, Op: "finish", Code: Code(err), Duration: took})
 		return nil, &FactorError{Kind: req.Kind, Op: "finish", Err: err}
 	}
 	if _, begun := f.begun(req.Kind); !begun {
@@ -448,7 +472,9 @@ func (e *Engine) Finish(ctx context.Context, req StepRequest) (*Outcome, error) 
 		return fail(err)
 	}
 	ctx = ContextWithFlowRef(ctx, f.Ref())
+	t0 := time.Now() // latency for observers only; decisions use e.now
 	proof, err := fac.Finish(ctx, &FinishRequest{Flow: f.Clone(), Input: req.Input, Client: req.Client, Now: now})
+	took = time.Since(t0)
 	if err != nil {
 		if errors.Is(err, ErrFraud) {
 			e.audit.Audit(ctx, Event{Type: EventFraudReported, Time: now, Flow: f.Ref(), Action: f.Action,
@@ -488,10 +514,10 @@ func (e *Engine) Finish(ctx context.Context, req StepRequest) (*Outcome, error) 
 		return fail(err)
 	}
 	e.audit.Audit(ctx, Event{Type: EventFactorFinished, Time: now, Flow: f2.Ref(), Action: f2.Action,
-		Subject: f2.Subject, Kind: req.Kind, Strength: ev.Strength, Attrs: ev.Attributes})
+		Subject: f2.Subject, Kind: req.Kind, Op: "finish", Strength: ev.Strength, Attrs: ev.Attributes, Duration: took})
 	e.audit.Audit(ctx, Event{Type: EventDecision, Time: now, Flow: f2.Ref(), Action: f2.Action,
 		Subject: f2.Subject, Allowed: d.Allowed, Reasons: d.Reasons})
-	out := &Outcome{Decision: d, Flow: f2}
+	out = &Outcome{Decision: d, Flow: f2}
 	if d.Allowed {
 		out.Result = e.result(f2, p, now)
 		e.audit.Audit(ctx, Event{Type: EventFlowCompleted, Time: now, Flow: f2.Ref(), Action: f2.Action,
