@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
+	"github.com/strongauth/strongauth/factors/ecp/ecptest"
 	"github.com/strongauth/strongauth/internal/fakeclock"
-	"github.com/strongauth/strongauth/internal/ncalayersim"
 	"github.com/strongauth/strongauth/otp/otptest"
 )
 
@@ -75,7 +75,7 @@ func newHarness(t testing.TB) *harness {
 		}})
 	require.NoError(t, err)
 	t.Cleanup(h.idp.Close)
-	sim, err := ncalayersim.New(ncalayersim.Config{Keys: h.idp.pki.simKeys(), Origins: []string{h.issuer}})
+	sim, err := ecptest.New(ecptest.Config{InsecureTestKeys: true, Keys: h.idp.pki.simKeys(), Origins: []string{h.issuer}})
 	require.NoError(t, err)
 	for l, hd := range map[net.Listener]http.Handler{ln: h.idp, simLn: sim} {
 		s := &http.Server{Handler: hd, ReadHeaderTimeout: 5 * time.Second}

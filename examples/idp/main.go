@@ -42,7 +42,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/strongauth/strongauth/internal/ncalayersim"
+	"github.com/strongauth/strongauth/factors/ecp/ecptest"
 	"github.com/strongauth/strongauth/otp"
 )
 
@@ -93,7 +93,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer p.Close()
-	sim, err := ncalayersim.New(ncalayersim.Config{Keys: p.pki.simKeys(), Origins: []string{issuer}, Log: log})
+	sim, err := ecptest.New(ecptest.Config{InsecureTestKeys: true, Keys: p.pki.simKeys(), Origins: []string{issuer}, Log: log})
 	if err != nil {
 		return err
 	}

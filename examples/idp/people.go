@@ -9,7 +9,7 @@ import (
 
 	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/factors/ecp"
-	"github.com/strongauth/strongauth/internal/ncalayersim"
+	"github.com/strongauth/strongauth/factors/ecp/ecptest"
 	"github.com/strongauth/strongauth/signature"
 	"github.com/strongauth/strongauth/signature/devpki"
 	"github.com/strongauth/strongauth/signature/revocation"
@@ -138,10 +138,10 @@ func (k *devPKI) verifier(now func() time.Time, st store.Store, audit auth.Audit
 }
 
 // simKeys are the persons' keys for the NCALayer simulator.
-func (k *devPKI) simKeys() []ncalayersim.Key {
-	keys := make([]ncalayersim.Key, len(k.leaves))
+func (k *devPKI) simKeys() []ecptest.Key {
+	keys := make([]ecptest.Key, len(k.leaves))
 	for i, l := range k.leaves {
-		keys[i] = ncalayersim.DevKey(l)
+		keys[i] = ecptest.DevKey(l)
 	}
 	return keys
 }

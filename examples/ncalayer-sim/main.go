@@ -38,7 +38,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/strongauth/strongauth/internal/ncalayersim"
+	"github.com/strongauth/strongauth/factors/ecp/ecptest"
 )
 
 // Exit statuses.
@@ -81,17 +81,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	if len(allowed) == 0 {
 		allowed = origins{"http://localhost:8080"}
 	}
-	keys, err := ncalayersim.LoadDir(*keysDir)
+	keys, err := ecptest.LoadDir(*keysDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "ncalayer-sim: %v (run the portal example first: it writes its test keys to %s)\n", err, *keysDir)
 		return exitError
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	cfg := ncalayersim.Config{Keys: keys, Origins: allowed, Log: log}
+	cfg := ecptest.Config{InsecureTestKeys: true, Keys: keys, Origins: allowed, Log: log}
 	if *cancel {
-		cfg.Approve = func(context.Context, *ncalayersim.Request, *ncalayersim.Key) error { return ncalayersim.ErrCancelled }
+		cfg.Approve = func(context.Context, *ecptest.Request, *ecptest.Key) error { return ecptest.ErrCancelled }
 	}
-	sim, err := ncalayersim.New(cfg)
+	sim, err := ecptest.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "ncalayer-sim:", err)
 		return exitUsage

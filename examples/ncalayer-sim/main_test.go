@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/strongauth/strongauth/internal/ncalayersim"
+	"github.com/strongauth/strongauth/factors/ecp/ecptest"
 	"github.com/strongauth/strongauth/signature"
 	"github.com/strongauth/strongauth/signature/devpki"
 )
@@ -34,7 +34,7 @@ func writeKeys(t *testing.T) (dir string, root *x509.Certificate) {
 	require.NoError(t, err)
 	ecLeaf, err := ecRoot.Issue(devpki.LeafOptions{Kind: devpki.Individual, Surname: "Сейтқали", Name: "Айгерім", IIN: "920202450012"})
 	require.NoError(t, err)
-	require.NoError(t, ncalayersim.WriteDir(dir, []*devpki.Leaf{gostLeaf, ecLeaf}))
+	require.NoError(t, ecptest.WriteDir(dir, []*devpki.Leaf{gostLeaf, ecLeaf}))
 	return dir, ca.Cert
 }
 

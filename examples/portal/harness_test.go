@@ -18,8 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strongauth/strongauth/auth/authhttp"
+	"github.com/strongauth/strongauth/factors/ecp/ecptest"
 	"github.com/strongauth/strongauth/internal/fakeclock"
-	"github.com/strongauth/strongauth/internal/ncalayersim"
 	"github.com/strongauth/strongauth/otp/otptest"
 )
 
@@ -38,7 +38,7 @@ type harness struct {
 	sms    *otptest.Recorder
 	p      *Portal
 	origin string
-	sim    *ncalayersim.Sim
+	sim    *ecptest.Sim
 	simURL string
 	// cancelSigning makes the simulator answer as a cancelled dialog.
 	cancelSigning atomic.Bool
@@ -77,13 +77,13 @@ func newHarnessClock(t testing.TB, clock *fakeclock.Clock, tweak func(*Config)) 
 	}
 	h.p, err = New(cfg)
 	require.NoError(t, err)
-	h.sim, err = ncalayersim.New(ncalayersim.Config{Keys: h.p.pki.simKeys(), Origins: []string{h.origin},
-		Approve: func(_ context.Context, r *ncalayersim.Request, _ *ncalayersim.Key) error {
+	h.sim, err = ecptest.New(ecptest.Config{InsecureTestKeys: true, Keys: h.p.pki.simKeys(), Origins: []string{h.origin},
+		Approve: func(_ context.Context, r *ecptest.Request, _ *ecptest.Key) error {
 			if r.Args.Format == "xml" {
 				h.xmlSigned.Add(1)
 			}
 			if h.cancelSigning.Load() {
-				return ncalayersim.ErrCancelled
+				return ecptest.ErrCancelled
 			}
 			return nil
 		}})

@@ -35,7 +35,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/strongauth/strongauth/internal/ncalayersim"
+	"github.com/strongauth/strongauth/factors/ecp/ecptest"
 	"github.com/strongauth/strongauth/otp"
 )
 
@@ -99,7 +99,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 
 	var servers []*http.Server
 	if simLn != nil {
-		sim, err := ncalayersim.New(ncalayersim.Config{Keys: p.pki.simKeys(), Origins: []string{origin}, Log: log})
+		sim, err := ecptest.New(ecptest.Config{InsecureTestKeys: true, Keys: p.pki.simKeys(), Origins: []string{origin}, Log: log})
 		if err != nil {
 			return err
 		}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/strongauth/strongauth/auth"
-	"github.com/strongauth/strongauth/internal/ncalayersim"
+	"github.com/strongauth/strongauth/factors/ecp/ecptest"
 	"github.com/strongauth/strongauth/signature/devpki"
 	"github.com/strongauth/strongauth/signature/revocation"
 	"github.com/strongauth/strongauth/store"
@@ -78,10 +78,10 @@ func (p *devPKI) revocation(now func() time.Time, st store.Store, audit auth.Aud
 }
 
 // simKeys are the test keys for the NCALayer simulator.
-func (p *devPKI) simKeys() []ncalayersim.Key {
-	keys := make([]ncalayersim.Key, len(p.leaves))
+func (p *devPKI) simKeys() []ecptest.Key {
+	keys := make([]ecptest.Key, len(p.leaves))
 	for i, l := range p.leaves {
-		keys[i] = ncalayersim.DevKey(l.leaf)
+		keys[i] = ecptest.DevKey(l.leaf)
 	}
 	return keys
 }
@@ -93,7 +93,7 @@ func (p *devPKI) writeDir(dir string) error {
 	for i, l := range p.leaves {
 		leaves[i] = l.leaf
 	}
-	if err := ncalayersim.WriteDir(dir, leaves); err != nil {
+	if err := ecptest.WriteDir(dir, leaves); err != nil {
 		return err
 	}
 	readme := "Development keys of the strongauth portal example (test PKI of one run; NOT NCA keys).\n" +

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strongauth/strongauth/auth"
-	"github.com/strongauth/strongauth/internal/ncalayersim"
+	"github.com/strongauth/strongauth/factors/ecp/ecptest"
 	"github.com/strongauth/strongauth/otp/otptest"
 )
 
@@ -327,10 +327,10 @@ func TestDevKeysForASeparateSimulator(t *testing.T) {
 	h := newHarness(t, nil)
 	dir := t.TempDir()
 	require.NoError(t, h.p.pki.writeDir(dir))
-	keys, err := ncalayersim.LoadDir(dir)
+	keys, err := ecptest.LoadDir(dir)
 	require.NoError(t, err)
 	require.Len(t, keys, len(DefaultPeople()))
-	h.sim, err = ncalayersim.New(ncalayersim.Config{Keys: keys, Origins: []string{h.origin}})
+	h.sim, err = ecptest.New(ecptest.Config{InsecureTestKeys: true, Keys: keys, Origins: []string{h.origin}})
 	require.NoError(t, err)
 	c := h.client()
 	c.loginECPSMS(aigerim)

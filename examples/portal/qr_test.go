@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/strongauth/strongauth/internal/ncalayersim"
+	"github.com/strongauth/strongauth/factors/ecp/ecptest"
 	"github.com/strongauth/strongauth/qr/phone"
 )
 
@@ -154,7 +154,7 @@ func TestQRPhoneOfAnotherPerson(t *testing.T) {
 func (h *harness) egovKey(iin string) phone.SignFunc {
 	for _, l := range h.p.pki.leaves {
 		if l.person.IIN == iin {
-			return phone.SignFunc(ncalayersim.DevKey(l.leaf).Sign)
+			return phone.SignFunc(ecptest.DevKey(l.leaf).Sign)
 		}
 	}
 	h.t.Fatalf("no key for %s", iin)

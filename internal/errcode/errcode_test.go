@@ -7,12 +7,12 @@ import (
 	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/auth/authhttp"
 	"github.com/strongauth/strongauth/factors/ecp"
+	"github.com/strongauth/strongauth/factors/ecp/ecptest"
 	"github.com/strongauth/strongauth/factors/passkey"
 	"github.com/strongauth/strongauth/factors/passkey/passkeyredis"
 	qrfactor "github.com/strongauth/strongauth/factors/qr"
 	"github.com/strongauth/strongauth/factors/qr/qrredis"
 	"github.com/strongauth/strongauth/factors/sms"
-	"github.com/strongauth/strongauth/internal/ncalayersim"
 	"github.com/strongauth/strongauth/otp"
 	"github.com/strongauth/strongauth/qr"
 	"github.com/strongauth/strongauth/signature"
@@ -42,7 +42,7 @@ func TestEveryConfigErrorIsAuthErrConfig(t *testing.T) {
 		"qr factor":    {errOf(qrfactor.New(qrfactor.Config{})), auth.ErrConfig},
 		"qrredis":      {errOf(qrredis.New(qrredis.Config{})), qrredis.ErrConfig},
 		"sms":          {errOf(sms.New(sms.Config{})), auth.ErrConfig},
-		"ncalayersim":  {errOf(ncalayersim.New(ncalayersim.Config{})), ncalayersim.ErrConfig},
+		"ecptest":      {errOf(ecptest.New(ecptest.Config{})), ecptest.ErrConfig},
 	} {
 		if c.err == nil {
 			t.Errorf("%s: an empty Config was accepted", name)

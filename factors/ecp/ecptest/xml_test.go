@@ -1,4 +1,4 @@
-package ncalayersim_test
+package ecptest_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strongauth/strongauth/factors/ecp/ecptest"
 	"github.com/strongauth/strongauth/internal/fakeclock"
-	"github.com/strongauth/strongauth/internal/ncalayersim"
 	"github.com/strongauth/strongauth/signature"
 	"github.com/strongauth/strongauth/signature/devpki"
 	"github.com/strongauth/strongauth/signature/sigtest"
@@ -25,7 +25,7 @@ func TestSignXML(t *testing.T) {
 	for _, alg := range []devpki.Algorithm{devpki.GOST2015, devpki.RSA2048} {
 		t.Run(string(alg), func(t *testing.T) {
 			p := sigtest.NewPKI(t, alg)
-			sim, err := ncalayersim.New(ncalayersim.Config{Keys: []ncalayersim.Key{ncalayersim.DevKey(p.Individual)}, Origins: []string{origin}})
+			sim, err := ecptest.New(ecptest.Config{InsecureTestKeys: true, Keys: []ecptest.Key{ecptest.DevKey(p.Individual)}, Origins: []string{origin}})
 			require.NoError(t, err)
 			v, err := signature.NewVerifier(signature.Config{Roots: p.Roots(), Intermediates: []*x509.Certificate{p.CA.Cert},
 				Now: fakeclock.New(sigtest.Epoch().Add(1e12)).Now, InsecureSkipRevocation: true})
@@ -51,26 +51,26 @@ func TestSignXML(t *testing.T) {
 
 func TestSignXMLRefusals(t *testing.T) {
 	noXML := testKey(t, "900101300017", "")
-	sim, err := ncalayersim.New(ncalayersim.Config{Keys: []ncalayersim.Key{noXML}, Origins: []string{origin},
-		Approve: func(_ context.Context, r *ncalayersim.Request, _ *ncalayersim.Key) error {
+	sim, err := ecptest.New(ecptest.Config{InsecureTestKeys: true, Keys: []ecptest.Key{noXML}, Origins: []string{origin},
+		Approve: func(_ context.Context, r *ecptest.Request, _ *ecptest.Key) error {
 			if strings.Contains(string(r.Args.Data), "cancel") {
-				return ncalayersim.ErrCancelled
+				return ecptest.ErrCancelled
 			}
 			return nil
 		}})
 	require.NoError(t, err)
 	req := func(v any) []byte { b, _ := json.Marshal(v); return b }
 	r := sim.Handle(context.Background(), req(signature.NewNCALayerXMLRequest([]byte("<a/>"), signature.NCALayerOptions{})))
-	assert.Equal(t, ncalayersim.CodeUnsupported, r.Code)
+	assert.Equal(t, ecptest.CodeUnsupported, r.Code)
 	for name, c := range map[string]struct {
 		req  []byte
 		code string
 	}{
-		"no XML key":    {req(signature.NewNCALayerSignXMLRequest([]byte("<a/>"), "", "")), ncalayersim.CodeUnsupported},
+		"no XML key":    {req(signature.NewNCALayerSignXMLRequest([]byte("<a/>"), "", "")), ecptest.CodeUnsupported},
 		"cancelled":     {req(signature.NewNCALayerSignXMLRequest([]byte("<cancel/>"), "", "")), "action.canceled"},
 		"other method":  {[]byte(`{"module":"kz.gov.pki.knca.commonUtils","method":"getKeyInfo","args":[]}`), "unknown method"},
 		"short args":    {[]byte(`{"module":"kz.gov.pki.knca.commonUtils","method":"signXml","args":["PKCS12"]}`), "args must be [storage, keyType, xml, …]"},
-		"other storage": {req(signature.NewNCALayerSignXMLRequest([]byte("<a/>"), "AKKaztokenStore", "")), ncalayersim.CodeNoSuitableKey},
+		"other storage": {req(signature.NewNCALayerSignXMLRequest([]byte("<a/>"), "AKKaztokenStore", "")), ecptest.CodeNoSuitableKey},
 	} {
 		r := sim.Handle(context.Background(), c.req)
 		assert.Equal(t, "500", r.Code, name)

@@ -1,4 +1,4 @@
-package ncalayersim
+package ecptest
 
 import (
 	"crypto"
@@ -43,7 +43,7 @@ func WriteDir(dir string, leaves []*devpki.Leaf) error {
 			name = k.BIN()
 		}
 		if name == "" || strings.ContainsAny(name, `/\.`) {
-			return fmt.Errorf("ncalayersim: leaf %q has no IIN or BIN to name its files", l.Cert.Subject.CommonName)
+			return fmt.Errorf("ecptest: leaf %q has no IIN or BIN to name its files", l.Cert.Subject.CommonName)
 		}
 		base := filepath.Join(dir, name)
 		if err := os.WriteFile(base+".crt.pem", devpki.CertificatePEM(append([]*x509.Certificate{l.Cert}, l.Chain...)...), 0o600); err != nil {
@@ -80,11 +80,11 @@ func LoadDir(dir string) ([]Key, error) {
 		base := strings.TrimSuffix(cf, ".crt.pem")
 		certs, err := readCerts(cf)
 		if err != nil {
-			return nil, fmt.Errorf("ncalayersim: %s: %w", filepath.Base(cf), err)
+			return nil, fmt.Errorf("ecptest: %s: %w", filepath.Base(cf), err)
 		}
 		priv, err := readKey(base, certs[0])
 		if err != nil {
-			return nil, fmt.Errorf("ncalayersim: %s: %w", filepath.Base(base), err)
+			return nil, fmt.Errorf("ecptest: %s: %w", filepath.Base(base), err)
 		}
 		leaf, err := g.Leaf(certs[0], certs[1:], priv)
 		if err != nil {
@@ -93,7 +93,7 @@ func LoadDir(dir string) ([]Key, error) {
 		keys = append(keys, DevKey(leaf))
 	}
 	if len(keys) == 0 {
-		return nil, fmt.Errorf("ncalayersim: no NAME.crt.pem files in %s", dir)
+		return nil, fmt.Errorf("ecptest: no NAME.crt.pem files in %s", dir)
 	}
 	return keys, nil
 }

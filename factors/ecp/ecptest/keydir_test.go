@@ -1,4 +1,4 @@
-package ncalayersim_test
+package ecptest_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/strongauth/strongauth/internal/ncalayersim"
+	"github.com/strongauth/strongauth/factors/ecp/ecptest"
 	"github.com/strongauth/strongauth/signature"
 	"github.com/strongauth/strongauth/signature/devpki"
 )
@@ -30,21 +30,21 @@ func TestKeyDirRoundTrip(t *testing.T) {
 		roots = append(roots, root.Cert)
 	}
 	dir := t.TempDir()
-	require.NoError(t, ncalayersim.WriteDir(dir, leaves))
+	require.NoError(t, ecptest.WriteDir(dir, leaves))
 	for _, f := range []string{"880101300123.key.hex", "920202450012.key.pem", "850715300459.key.pem"} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), f)
 	}
-	keys, err := ncalayersim.LoadDir(dir)
+	keys, err := ecptest.LoadDir(dir)
 	require.NoError(t, err)
 	require.Len(t, keys, 3)
-	sim, err := ncalayersim.New(ncalayersim.Config{Keys: keys, Origins: []string{origin}})
+	sim, err := ecptest.New(ecptest.Config{InsecureTestKeys: true, Keys: keys, Origins: []string{origin}})
 	require.NoError(t, err)
 	v, err := signature.NewVerifier(signature.Config{Roots: roots, InsecureSkipRevocation: true})
 	require.NoError(t, err)
 	for _, l := range leaves {
-		iin := (&ncalayersim.Key{Certificate: l.Cert}).IIN()
+		iin := (&ecptest.Key{Certificate: l.Cert}).IIN()
 		r := sim.Handle(context.Background(), []byte(signRequest("eA==", false, iin, "")))
 		require.True(t, r.Status, r)
 		res, err := v.Verify(context.Background(), []byte(r.Body.Result[0]), signature.VerifyOptions{Purpose: signature.PurposeLogin(), Content: []byte("x")})
@@ -54,7 +54,7 @@ func TestKeyDirRoundTrip(t *testing.T) {
 }
 
 func TestKeyDirRefusals(t *testing.T) {
-	_, err := ncalayersim.LoadDir(t.TempDir())
+	_, err := ecptest.LoadDir(t.TempDir())
 	assert.Error(t, err, "empty directory")
 
 	g := devpki.New(devpki.Config{})
@@ -65,20 +65,20 @@ func TestKeyDirRefusals(t *testing.T) {
 	b, err := root.Issue(devpki.LeafOptions{Kind: devpki.Individual, Surname: "B", Name: "B", IIN: "920202450012"})
 	require.NoError(t, err)
 	dir := t.TempDir()
-	require.NoError(t, ncalayersim.WriteDir(dir, []*devpki.Leaf{a, b}))
+	require.NoError(t, ecptest.WriteDir(dir, []*devpki.Leaf{a, b}))
 	// Swap the keys: each no longer matches its certificate.
 	ka, _ := os.ReadFile(filepath.Join(dir, "880101300123.key.hex"))
 	kb, _ := os.ReadFile(filepath.Join(dir, "920202450012.key.hex"))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "880101300123.key.hex"), kb, 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "920202450012.key.hex"), ka, 0o600))
-	_, err = ncalayersim.LoadDir(dir)
+	_, err = ecptest.LoadDir(dir)
 	assert.ErrorContains(t, err, "does not match")
 
 	require.NoError(t, os.Remove(filepath.Join(dir, "880101300123.key.hex")))
-	_, err = ncalayersim.LoadDir(dir)
+	_, err = ecptest.LoadDir(dir)
 	assert.ErrorContains(t, err, "no .key.hex or .key.pem")
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "880101300123.crt.pem"), []byte("not pem"), 0o600))
-	_, err = ncalayersim.LoadDir(dir)
+	_, err = ecptest.LoadDir(dir)
 	assert.ErrorContains(t, err, "no certificate")
 }

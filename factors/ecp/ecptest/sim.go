@@ -1,9 +1,16 @@
-// Package ncalayersim is a development stand-in for NCALayer, the NCA's
-// desktop signer: it speaks the kz.gov.pki.knca.basics "sign" protocol on a
-// WebSocket with test keys, so that the ECP path of a real browser client
-// can run without the NCA's software — in tests and in the portal example.
-// It is for development only: its keys are test keys, it asks nobody before
-// signing (unless Config.Approve does), and it never belongs in production.
+// Package ecptest is strongauth's test kit for ECP login pages: a stand-in
+// for NCALayer, the NCA's desktop signer, that speaks its WebSocket
+// protocol with test keys (Sim, Serve); a one-call development PKI in the
+// Kazakh NCA profile whose verifier the host's ecp factor can use (NewPKI);
+// and Answer, which answers a challenge as NCALayer would, for tests that
+// drive the host's endpoints without a browser. A host tests its own login
+// pages end to end with it — headless Chromium, its own page, the kit's
+// simulator — without the NCA's software or real keys.
+//
+// It is for tests and development only: its keys are test keys, the
+// simulator asks nobody before signing (unless Config.Approve does) and
+// refuses to start unless Config.InsecureTestKeys says so; it never belongs
+// in production.
 //
 // # Protocol
 //
@@ -47,7 +54,7 @@
 // (exact scheme://host:port; a request without an Origin header — not a
 // browser — is accepted), bounds every message (Config.MaxMessage), and
 // never logs the data it signs.
-package ncalayersim
+package ecptest
 
 import (
 	"context"
@@ -101,10 +108,10 @@ const (
 
 // ErrCancelled, returned by Config.Approve, makes the simulator answer as
 // NCALayer does when the user closes its dialog.
-var ErrCancelled = errors.New("ncalayersim: cancelled by the user")
+var ErrCancelled = errors.New("ecptest: cancelled by the user")
 
 // ErrConfig reports an invalid Config.
-var ErrConfig = errcode.Sentinel("ncalayersim: invalid configuration", errcode.Config)
+var ErrConfig = errcode.Sentinel("ecptest: invalid configuration", errcode.Config)
 
 // Key is one test key the simulator signs with.
 type Key struct {
@@ -171,6 +178,11 @@ func ekus(c *x509.Certificate) []string {
 
 // Config configures a Sim.
 type Config struct {
+	// InsecureTestKeys must be true: it acknowledges that the simulator
+	// signs with the given test keys for any page of Origins without
+	// asking anyone. New refuses to build a simulator without it, so that
+	// the kit cannot end up in a production configuration by accident.
+	InsecureTestKeys bool
 	// Keys are the test keys, tried in order. Required.
 	Keys []Key
 	// Origins are the exact web origins whose pages may connect
@@ -241,6 +253,9 @@ type Sim struct {
 
 // New validates cfg and returns a Sim.
 func New(cfg Config) (*Sim, error) {
+	if !cfg.InsecureTestKeys {
+		return nil, fmt.Errorf("%w: InsecureTestKeys must be set: the simulator signs with test keys, unasked, and is for tests and development only", ErrConfig)
+	}
 	if len(cfg.Keys) == 0 {
 		return nil, fmt.Errorf("%w: no keys", ErrConfig)
 	}
@@ -279,7 +294,7 @@ func (s *Sim) Signed() int64 { return s.signed.Load() }
 // on it until the client leaves.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if o := r.Header.Get("Origin"); o != "" && !slices.Contains(s.cfg.Origins, o) {
-		s.cfg.Log.Warn("ncalayersim: connection from a foreign origin refused", slog.String("origin", truncate(o, 100)))
+		s.cfg.Log.Warn("ecptest: connection from a foreign origin refused", slog.String("origin", truncate(o, 100)))
 		http.Error(w, "origin not allowed", http.StatusForbidden)
 		return
 	}
@@ -297,7 +312,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		typ, msg, err := c.Read(ctx)
 		if err != nil {
 			if websocket.CloseStatus(err) == websocket.StatusMessageTooBig {
-				s.cfg.Log.Warn("ncalayersim: request too large")
+				s.cfg.Log.Warn("ecptest: request too large")
 			}
 			return
 		}
@@ -366,7 +381,7 @@ func (s *Sim) Handle(ctx context.Context, msg []byte) *Response {
 		}
 		out.Body.Result = append(out.Body.Result, signed)
 	}
-	s.cfg.Log.Info("ncalayersim: signed", slog.String("iin", key.IIN()), slog.String("bin", key.BIN()), slog.String("format", req.Args.Format),
+	s.cfg.Log.Info("ecptest: signed", slog.String("iin", key.IIN()), slog.String("bin", key.BIN()), slog.String("format", req.Args.Format),
 		slog.Int("items", len(items)), slog.Bool("attached", req.Args.SigningParams.Encapsulate))
 	return out
 }
@@ -376,12 +391,12 @@ func (s *Sim) Handle(ctx context.Context, msg []byte) *Response {
 func (s *Sim) pick(ctx context.Context, req *Request) (*Key, *Response) {
 	key := s.choose(&req.Args)
 	if key == nil {
-		s.cfg.Log.Info("ncalayersim: no suitable key", slog.String("iin", req.Args.SignerParams.IIN), slog.String("bin", req.Args.SignerParams.BIN))
+		s.cfg.Log.Info("ecptest: no suitable key", slog.String("iin", req.Args.SignerParams.IIN), slog.String("bin", req.Args.SignerParams.BIN))
 		return nil, fail(CodeNoSuitableKey, "no key matches the signer parameters")
 	}
 	if s.cfg.Approve != nil {
 		if err := s.cfg.Approve(ctx, req, key); errors.Is(err, ErrCancelled) {
-			s.cfg.Log.Info("ncalayersim: cancelled", slog.String("iin", key.IIN()))
+			s.cfg.Log.Info("ecptest: cancelled", slog.String("iin", key.IIN()))
 			return nil, &Response{Status: true, Body: &Body{}}
 		} else if err != nil {
 			return nil, fail(CodeRefused, "refused")
@@ -400,14 +415,14 @@ func (s *Sim) sign(key *Key, format string, content []byte, attached bool) (stri
 	case format == "xml":
 		doc, err := key.SignXML(content)
 		if err != nil {
-			s.cfg.Log.Warn("ncalayersim: signing failed", slog.String("iin", key.IIN()), slog.String("error", err.Error()))
+			s.cfg.Log.Warn("ecptest: signing failed", slog.String("iin", key.IIN()), slog.String("error", err.Error()))
 			return "", fail(CodeSigningFailed, "the key could not sign")
 		}
 		out = string(doc)
 	default:
 		der, err := key.Sign(content, attached)
 		if err != nil {
-			s.cfg.Log.Warn("ncalayersim: signing failed", slog.String("iin", key.IIN()), slog.String("error", err.Error()))
+			s.cfg.Log.Warn("ecptest: signing failed", slog.String("iin", key.IIN()), slog.String("error", err.Error()))
 			return "", fail(CodeSigningFailed, "the key could not sign")
 		}
 		out = string(pem.EncodeToMemory(&pem.Block{Type: "CMS", Bytes: der}))
@@ -443,7 +458,7 @@ func (s *Sim) handleSignXML(ctx context.Context, method string, args json.RawMes
 	if fr != nil {
 		return legacyFail(fr.Code)
 	}
-	s.cfg.Log.Info("ncalayersim: signed", slog.String("iin", key.IIN()), slog.String("format", "xml"), slog.String("method", MethodSignXML))
+	s.cfg.Log.Info("ecptest: signed", slog.String("iin", key.IIN()), slog.String("format", "xml"), slog.String("method", MethodSignXML))
 	return &Response{Code: "200", ResponseObject: signed}
 }
 

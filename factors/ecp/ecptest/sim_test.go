@@ -1,4 +1,4 @@
-package ncalayersim_test
+package ecptest_test
 
 import (
 	"context"
@@ -25,7 +25,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/strongauth/strongauth/internal/ncalayersim"
+	"github.com/strongauth/strongauth/factors/ecp/ecptest"
 )
 
 const origin = "http://localhost:8080"
@@ -33,7 +33,7 @@ const origin = "http://localhost:8080"
 // testKey makes a self-signed ECDSA key in the NCA subject profile and a
 // CMS signer over it (digitorus/pkcs7; the portal uses GOST keys from
 // signature/devpki instead).
-func testKey(t testing.TB, iin, bin string, eku ...x509.ExtKeyUsage) ncalayersim.Key {
+func testKey(t testing.TB, iin, bin string, eku ...x509.ExtKeyUsage) ecptest.Key {
 	t.Helper()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
@@ -55,7 +55,7 @@ func testKey(t testing.TB, iin, bin string, eku ...x509.ExtKeyUsage) ncalayersim
 	require.NoError(t, err)
 	cert, err := x509.ParseCertificate(der)
 	require.NoError(t, err)
-	return ncalayersim.Key{Certificate: cert, Sign: func(content []byte, attached bool) ([]byte, error) {
+	return ecptest.Key{Certificate: cert, Sign: func(content []byte, attached bool) ([]byte, error) {
 		sd, err := pkcs7.NewSignedData(content)
 		if err != nil {
 			return nil, err
@@ -72,22 +72,22 @@ func testKey(t testing.TB, iin, bin string, eku ...x509.ExtKeyUsage) ncalayersim
 }
 
 type fixture struct {
-	sim  *ncalayersim.Sim
+	sim  *ecptest.Sim
 	url  string
-	keys []ncalayersim.Key
+	keys []ecptest.Key
 }
 
-func newFixture(t *testing.T, tweak func(*ncalayersim.Config)) *fixture {
+func newFixture(t *testing.T, tweak func(*ecptest.Config)) *fixture {
 	t.Helper()
-	keys := []ncalayersim.Key{
+	keys := []ecptest.Key{
 		testKey(t, "880101300128", "", x509.ExtKeyUsageClientAuth),
 		testKey(t, "920202450019", "123456789012", x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageEmailProtection),
 	}
-	cfg := ncalayersim.Config{Keys: keys, Origins: []string{origin}}
+	cfg := ecptest.Config{InsecureTestKeys: true, Keys: keys, Origins: []string{origin}}
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	sim, err := ncalayersim.New(cfg)
+	sim, err := ecptest.New(cfg)
 	require.NoError(t, err)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
@@ -112,14 +112,14 @@ func (f *fixture) dial(t *testing.T, from string) *websocket.Conn {
 	return c
 }
 
-func roundTrip(t *testing.T, c *websocket.Conn, req string) ncalayersim.Response {
+func roundTrip(t *testing.T, c *websocket.Conn, req string) ecptest.Response {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	require.NoError(t, c.Write(ctx, websocket.MessageText, []byte(req)))
 	_, msg, err := c.Read(ctx)
 	require.NoError(t, err)
-	var r ncalayersim.Response
+	var r ecptest.Response
 	require.NoError(t, json.Unmarshal(msg, &r), string(msg))
 	return r
 }
@@ -131,7 +131,7 @@ func signRequest(data string, attached bool, iin, bin string, eku ...string) str
 		"signerParams":  map[string]any{"extKeyUsageOids": append([]string{}, eku...), "iin": iin, "bin": bin},
 		"locale":        "ru",
 	}
-	b, _ := json.Marshal(map[string]any{"module": ncalayersim.Module, "method": "sign", "args": args})
+	b, _ := json.Marshal(map[string]any{"module": ecptest.Module, "method": "sign", "args": args})
 	return string(b)
 }
 
@@ -181,7 +181,7 @@ func TestSignerSelection(t *testing.T) {
 	f := newFixture(t, nil)
 	c := f.dial(t, origin)
 	data := base64.StdEncoding.EncodeToString([]byte("x"))
-	signer := func(r ncalayersim.Response) *x509.Certificate {
+	signer := func(r ecptest.Response) *x509.Certificate {
 		require.True(t, r.Status, r)
 		return parseCMS(t, r.Body.Result[0], []byte("x")).GetOnlySigner()
 	}
@@ -199,7 +199,7 @@ func TestSignerSelection(t *testing.T) {
 	} {
 		r := roundTrip(t, c, req)
 		assert.False(t, r.Status, name)
-		assert.Equal(t, ncalayersim.CodeNoSuitableKey, r.Code, name)
+		assert.Equal(t, ecptest.CodeNoSuitableKey, r.Code, name)
 		assert.Nil(t, r.Body, name)
 	}
 }
@@ -224,13 +224,13 @@ func TestSeveralItems(t *testing.T) {
 
 func TestCancelAndRefuse(t *testing.T) {
 	var mode string
-	var seen *ncalayersim.Request
-	f := newFixture(t, func(c *ncalayersim.Config) {
-		c.Approve = func(_ context.Context, req *ncalayersim.Request, _ *ncalayersim.Key) error {
+	var seen *ecptest.Request
+	f := newFixture(t, func(c *ecptest.Config) {
+		c.Approve = func(_ context.Context, req *ecptest.Request, _ *ecptest.Key) error {
 			seen = req
 			switch mode {
 			case "cancel":
-				return ncalayersim.ErrCancelled
+				return ecptest.ErrCancelled
 			case "refuse":
 				return errors.New("the token is locked")
 			}
@@ -248,7 +248,7 @@ func TestCancelAndRefuse(t *testing.T) {
 	mode = "refuse"
 	r = roundTrip(t, c, signRequest(data, false, "", ""))
 	assert.False(t, r.Status)
-	assert.Equal(t, ncalayersim.CodeRefused, r.Code)
+	assert.Equal(t, ecptest.CodeRefused, r.Code)
 	assert.NotContains(t, r.Message, "token is locked")
 	assert.Zero(t, f.sim.Signed())
 }
@@ -259,16 +259,16 @@ func TestBadRequests(t *testing.T) {
 	data := base64.StdEncoding.EncodeToString([]byte("x"))
 	good := signRequest(data, false, "", "")
 	for _, tc := range []struct{ name, req, code string }{
-		{"not json", `{"module":`, ncalayersim.CodeBadRequest},
-		{"args not an object", `{"module":"kz.gov.pki.knca.basics","method":"sign","args":[1]}`, ncalayersim.CodeBadRequest},
-		{"other module", strings.Replace(good, ncalayersim.Module, "kz.gov.pki.knca.other", 1), ncalayersim.CodeUnknownModule},
-		{"other method", strings.Replace(good, `"method":"sign"`, `"method":"getKeyInfo"`, 1), ncalayersim.CodeUnknownMethod},
-		{"other format", strings.Replace(good, `"format":"cms"`, `"format":"pdf"`, 1), ncalayersim.CodeUnsupported},
-		{"digested", strings.Replace(good, `"digested":false`, `"digested":true`, 1), ncalayersim.CodeUnsupported},
-		{"not base64", signRequest("%%%", false, "", ""), ncalayersim.CodeBadRequest},
-		{"no data", strings.Replace(good, `"data":"`+data+`"`, `"data":[]`, 1), ncalayersim.CodeBadRequest},
-		{"data not strings", strings.Replace(good, `"data":"`+data+`"`, `"data":{"a":1}`, 1), ncalayersim.CodeBadRequest},
-		{"too many items", strings.Replace(good, `"data":"`+data+`"`, `"data":[`+strings.Repeat(`"eA==",`, 16)+`"eA=="]`, 1), ncalayersim.CodeBadRequest},
+		{"not json", `{"module":`, ecptest.CodeBadRequest},
+		{"args not an object", `{"module":"kz.gov.pki.knca.basics","method":"sign","args":[1]}`, ecptest.CodeBadRequest},
+		{"other module", strings.Replace(good, ecptest.Module, "kz.gov.pki.knca.other", 1), ecptest.CodeUnknownModule},
+		{"other method", strings.Replace(good, `"method":"sign"`, `"method":"getKeyInfo"`, 1), ecptest.CodeUnknownMethod},
+		{"other format", strings.Replace(good, `"format":"cms"`, `"format":"pdf"`, 1), ecptest.CodeUnsupported},
+		{"digested", strings.Replace(good, `"digested":false`, `"digested":true`, 1), ecptest.CodeUnsupported},
+		{"not base64", signRequest("%%%", false, "", ""), ecptest.CodeBadRequest},
+		{"no data", strings.Replace(good, `"data":"`+data+`"`, `"data":[]`, 1), ecptest.CodeBadRequest},
+		{"data not strings", strings.Replace(good, `"data":"`+data+`"`, `"data":{"a":1}`, 1), ecptest.CodeBadRequest},
+		{"too many items", strings.Replace(good, `"data":"`+data+`"`, `"data":[`+strings.Repeat(`"eA==",`, 16)+`"eA=="]`, 1), ecptest.CodeBadRequest},
 	} {
 		r := roundTrip(t, c, tc.req)
 		assert.False(t, r.Status, tc.name)
@@ -279,12 +279,12 @@ func TestBadRequests(t *testing.T) {
 	require.NoError(t, c.Write(ctx, websocket.MessageBinary, []byte(good)))
 	_, msg, err := c.Read(ctx)
 	require.NoError(t, err)
-	assert.Contains(t, string(msg), ncalayersim.CodeBadRequest)
+	assert.Contains(t, string(msg), ecptest.CodeBadRequest)
 	assert.True(t, roundTrip(t, c, good).Status)
 }
 
 func TestOriginsAndLimits(t *testing.T) {
-	f := newFixture(t, func(c *ncalayersim.Config) { c.MaxMessage = 4096 })
+	f := newFixture(t, func(c *ecptest.Config) { c.MaxMessage = 4096 })
 	ctx := context.Background()
 	h := http.Header{"Origin": {"https://evil.example"}}
 	_, resp, err := websocket.Dial(ctx, f.url, &websocket.DialOptions{HTTPHeader: h})
@@ -324,21 +324,26 @@ func TestConcurrentClients(t *testing.T) {
 
 func TestNewValidates(t *testing.T) {
 	k := testKey(t, "880101300128", "")
-	for name, cfg := range map[string]ncalayersim.Config{
+	for name, cfg := range map[string]ecptest.Config{
 		"no keys":      {Origins: []string{origin}},
-		"no origins":   {Keys: []ncalayersim.Key{k}},
-		"origin path":  {Keys: []ncalayersim.Key{k}, Origins: []string{origin + "/x"}},
-		"key, no sign": {Keys: []ncalayersim.Key{{Certificate: k.Certificate}}, Origins: []string{origin}},
+		"no origins":   {Keys: []ecptest.Key{k}},
+		"origin path":  {Keys: []ecptest.Key{k}, Origins: []string{origin + "/x"}},
+		"key, no sign": {Keys: []ecptest.Key{{Certificate: k.Certificate}}, Origins: []string{origin}},
 	} {
-		_, err := ncalayersim.New(cfg)
-		assert.ErrorIs(t, err, ncalayersim.ErrConfig, name)
+		cfg.InsecureTestKeys = true
+		_, err := ecptest.New(cfg)
+		assert.ErrorIs(t, err, ecptest.ErrConfig, name)
 	}
+	// Without the explicit acknowledgement the kit does not start at all.
+	_, err := ecptest.New(ecptest.Config{Keys: []ecptest.Key{k}, Origins: []string{origin}})
+	require.ErrorIs(t, err, ecptest.ErrConfig)
+	assert.Contains(t, err.Error(), "InsecureTestKeys")
 }
 
 // FuzzHandle: any message gets an answer; a refusal carries a code and no
 // result, a success a result per item.
 func FuzzHandle(f *testing.F) {
-	sim, err := ncalayersim.New(ncalayersim.Config{Keys: []ncalayersim.Key{testKey(f, "880101300128", "", x509.ExtKeyUsageClientAuth)}, Origins: []string{origin}})
+	sim, err := ecptest.New(ecptest.Config{InsecureTestKeys: true, Keys: []ecptest.Key{testKey(f, "880101300128", "", x509.ExtKeyUsageClientAuth)}, Origins: []string{origin}})
 	require.NoError(f, err)
 	f.Add([]byte(signRequest("eA==", false, "", "", "1.3.6.1.5.5.7.3.2")))
 	f.Add([]byte(signRequest("eA==", true, "880101300128", "")))
@@ -371,7 +376,7 @@ func FuzzHandle(f *testing.F) {
 // raw CMS signature it wraps.
 func BenchmarkHandle(b *testing.B) {
 	k := testKey(b, "880101300128", "", x509.ExtKeyUsageClientAuth)
-	sim, err := ncalayersim.New(ncalayersim.Config{Keys: []ncalayersim.Key{k}, Origins: []string{origin}})
+	sim, err := ecptest.New(ecptest.Config{InsecureTestKeys: true, Keys: []ecptest.Key{k}, Origins: []string{origin}})
 	require.NoError(b, err)
 	content := make([]byte, 200)
 	req := []byte(signRequest(base64.StdEncoding.EncodeToString(content), false, "", "", "1.3.6.1.5.5.7.3.2"))
