@@ -1,9 +1,15 @@
-// Package qrfactor adapts package qr to strongauth's engine: the factor of
-// kind "qr" — cross-device approval from an enrolled device (mode A), or a
-// signature with the user's ECP key in eGov Mobile (mode B) — and the HTTP
-// handlers for the phone, eGov Mobile, the waiting browser and device
-// enrolment. The package lives at factors/qr and is named qrfactor so that
-// it does not clash with the domain package qr it wraps.
+// Package qr (import path factors/qr) adapts the domain package qr to
+// strongauth's engine: the factor of kind "qr" — cross-device approval from
+// an enrolled device (mode A), or a signature with the user's ECP key in
+// eGov Mobile (mode B) — and the HTTP handlers for the phone, eGov Mobile,
+// the waiting browser and device enrolment. Its name matches its path, as
+// Go's convention asks; a file that imports both it and the domain package
+// names one of them, as the examples here do:
+//
+//	import (
+//		"github.com/strongauth/strongauth/qr"
+//		qrfactor "github.com/strongauth/strongauth/factors/qr"
+//	)
 //
 // # Wiring
 //
@@ -84,4 +90,4 @@
 // Accept-Language (kk, ru, en). Operator detail goes to Config.Log, with
 // sessions by reference only: no token, MAC, number, binding or signature
 // is ever logged.
-package qrfactor
+package qr

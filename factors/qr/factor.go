@@ -1,4 +1,4 @@
-package qrfactor
+package qr
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package qrfactor_test
+package qr_test
 
 import (
 	"context"
