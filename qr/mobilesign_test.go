@@ -40,8 +40,9 @@ const testOrigin = "https://portal.example.kz"
 // mobileEnv is an env with mode B over a development PKI.
 type mobileEnv struct {
 	*env
-	pki     *sigtest.PKI
-	revoked revokedSerials
+	pki      *sigtest.PKI
+	revoked  revokedSerials
+	verifier *signature.Verifier
 }
 
 func newMobileEnv(t testing.TB, alg devpki.Algorithm, mods ...func(*qr.MobileSignConfig)) *mobileEnv {
@@ -51,6 +52,7 @@ func newMobileEnv(t testing.TB, alg devpki.Algorithm, mods ...func(*qr.MobileSig
 		v, err := signature.NewVerifier(signature.Config{Roots: m.pki.Roots(), Intermediates: []*x509.Certificate{m.pki.CA.Cert}, Now: func() time.Time { return m.clock.Now() },
 			Revocation: m.revoked})
 		require.NoError(t, err)
+		m.verifier = v
 		ms := &qr.MobileSignConfig{Verifier: v, BaseURL: "https://portal.example.kz/qr/egov/",
 			Organisation: qr.Organisation{NameRu: `АО "Портал"`, BIN: sigtest.BIN}, Origin: testOrigin,
 			Actions: []string{"login", "sign-document"}}
