@@ -723,6 +723,9 @@ func (s *Service) MobileSubmit(ctx context.Context, docID, bearer string, body [
 		r.DecidedAt = now
 		if verr != nil {
 			r.State, r.Reason = StateFailed, signature.Code(verr)
+			if errors.Is(verr, ErrSignMethod) {
+				r.Reason = "sign_method"
+			}
 			return true, nil
 		}
 		r.State, r.Signer, r.Confirm, r.RedeemBy = StateApproved, signer, confirm, now.Add(s.cfg.RedeemTTL)

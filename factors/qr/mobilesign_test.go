@@ -348,6 +348,54 @@ func TestMobileSignMethodsWithRSA(t *testing.T) {
 	}
 }
 
+// TestMobileSignTamperedOverHTTP: XML and bare-signature answers that do
+// not sign this session's challenge, or not with the certificate they
+// carry, are refused over HTTP with stable codes and reasons, and fail the
+// session.
+func TestMobileSignTamperedOverHTTP(t *testing.T) {
+	p, tr := devTrust(t)
+	cases := []struct {
+		name, method, reason string
+		answer               func(req, decoy *phone.MobileSignRequest) *qr.MobileAnswer
+	}{
+		{"XML of another session's challenge", qr.SignXML, "challenge_mismatch", func(_, decoy *phone.MobileSignRequest) *qr.MobileAnswer {
+			a, _ := phone.Answer(decoy, leafKey(p.Individual, time.Time{}), "")
+			return a
+		}},
+		{"XML whose signature value was changed", qr.SignXML, "bad_signature", func(req, _ *phone.MobileSignRequest) *qr.MobileAnswer {
+			a, _ := phone.Answer(req, leafKey(p.Individual, time.Time{}), "")
+			i := strings.Index(string(a.Signature), "<ds:SignatureValue>") + len("<ds:SignatureValue>") + 1
+			a.Signature[i] = map[bool]byte{true: 'B', false: 'A'}[a.Signature[i] == 'A']
+			return a
+		}},
+		{"bytes over another session's challenge", qr.SignBytesArray, "bad_signature", func(_, decoy *phone.MobileSignRequest) *qr.MobileAnswer {
+			a, _ := phone.Answer(decoy, leafKey(p.Individual, time.Time{}), "")
+			return a
+		}},
+		{"bytes with another person's certificate", qr.SignBytesArray, "bad_signature", func(req, _ *phone.MobileSignRequest) *qr.MobileAnswer {
+			a, _ := phone.Answer(req, leafKey(p.Individual, time.Time{}), "")
+			a.Certificate = p.Employee.Cert.Raw
+			return a
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHost(t, withMobile(tr), withMethods(c.method, nil))
+			app := &phone.MobileSign{HTTP: h.srv.Client(), Lang: "en"}
+			b, decoy := h.start("login", ""), h.start("login", "")
+			req, err := app.Fetch(ctx, h.beginMobile(b))
+			require.NoError(t, err)
+			decoyReq, err := app.Fetch(ctx, h.beginMobile(decoy))
+			require.NoError(t, err)
+			se := serverError(t, app.Send(ctx, req, c.answer(req, decoyReq)))
+			assert.Equal(t, http.StatusForbidden, se.Status)
+			assert.Equal(t, "verification_failed", se.Code)
+			assert.Equal(t, c.reason, se.Reason)
+			assert.Equal(t, qr.StateFailed, h.status(b, "").State)
+		})
+	}
+}
+
 // TestMobileSignAttackerKeyOverHTTP (issue 14, 2.8): an attacker who sees
 // the victim's static code answers it with their own key. The victim's
 // browser is not signed in to the attacker's account: the finish needs the
