@@ -519,15 +519,8 @@ func (r *phoneRun) wait() error {
 // "Signed in as <name> — continue?" and signs the person in only once they
 // confirm.
 func TestBrowserEGovMobile(t *testing.T) {
-	h := newPhoneHarness(t, nil)
-	tb := h.browser(t)
-	dir := t.TempDir()
-	require.NoError(t, h.p.pki.writeDir(dir))
-	tb.open("/")
-	shot := tb.egovCode(dir)
-	tb.shot("10-egov-mobile")
-	out := runMobile(t, "egov", "-image", shot, "-cert", filepath.Join(dir, askar+".crt.pem"),
-		"-key-hex", filepath.Join(dir, askar+".key.hex"), "-lang", "en")
+	tb, dir := newPhoneHarness(t, nil).egovPage(t)
+	out := tb.egovSign(dir, askar, "10-egov-mobile")
 	assert.Contains(t, out, "Демо-портал eGov (разработка)", "the app shows who asks")
 	assert.Contains(t, out, "Place: Almaty, KZ (demo)")
 	assert.Contains(t, out, "signing as ӘЛИЕВ АСҚАР")
@@ -545,15 +538,8 @@ func TestBrowserEGovMobile(t *testing.T) {
 // them; "Not me" leaves the browser signed out, back at the choice, and a
 // new code replaces the one the other person signed.
 func TestBrowserEGovMobileNotMe(t *testing.T) {
-	h := newPhoneHarness(t, nil)
-	tb := h.browser(t)
-	dir := t.TempDir()
-	require.NoError(t, h.p.pki.writeDir(dir))
-	tb.open("/")
-	shot := tb.egovCode(dir)
-	out := runMobile(t, "egov", "-image", shot, "-cert", filepath.Join(dir, aigerim+".crt.pem"),
-		"-key-hex", filepath.Join(dir, aigerim+".key.hex"), "-lang", "en")
-	assert.Contains(t, out, "signed")
+	tb, dir := newPhoneHarness(t, nil).egovPage(t)
+	assert.Contains(t, tb.egovSign(dir, aigerim, ""), "signed")
 	name := tb.wait(`document.getElementById("sa-qr-signer-name") && document.getElementById("sa-qr-signer-name").textContent`)
 	assert.NotEqual(t, "ӘЛИЕВ АСҚАР", name)
 	tb.click(`#sa-qr-not-me`)
@@ -565,6 +551,29 @@ func TestBrowserEGovMobileNotMe(t *testing.T) {
 	// A new eGov Mobile code replaces the signed one.
 	tb.egovCode(dir)
 	assert.Equal(t, "pending", tb.js(`document.querySelector(".sa-qr").dataset.qrState`))
+}
+
+// egovPage opens the login page in a browser and writes the test persons'
+// keys into a directory, as the egov command reads them.
+func (h *harness) egovPage(t *testing.T) (*tab, string) {
+	tb := h.browser(t)
+	dir := t.TempDir()
+	require.NoError(t, h.p.pki.writeDir(dir))
+	tb.open("/")
+	return tb, dir
+}
+
+// egovSign shows eGov Mobile's code (saving a screenshot named shot, if
+// any) and has the command-line eGov Mobile sign it with iin's test key;
+// it returns the app's output.
+func (tb *tab) egovSign(dir, iin, shot string) string {
+	tb.t.Helper()
+	code := tb.egovCode(dir)
+	if shot != "" {
+		tb.shot(shot)
+	}
+	return runMobile(tb.t, "egov", "-image", code, "-cert", filepath.Join(dir, iin+".crt.pem"),
+		"-key-hex", filepath.Join(dir, iin+".key.hex"), "-lang", "en")
 }
 
 // egovCode clicks the eGov Mobile button and saves the code's image in

@@ -120,12 +120,8 @@ type BeginInput struct {
 // mode (BeginInput).
 func (f *Factor) Begin(ctx context.Context, req *auth.BeginRequest) (*auth.Challenge, error) {
 	var in BeginInput
-	if len(req.Input) > 0 && string(req.Input) != "null" {
-		dec := json.NewDecoder(bytes.NewReader(req.Input))
-		dec.DisallowUnknownFields()
-		if len(req.Input) > 256 || dec.Decode(&in) != nil || dec.More() {
-			return nil, Classify(fmt.Errorf("%w: input must be {\"mode\": …}", qr.ErrMalformed))
-		}
+	if err := decodeInput(req.Input, &in, `{"mode": …}`); err != nil {
+		return nil, err
 	}
 	c := req.Client
 	if c.IP == "" {
@@ -177,12 +173,8 @@ type FinishInput struct {
 // wrapping auth.ErrFraud, so the engine cancels it for good.
 func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Proof, error) {
 	var in FinishInput
-	if len(req.Input) > 0 && string(req.Input) != "null" {
-		dec := json.NewDecoder(bytes.NewReader(req.Input))
-		dec.DisallowUnknownFields()
-		if len(req.Input) > 256 || dec.Decode(&in) != nil || dec.More() {
-			return nil, Classify(fmt.Errorf("%w: input must be {\"confirm\": …}", qr.ErrMalformed))
-		}
+	if err := decodeInput(req.Input, &in, `{"confirm": …}`); err != nil {
+		return nil, err
 	}
 	a, err := f.svc.Redeem(ctx, req.Flow.ID, req.Flow.BindingHash, req.Now, qr.WithConfirmation(in.Confirm))
 	if err != nil {
@@ -199,6 +191,20 @@ func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Pro
 			"device_name": a.DeviceName,
 		},
 	}, nil
+}
+
+// decodeInput reads a factor's small client input strictly (no unknown
+// member, nothing after it, at most 256 bytes); empty or null is none.
+func decodeInput(input json.RawMessage, v any, shape string) error {
+	if len(input) == 0 || string(input) == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(input))
+	dec.DisallowUnknownFields()
+	if len(input) > 256 || dec.Decode(v) != nil || dec.More() {
+		return Classify(fmt.Errorf("%w: input must be %s", qr.ErrMalformed, shape))
+	}
+	return nil
 }
 
 func mobileProof(a *qr.Approval) *auth.Proof {
