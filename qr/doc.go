@@ -57,13 +57,62 @@
 // know animated frames); MobileAPI1 answers the description, expiry,
 // organisation and the document's URI with a bearer token; MobileDocument
 // returns a signature.Challenge bound to the web origin, the flow and the
-// action, with the requesting browser, IP, place and time as meta lines;
-// MobileSubmit verifies the CMS the app sends back with
-// signature.Verifier.VerifyChallenge (chain, purpose, revocation, signing
-// time, binding, lifetime), applies the action's identity check and a
-// mapper, and approves. Each URL is single-use; any refusal fails the
-// session for good (ErrSignatureRefused wrapping the signature package's
-// sentinel). A flow has one live session across both modes.
+// action, with the requesting browser, IP, place and time as meta lines,
+// and announces in signMethod the sign method the action asks for
+// (MobileSignConfig.Method and Methods; CMS_SIGN_ONLY by default):
+//
+//	CMS_SIGN_ONLY     the challenge's text in document.file; a detached CMS back (VerifyChallenge)
+//	CMS_WITH_DATA     the same; a CMS with the challenge inside back (VerifyChallenge)
+//	XML               the challenge's XML form (signature.XMLFormChallenge) in documentXml;
+//	                  the enveloped XML-DSig of it back in documentXml (VerifyChallengeXML)
+//	SIGN_BYTES_ARRAY  the challenge's text in document.file; back, in document.file.data, the
+//	                  JSON text {"signature", "certificate"} (base64; VerifyChallengeBytes)
+//
+// MobileSubmit reads the answer in the announced method only (another one,
+// or a CMS of the other shape, is ErrSignMethod), verifies it through the
+// same trust path as an NCALayer answer (chain, purpose, revocation,
+// binding, lifetime), applies the action's identity check and a mapper,
+// and approves. Each URL is single-use; any refusal fails the session for
+// good (ErrSignatureRefused wrapping the signature package's sentinel). A
+// flow has one live session across both modes.
+//
+// Where the forms come from: for CMS_SIGN_ONLY and CMS_WITH_DATA, SIGEX's
+// public QR-signing client and independent server implementations agree
+// (document.file.data, base64, both ways). The XML method's documentXml
+// field and the SIGN_BYTES_ARRAY answer are not in a document we could
+// check: the forms
+// here follow independent server implementations of the protocol (XML in
+// documentXml both ways; SIGN_BYTES_ARRAY data as a JSON string of the
+// signature and the certificate, both base64) and NCANode, whose
+// /x509/sign answers {signature, certificate} "as eGov Mobile does" and
+// whose /x509/verify checks such a pair. Unconfirmed: that the app signs
+// the decoded document bytes (not their base64 text), that it sends the
+// JSON text as such (not base64 of it), and that a GOST signature is in
+// the NCA's byte order as in its CMS. ParseMobileSubmit reads these forms
+// strictly, so a different real form fails closed (ErrMalformed) rather
+// than being half-understood.
+//
+// Mode B has no number matching, and it cannot: the code is static and
+// the app shows nothing the browser could show too. Whoever sees the code
+// — over a shoulder, on a shared screen, through a relay — can answer it
+// with their own key, and the browser that shows it would be signed in to
+// the signer's account (a victim then works in the attacker's account,
+// which is how account-takeover scams harvest documents and payments).
+// This is inherent to the protocol; the service limits it:
+//
+//   - MobileSignConfig.Actions lists the actions that allow mode B; a
+//     Begin for another action is ErrModeNotAllowed.
+//   - A flow with a subject (a step-up) accepts only that subject's
+//     signature (ErrWrongSubject): the attack needs a flow without one,
+//     a login.
+//   - The browser's Status names the signer (SignedBy) once the session
+//     is approved, and Redeem refuses a mode B session (ErrUnconfirmed)
+//     until the browser confirms that name with the code that came with
+//     it (WithConfirmation): the page asks "Signed in as <name> —
+//     continue?" before the session is created. The server enforces that
+//     the browser received the name; that a person read it is the page's
+//     duty (auth/authhttp's client does it). "Not me" simply begins again,
+//     which replaces the signed session.
 //
 // # Signed documents
 //

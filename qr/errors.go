@@ -64,6 +64,18 @@ var (
 	ErrDenied = errors.New("qr: the user reported this request as not theirs")
 	// ErrPending reports a redemption before the approval.
 	ErrPending = errors.New("qr: session not approved yet")
+	// ErrUnconfirmed reports the redemption of a mode B session without
+	// the browser's confirmation of the signer (WithConfirmation with the
+	// code Status gave beside the signer's name). The session stays
+	// approved: the browser may confirm and redeem it again.
+	ErrUnconfirmed = errors.New("qr: the browser has not confirmed who signed")
+	// ErrModeNotAllowed reports a mode B session begun for an action that
+	// MobileSignConfig.Actions does not list.
+	ErrModeNotAllowed = errors.New("qr: this QR mode is not allowed for this action")
+	// ErrSignMethod reports a mode B answer in another sign method than the
+	// one the document asked for (an attached CMS where CMS_SIGN_ONLY was
+	// asked counts as another method); the session fails for good.
+	ErrSignMethod = errors.New("qr: answer in another sign method than the one asked")
 	// ErrRateLimited reports too many sessions from one client IP; the
 	// error is a *RateLimitError carrying the retry time.
 	ErrRateLimited = errors.New("qr: too many QR sessions")

@@ -128,3 +128,24 @@ func (p *exPhone) sign(d qr.Document) []byte {
 	b, _ := json.Marshal(s)
 	return b
 }
+
+// Reading eGov Mobile's answer to a document that asked for
+// SIGN_BYTES_ARRAY: the file data is the JSON text of the bare signature
+// and the signer's certificate. An answer in another method than the one
+// asked is refused.
+func ExampleParseMobileSubmit() {
+	body := `{"signMethod":"SIGN_BYTES_ARRAY","version":1,"documentsToSign":[{"id":1,"nameRu":"Вход",` +
+		`"meta":[],"document":{"file":{"mime":"text/plain","data":"{\"signature\":\"AQID\",\"certificate\":\"MAMCAQE=\"}"}}}]}`
+	a, err := qr.ParseMobileSubmit([]byte(body), qr.SignBytesArray)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(a) // the signature is not printed
+	fmt.Printf("certificate: % x\n", a.Certificate)
+	_, err = qr.ParseMobileSubmit([]byte(body), qr.SignOnly)
+	fmt.Println(err)
+	// Output:
+	// qr.MobileAnswer{method=SIGN_BYTES_ARRAY signature=3 bytes}
+	// certificate: 30 03 02 01 01
+	// qr: answer in another sign method than the one asked
+}

@@ -130,23 +130,39 @@ func FuzzPhoneRequests(f *testing.F) {
 	})
 }
 
-// FuzzParseMobileSubmit: the body eGov Mobile PUTs (mode B JSON). Error ⇒
-// nil; success ⇒ the CMS is the base64-decoded data of the one document.
+// FuzzParseMobileSubmit: the body eGov Mobile PUTs (mode B JSON), for each
+// sign method the server may have asked. Error ⇒ nil; success ⇒ an answer
+// in the asked method with a signature (and, for SIGN_BYTES_ARRAY, a
+// certificate) that survives a round trip through MobileAnswer.Body.
 func FuzzParseMobileSubmit(f *testing.F) {
-	f.Add([]byte(`{"signMethod":"CMS_SIGN_ONLY","version":1,"documentsToSign":[{"id":1,"nameRu":"x","meta":[{"name":"a","value":"b"}],"document":{"file":{"mime":"text/plain","data":"MIIBAg=="}}}]}`))
-	f.Add([]byte(`{"signMethod":"CMS_WITH_DATA","version":1,"documentsToSign":[{"id":1,"document":{"file":{"data":"AQID"}}}]}`))
-	f.Add([]byte(`{"documentsToSign":[]}`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		cms, err := qr.ParseMobileSubmit(b)
+	f.Add([]byte(`{"signMethod":"CMS_SIGN_ONLY","version":1,"documentsToSign":[{"id":1,"nameRu":"x","meta":[{"name":"a","value":"b"}],"document":{"file":{"mime":"text/plain","data":"MIIBAg=="}}}]}`), uint8(0))
+	f.Add([]byte(`{"signMethod":"CMS_WITH_DATA","version":1,"documentsToSign":[{"id":1,"document":{"file":{"data":"AQID"}}}]}`), uint8(1))
+	f.Add([]byte(`{"signMethod":"XML","version":1,"documentsToSign":[{"id":1,"documentXml":"<login><sessionid>x</sessionid><ds:Signature/></login>"}]}`), uint8(2))
+	f.Add([]byte(`{"signMethod":"SIGN_BYTES_ARRAY","version":1,"documentsToSign":[{"id":1,"document":{"file":{"mime":"text/plain","data":"{\"signature\":\"AQID\",\"certificate\":\"MAMCAQE=\"}"}}}]}`), uint8(3))
+	f.Add([]byte(`{"signMethod":"SIGN_BYTES_ARRAY","version":1,"documentsToSign":[{"id":1,"document":{"file":{"data":"{\"signature\":\"AQID\",\"signature\":\"AQID\"}"}}}]}`), uint8(3))
+	f.Add([]byte(`{"documentsToSign":[]}`), uint8(0))
+	methods := qr.SignMethods()
+	f.Fuzz(func(t *testing.T, b []byte, m uint8) {
+		method := methods[int(m)%len(methods)]
+		a, err := qr.ParseMobileSubmit(b, method)
 		if err != nil {
-			if cms != nil {
+			if a != nil {
 				t.Fatal("error with a result")
 			}
 			return
 		}
 		var d qr.MobileDocuments
-		if json.Unmarshal(b, &d) != nil || len(d.DocumentsToSign) != 1 || len(cms) == 0 {
+		if json.Unmarshal(b, &d) != nil || len(d.DocumentsToSign) != 1 || a.Method != method || len(a.Signature) == 0 ||
+			(method == qr.SignBytesArray) != (len(a.Certificate) > 0) {
 			t.Fatalf("accepted a body of another shape: %q", b)
+		}
+		again, err := a.Body(&d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := qr.ParseMobileSubmit(again, method)
+		if err != nil || !bytes.Equal(back.Signature, a.Signature) || !bytes.Equal(back.Certificate, a.Certificate) {
+			t.Fatalf("round trip: %v", err)
 		}
 	})
 }

@@ -40,8 +40,9 @@ const testOrigin = "https://portal.example.kz"
 // mobileEnv is an env with mode B over a development PKI.
 type mobileEnv struct {
 	*env
-	pki     *sigtest.PKI
-	revoked revokedSerials
+	pki      *sigtest.PKI
+	revoked  revokedSerials
+	verifier *signature.Verifier
 }
 
 func newMobileEnv(t testing.TB, alg devpki.Algorithm, mods ...func(*qr.MobileSignConfig)) *mobileEnv {
@@ -51,8 +52,10 @@ func newMobileEnv(t testing.TB, alg devpki.Algorithm, mods ...func(*qr.MobileSig
 		v, err := signature.NewVerifier(signature.Config{Roots: m.pki.Roots(), Intermediates: []*x509.Certificate{m.pki.CA.Cert}, Now: func() time.Time { return m.clock.Now() },
 			Revocation: m.revoked})
 		require.NoError(t, err)
+		m.verifier = v
 		ms := &qr.MobileSignConfig{Verifier: v, BaseURL: "https://portal.example.kz/qr/egov/",
-			Organisation: qr.Organisation{NameRu: `АО "Портал"`, BIN: sigtest.BIN}, Origin: testOrigin}
+			Organisation: qr.Organisation{NameRu: `АО "Портал"`, BIN: sigtest.BIN}, Origin: testOrigin,
+			Actions: []string{"login", "sign-document"}}
 		for _, f := range mods {
 			f(ms)
 		}
@@ -103,19 +106,28 @@ func (m *mobileEnv) fetch(s *mobileSession) {
 	require.NoError(m.t, err)
 }
 
+// challenge is the document the session asks to sign: the challenge's
+// text, or its XML form for the XML method.
 func (m *mobileEnv) challenge(s *mobileSession) []byte {
 	m.t.Helper()
-	b, err := base64.StdEncoding.DecodeString(s.docs.DocumentsToSign[0].Document.File.Data)
+	d := s.docs.DocumentsToSign[0]
+	if s.docs.SignMethod == qr.SignXML {
+		require.Nil(m.t, d.Document)
+		return []byte(d.DocumentXML)
+	}
+	b, err := base64.StdEncoding.DecodeString(d.Document.File.Data)
 	require.NoError(m.t, err)
 	return b
 }
 
-// body returns the PUT body with cms as the data.
+// body returns the PUT body with cms as the data, in the asked method.
 func (m *mobileEnv) body(s *mobileSession, cms []byte) []byte {
-	out := *s.docs
-	out.DocumentsToSign = append([]qr.MobileDocument(nil), s.docs.DocumentsToSign...)
-	out.DocumentsToSign[0].Document.File.Data = base64.StdEncoding.EncodeToString(cms)
-	b, err := json.Marshal(out)
+	return m.answerBody(s, &qr.MobileAnswer{Method: s.docs.SignMethod, Signature: cms})
+}
+
+func (m *mobileEnv) answerBody(s *mobileSession, a *qr.MobileAnswer) []byte {
+	m.t.Helper()
+	b, err := a.Body(s.docs)
 	require.NoError(m.t, err)
 	return b
 }
@@ -127,15 +139,51 @@ func (m *mobileEnv) sign(leaf *devpki.Leaf, content []byte, attached bool) []byt
 	return cms
 }
 
+// answer signs content with leaf as eGov Mobile does for method.
+func (m *mobileEnv) answer(leaf *devpki.Leaf, method string, content []byte) *qr.MobileAnswer {
+	m.t.Helper()
+	a := &qr.MobileAnswer{Method: method}
+	var err error
+	switch method {
+	case qr.SignOnly, qr.WithData:
+		a.Signature = m.sign(leaf, content, method == qr.WithData)
+	case qr.SignXML:
+		a.Signature, err = leaf.SignXML(content, devpki.XMLOptions{CR: true})
+	case qr.SignBytesArray:
+		a.Signature, err = leaf.SignBytes(content, 0)
+		a.Certificate = leaf.Cert.Raw
+	}
+	require.NoError(m.t, err)
+	return a
+}
+
 func (m *mobileEnv) submit(s *mobileSession, cms []byte) (*qr.MobileSigner, error) {
 	return m.svc.MobileSubmit(ctx, s.docID, s.bearer, m.body(s, cms), iinMapper)
+}
+
+func (m *mobileEnv) submitAnswer(s *mobileSession, a *qr.MobileAnswer) (*qr.MobileSigner, error) {
+	return m.svc.MobileSubmit(ctx, s.docID, s.bearer, m.answerBody(s, a), iinMapper)
+}
+
+// redeem redeems the flow's session as the bound browser does: it reads
+// the status and confirms the signer it names.
+func (m *mobileEnv) redeem(flow string) (*qr.Approval, error) {
+	code := ""
+	if st, err := m.svc.Status(ctx, flow, binding(flow)); err == nil && st.Signer != nil {
+		code = st.Signer.Confirm
+	}
+	return m.svc.Redeem(ctx, flow, binding(flow), time.Time{}, qr.WithConfirmation(code))
 }
 
 func TestMobileSignHappyPath(t *testing.T) {
 	for _, alg := range []devpki.Algorithm{devpki.GOST2015, devpki.ECDSAP256} {
 		t.Run(string(alg), func(t *testing.T) {
 			withData := alg == devpki.ECDSAP256
-			m := newMobileEnv(t, alg, func(c *qr.MobileSignConfig) { c.WithData = withData })
+			m := newMobileEnv(t, alg, func(c *qr.MobileSignConfig) {
+				if withData {
+					c.Method = qr.WithData
+				}
+			})
 			s := m.beginMobile(flowID(1))
 			assert.Equal(t, "mobileSign:https://portal.example.kz/qr/egov/api1/"+m.token(s), s.content)
 			st := m.status(s.flow)
@@ -165,14 +213,19 @@ func TestMobileSignHappyPath(t *testing.T) {
 			assert.Equal(t, "iin:"+sigtest.IIN, signer.Subject)
 			assert.Equal(t, sigtest.IIN, signer.IIN)
 			assert.Equal(t, "file", signer.KeyStorage)
-			assert.Equal(t, qr.StateApproved, m.status(s.flow).State)
+			st = m.status(s.flow)
+			assert.Equal(t, qr.StateApproved, st.State)
+			require.NotNil(t, st.Signer, "the browser learns who signed")
+			assert.Equal(t, m.pki.Individual.Cert.Subject.CommonName, st.Signer.Name)
 
-			a, err := m.svc.Redeem(ctx, s.flow, binding(s.flow), time.Time{})
+			_, err = m.svc.Redeem(ctx, s.flow, binding(s.flow), time.Time{})
+			assert.ErrorIs(t, err, qr.ErrUnconfirmed, "not without the browser's confirmation")
+			a, err := m.redeem(s.flow)
 			require.NoError(t, err)
 			assert.Equal(t, qr.ModeMobileSign, a.Mode)
 			assert.Equal(t, signer, a.Signer)
 			assert.Equal(t, "iin:"+sigtest.IIN, a.Subject)
-			_, err = m.svc.Redeem(ctx, s.flow, binding(s.flow), time.Time{})
+			_, err = m.redeem(s.flow)
 			assert.ErrorIs(t, err, qr.ErrNoSession)
 		})
 	}
@@ -309,24 +362,13 @@ func TestMobileSignConcurrentSubmissions(t *testing.T) {
 	s := m.beginMobile(flowID(40))
 	m.fetch(s)
 	body := m.body(s, m.sign(m.pki.Individual, m.challenge(s), false))
-	var wins atomic.Int32
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			if _, err := m.svc.MobileSubmit(ctx, s.docID, s.bearer, body, iinMapper); err == nil {
-				wins.Add(1)
-			} else {
-				assert.ErrorIs(t, err, qr.ErrReplay)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	assert.Equal(t, int32(1), wins.Load())
+	assert.Equal(t, 1, winners(20, func() error {
+		_, err := m.svc.MobileSubmit(ctx, s.docID, s.bearer, body, iinMapper)
+		if err != nil && !errors.Is(err, qr.ErrReplay) {
+			t.Errorf("a losing submission: %v", err)
+		}
+		return err
+	}))
 }
 
 func TestModesShareOneLiveSessionPerFlow(t *testing.T) {
@@ -353,15 +395,25 @@ func TestModesShareOneLiveSessionPerFlow(t *testing.T) {
 	assert.ErrorIs(t, err, qr.ErrNoSession)
 }
 
-func TestMobileSignRedeemNeedsTheBinding(t *testing.T) {
-	m := newMobileEnv(t, devpki.GOST2015)
-	s := m.beginMobile(flowID(60))
+// approved begins a mode B session for flow that the individual signs,
+// and returns it with the confirmation code its status shows.
+func (m *mobileEnv) approved(flow string) (*mobileSession, string) {
+	m.t.Helper()
+	s := m.beginMobile(flow)
 	m.fetch(s)
 	_, err := m.submit(s, m.sign(m.pki.Individual, m.challenge(s), false))
-	require.NoError(t, err)
-	_, err = m.svc.Redeem(ctx, s.flow, binding("attacker"), time.Time{})
+	require.NoError(m.t, err)
+	return s, m.status(s.flow).Signer.Confirm
+}
+
+func TestMobileSignRedeemNeedsTheBinding(t *testing.T) {
+	m := newMobileEnv(t, devpki.GOST2015)
+	s, code := m.approved(flowID(60))
+	_, err := m.svc.Redeem(ctx, s.flow, binding("attacker"), time.Time{}, qr.WithConfirmation(code))
 	assert.ErrorIs(t, err, qr.ErrBinding)
-	_, err = m.svc.Redeem(ctx, s.flow, binding(s.flow), time.Time{})
+	_, err = m.svc.Status(ctx, s.flow, binding("attacker"))
+	assert.ErrorIs(t, err, qr.ErrBinding, "nor does another browser learn the name and code")
+	_, err = m.svc.Redeem(ctx, s.flow, binding(s.flow), time.Time{}, qr.WithConfirmation(code))
 	require.NoError(t, err)
 }
 
@@ -369,7 +421,8 @@ func TestMobileSignConfig(t *testing.T) {
 	pki := pkis.Get(t, devpki.GOST2015)
 	v, err := signature.NewVerifier(signature.Config{Roots: pki.Roots(), InsecureSkipRevocation: true})
 	require.NoError(t, err)
-	ok := qr.MobileSignConfig{Verifier: v, BaseURL: "https://x.kz/egov", Organisation: qr.Organisation{NameRu: "x"}}
+	ok := qr.MobileSignConfig{Verifier: v, BaseURL: "https://x.kz/egov", Organisation: qr.Organisation{NameRu: "x"},
+		Actions: []string{"login"}}
 	for name, mod := range map[string]func(*qr.MobileSignConfig){
 		"no verifier": func(c *qr.MobileSignConfig) { c.Verifier = nil },
 		"http":        func(c *qr.MobileSignConfig) { c.BaseURL = "http://x.kz/egov" },
@@ -379,6 +432,10 @@ func TestMobileSignConfig(t *testing.T) {
 		"long TTL":    func(c *qr.MobileSignConfig) { c.TTL = time.Hour },
 		"bad purpose": func(c *qr.MobileSignConfig) { c.Purposes = map[string]signature.Purpose{"login": {}} },
 		"nil check":   func(c *qr.MobileSignConfig) { c.Checks = map[string]signature.Check{"login": nil} },
+		"no actions":  func(c *qr.MobileSignConfig) { c.Actions = nil },
+		"bad action":  func(c *qr.MobileSignConfig) { c.Actions = []string{"log\nin"} },
+		"method":      func(c *qr.MobileSignConfig) { c.Method = "CMS" },
+		"methods":     func(c *qr.MobileSignConfig) { c.Methods = map[string]string{"login": "cms_sign_only"} },
 	} {
 		c := ok
 		mod(&c)
@@ -396,21 +453,377 @@ func TestMobileSignConfig(t *testing.T) {
 
 func TestParseMobileSubmit(t *testing.T) {
 	good := `{"signMethod":"CMS_SIGN_ONLY","version":1,"documentsToSign":[{"id":1,"nameRu":"x","meta":[],"document":{"file":{"mime":"text/plain","data":"AQID"}}}]}`
-	cms, err := qr.ParseMobileSubmit([]byte(good))
+	a, err := qr.ParseMobileSubmit([]byte(good), qr.SignOnly)
 	require.NoError(t, err)
-	assert.Equal(t, []byte{1, 2, 3}, cms)
+	assert.Equal(t, &qr.MobileAnswer{Method: qr.SignOnly, Signature: []byte{1, 2, 3}}, a)
+	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", a, a, a), "[1 2 3]", "an answer does not print its signature")
+	_, err = qr.ParseMobileSubmit([]byte(good), qr.WithData)
+	assert.ErrorIs(t, err, qr.ErrSignMethod, "CMS_WITH_DATA was asked")
 	for name, b := range map[string]string{
 		"two documents": strings.Replace(good, `[{"id":1`, `[{"id":2},{"id":1`, 1),
 		"id 2":          strings.Replace(good, `"id":1`, `"id":2`, 1),
 		"version 2":     strings.Replace(good, `"version":1`, `"version":2`, 1),
-		"method":        strings.Replace(good, "CMS_SIGN_ONLY", "XML", 1),
 		"not base64":    strings.Replace(good, "AQID", "!!!", 1),
 		"empty data":    strings.Replace(good, "AQID", "", 1),
+		"no document":   strings.Replace(good, `,"document":{"file":{"mime":"text/plain","data":"AQID"}}`, "", 1),
+		"XML as well":   strings.Replace(good, `"meta":[]`, `"meta":[],"documentXml":"<a/>"`, 1),
 		"trailing":      good + "{}",
 		"not JSON":      "<xml/>",
 	} {
-		cms, err := qr.ParseMobileSubmit([]byte(b))
+		a, err := qr.ParseMobileSubmit([]byte(b), qr.SignOnly)
 		assert.ErrorIs(t, err, qr.ErrMalformed, name)
-		assert.Nil(t, cms, name)
+		assert.Nil(t, a, name)
 	}
+	_, err = qr.ParseMobileSubmit([]byte(good), "CMS")
+	assert.ErrorIs(t, err, qr.ErrConfig, "an unknown method asked")
+}
+
+func TestParseMobileSubmitXML(t *testing.T) {
+	good := `{"signMethod":"XML","version":1,"documentsToSign":[{"id":1,"nameRu":"x","meta":[],"documentXml":"<a>1</a>"}]}`
+	a, err := qr.ParseMobileSubmit([]byte(good), qr.SignXML)
+	require.NoError(t, err)
+	assert.Equal(t, &qr.MobileAnswer{Method: qr.SignXML, Signature: []byte("<a>1</a>")}, a)
+	for name, b := range map[string]string{
+		"no documentXml": strings.Replace(good, `,"documentXml":"<a>1</a>"`, "", 1),
+		"file data too":  strings.Replace(good, `"meta":[]`, `"meta":[],"document":{"file":{"data":"AQID"}}`, 1),
+	} {
+		a, err := qr.ParseMobileSubmit([]byte(b), qr.SignXML)
+		assert.ErrorIs(t, err, qr.ErrMalformed, name)
+		assert.Nil(t, a, name)
+	}
+	for _, asked := range []string{qr.SignOnly, qr.WithData, qr.SignBytesArray} {
+		_, err := qr.ParseMobileSubmit([]byte(good), asked)
+		assert.ErrorIs(t, err, qr.ErrSignMethod, asked)
+	}
+}
+
+func TestParseMobileSubmitBytesArray(t *testing.T) {
+	body := func(data string) []byte {
+		b, err := json.Marshal(qr.MobileDocuments{SignMethod: qr.SignBytesArray, Version: 1, DocumentsToSign: []qr.MobileDocument{
+			{ID: 1, Document: &qr.MobileFileDocument{File: qr.MobileFile{Mime: "text/plain", Data: data}}}}})
+		require.NoError(t, err)
+		return b
+	}
+	a, err := qr.ParseMobileSubmit(body(`{"signature":"AQID","certificate":"MAMCAQE="}`), qr.SignBytesArray)
+	require.NoError(t, err)
+	assert.Equal(t, &qr.MobileAnswer{Method: qr.SignBytesArray, Signature: []byte{1, 2, 3}, Certificate: []byte{0x30, 3, 2, 1, 1}}, a)
+	a, err = qr.ParseMobileSubmit(body(" {\"certificate\" : \"MAMC\\nAQE=\", \"signature\":\"AQID\"}\n"), qr.SignBytesArray)
+	require.NoError(t, err, "any member order, JSON whitespace, base64 broken into lines")
+	assert.Equal(t, []byte{1, 2, 3}, a.Signature)
+	for name, data := range map[string]string{
+		"base64 of the JSON":  base64.StdEncoding.EncodeToString([]byte(`{"signature":"AQID","certificate":"MAMCAQE="}`)),
+		"no certificate":      `{"signature":"AQID"}`,
+		"no signature":        `{"certificate":"MAMCAQE="}`,
+		"a third member":      `{"signature":"AQID","certificate":"MAMCAQE=","data":"eA=="}`,
+		"duplicate signature": `{"signature":"AAAA","signature":"AQID","certificate":"MAMCAQE="}`,
+		"other case":          `{"Signature":"AQID","certificate":"MAMCAQE="}`,
+		"number":              `{"signature":1,"certificate":"MAMCAQE="}`,
+		"null":                `{"signature":null,"certificate":"MAMCAQE="}`,
+		"nested":              `{"signature":{"v":"AQID"},"certificate":"MAMCAQE="}`,
+		"array":               `[{"signature":"AQID","certificate":"MAMCAQE="}]`,
+		"two objects":         `{"signature":"AQID","certificate":"MAMCAQE="}{}`,
+		"trailing junk":       `{"signature":"AQID","certificate":"MAMCAQE="}x`,
+		"not base64":          `{"signature":"A!ID","certificate":"MAMCAQE="}`,
+		"url-safe base64":     `{"signature":"AQID-_","certificate":"MAMCAQE="}`,
+		"empty signature":     `{"signature":"","certificate":"MAMCAQE="}`,
+		"huge signature":      `{"signature":"` + base64.StdEncoding.EncodeToString(make([]byte, 1025)) + `","certificate":"MAMCAQE="}`,
+		"truncated":           `{"signature":"AQID","certificate":"MAMCAQE="`,
+		"empty":               ``,
+	} {
+		a, err := qr.ParseMobileSubmit(body(data), qr.SignBytesArray)
+		assert.ErrorIs(t, err, qr.ErrMalformed, name)
+		assert.Nil(t, a, name)
+	}
+}
+
+func TestMobileAnswerBodyRoundTrip(t *testing.T) {
+	docs := &qr.MobileDocuments{SignMethod: qr.SignOnly, Version: 1, DocumentsToSign: []qr.MobileDocument{
+		{ID: 1, NameRu: "Вход", Meta: []qr.MobileMeta{{Name: "IP", Value: "203.0.113.7"}},
+			Document: &qr.MobileFileDocument{File: qr.MobileFile{Mime: "text/plain", Data: "eA=="}}}}}
+	for _, a := range []*qr.MobileAnswer{
+		{Method: qr.SignOnly, Signature: []byte{1, 2, 3}},
+		{Method: qr.WithData, Signature: []byte{4, 5}},
+		{Method: qr.SignXML, Signature: []byte(`<a b="1">x</a>`)},
+		{Method: qr.SignBytesArray, Signature: []byte{6}, Certificate: []byte{7, 8}},
+	} {
+		b, err := a.Body(docs)
+		require.NoError(t, err)
+		got, err := qr.ParseMobileSubmit(b, a.Method)
+		require.NoError(t, err, a.Method)
+		assert.Equal(t, a, got)
+	}
+}
+
+// TestMobileSignMethods: every sign method eGov Mobile offers, chosen per
+// action, signed with GOST-2015, RSA and ECDSA keys of the development
+// PKI; the XML method carries the challenge's XML form in documentXml both
+// ways; a replayed answer is refused; the browser learns who signed and
+// redeems only with its confirmation.
+func TestMobileSignMethods(t *testing.T) {
+	for _, alg := range []devpki.Algorithm{devpki.GOST2015, devpki.RSA2048, devpki.ECDSAP256} {
+		for _, method := range qr.SignMethods() {
+			t.Run(string(alg)+"/"+method, func(t *testing.T) {
+				m := newMobileEnv(t, alg, func(c *qr.MobileSignConfig) {
+					c.Methods = map[string]string{"sign-document": method}
+				})
+				s := m.beginMobile(flowID(70), func(r *qr.BeginRequest) { r.Action = "sign-document" })
+				m.fetch(s)
+				assert.Equal(t, method, s.docs.SignMethod, "the document announces the method of the action")
+				ch, err := signature.ParseChallenge(m.mustChallengeText(s))
+				require.NoError(t, err)
+				d := s.docs.DocumentsToSign[0]
+				if method == qr.SignXML {
+					assert.Equal(t, string(ch.XML(signature.XMLFormChallenge)), d.DocumentXML)
+					assert.Nil(t, d.Document)
+				} else {
+					assert.Empty(t, d.DocumentXML)
+					assert.Equal(t, "text/plain", d.Document.File.Mime)
+				}
+
+				m.clock.Advance(10 * time.Second)
+				a := m.answer(m.pki.Individual, method, m.challenge(s))
+				signer, err := m.submitAnswer(s, a)
+				require.NoError(t, err)
+				assert.Equal(t, "iin:"+sigtest.IIN, signer.Subject)
+				assert.Equal(t, method, signer.Method)
+				_, err = m.submitAnswer(s, a)
+				assert.ErrorIs(t, err, qr.ErrReplay, "the same answer twice")
+
+				st := m.status(s.flow)
+				require.Equal(t, qr.StateApproved, st.State)
+				require.NotNil(t, st.Signer)
+				assert.Equal(t, m.pki.Individual.Cert.Subject.CommonName, st.Signer.Name)
+				appr, err := m.redeem(s.flow)
+				require.NoError(t, err)
+				assert.Equal(t, method, appr.Signer.Method)
+			})
+		}
+	}
+}
+
+// mustChallengeText is the challenge's text form whatever the method (the
+// XML form is parsed back through the stored challenge's binding).
+func (m *mobileEnv) mustChallengeText(s *mobileSession) []byte {
+	m.t.Helper()
+	if s.docs.SignMethod != qr.SignXML {
+		return m.challenge(s)
+	}
+	// Rebuild the text form from the session's flow: the XML names the
+	// same origin, flow, action, nonce and times.
+	x := string(m.challenge(s))
+	field := func(name string) string {
+		i := strings.Index(x, "<"+name+">") + len(name) + 2
+		return x[i : i+strings.Index(x[i:], "<")]
+	}
+	return []byte("strongauth-challenge/v1\norigin=" + field("origin") + "\nflow=" + field("flow") + "\naction=" +
+		field("action") + "\nnonce=" + field("nonce") + "\nissued=" + field("issued") + "\nexpires=" + field("expires") + "\n")
+}
+
+// contentFor is the session's challenge in the form method signs: its XML
+// form for XML, its text otherwise.
+func (m *mobileEnv) contentFor(s *mobileSession, method string) []byte {
+	m.t.Helper()
+	ch, err := signature.ParseChallenge(m.mustChallengeText(s))
+	require.NoError(m.t, err)
+	if method == qr.SignXML {
+		return ch.XML(signature.XMLFormChallenge)
+	}
+	return ch.Marshal()
+}
+
+// TestMobileSignMethodMismatch: an answer in another method than the one
+// announced is refused, even with a valid signature over the right
+// challenge — also a CMS with the document inside where CMS_SIGN_ONLY was
+// asked, and a detached one where CMS_WITH_DATA was — and fails the
+// session for good.
+func TestMobileSignMethodMismatch(t *testing.T) {
+	for _, asked := range qr.SignMethods() {
+		for _, answered := range qr.SignMethods() {
+			if asked == answered {
+				continue
+			}
+			t.Run(asked+"/"+answered, func(t *testing.T) {
+				m := newMobileEnv(t, devpki.GOST2015, func(c *qr.MobileSignConfig) { c.Method = asked })
+				s := m.beginMobile(flowID(80))
+				m.fetch(s)
+				_, err := m.submitAnswer(s, m.answer(m.pki.Individual, answered, m.contentFor(s, answered)))
+				assert.ErrorIs(t, err, qr.ErrSignatureRefused)
+				assert.ErrorIs(t, err, qr.ErrSignMethod)
+				assert.Equal(t, qr.StateFailed, m.status(s.flow).State)
+				_, err = m.redeem(s.flow)
+				assert.ErrorIs(t, err, qr.ErrFailed)
+			})
+		}
+	}
+	for _, c := range []struct {
+		asked    string
+		attached bool
+	}{{qr.SignOnly, true}, {qr.WithData, false}} {
+		t.Run(c.asked+" in the other CMS shape", func(t *testing.T) {
+			m := newMobileEnv(t, devpki.GOST2015, func(cfg *qr.MobileSignConfig) { cfg.Method = c.asked })
+			s := m.beginMobile(flowID(81))
+			m.fetch(s)
+			_, err := m.submit(s, m.sign(m.pki.Individual, m.challenge(s), c.attached))
+			assert.ErrorIs(t, err, qr.ErrSignMethod)
+			assert.Equal(t, qr.StateFailed, m.status(s.flow).State)
+		})
+	}
+}
+
+// TestMobileSignTamperedAnswers: XML and bare-signature answers that do
+// not sign this session's challenge, or not with this certificate, are
+// refused with stable codes, as CMS answers are.
+func TestMobileSignTamperedAnswers(t *testing.T) {
+	other := pkis.Get(t, devpki.RSA2048)
+	cases := []struct {
+		name, method string
+		answer       func(m *mobileEnv, s, decoy *mobileSession) *qr.MobileAnswer
+		target       error
+		code         string
+	}{
+		{"XML of another session's challenge", qr.SignXML, func(m *mobileEnv, _, decoy *mobileSession) *qr.MobileAnswer {
+			return m.answer(m.pki.Individual, qr.SignXML, m.challenge(decoy))
+		}, signature.ErrChallengeMismatch, "challenge_mismatch"},
+		{"XML changed after signing", qr.SignXML, func(m *mobileEnv, s, _ *mobileSession) *qr.MobileAnswer {
+			a := m.answer(m.pki.Individual, qr.SignXML, m.challenge(s))
+			a.Signature = []byte(strings.Replace(string(a.Signature), "<action>login</action>", "<action>login</action><!---->", 1))
+			return a
+		}, signature.ErrMalformed, "malformed"},
+		{"XML with a changed nonce", qr.SignXML, func(m *mobileEnv, s, _ *mobileSession) *qr.MobileAnswer {
+			a := m.answer(m.pki.Individual, qr.SignXML, m.challenge(s))
+			i := strings.Index(string(a.Signature), "<nonce>") + len("<nonce>")
+			a.Signature[i] ^= 'A' ^ 'B'
+			return a
+		}, signature.ErrChallengeMismatch, "challenge_mismatch"},
+		{"XML of the text form", qr.SignXML, func(m *mobileEnv, s, _ *mobileSession) *qr.MobileAnswer {
+			return m.answer(m.pki.Individual, qr.SignXML, []byte("<login><sessionid>x</sessionid></login>"))
+		}, signature.ErrChallengeMismatch, "challenge_mismatch"},
+		{"bytes over another session's challenge", qr.SignBytesArray, func(m *mobileEnv, _, decoy *mobileSession) *qr.MobileAnswer {
+			return m.answer(m.pki.Individual, qr.SignBytesArray, m.challenge(decoy))
+		}, signature.ErrBadSignature, "bad_signature"},
+		{"bytes with another person's certificate", qr.SignBytesArray, func(m *mobileEnv, s, _ *mobileSession) *qr.MobileAnswer {
+			a := m.answer(m.pki.Individual, qr.SignBytesArray, m.challenge(s))
+			a.Certificate = m.pki.Employee.Cert.Raw
+			return a
+		}, signature.ErrBadSignature, "bad_signature"},
+		{"bytes with one bit flipped", qr.SignBytesArray, func(m *mobileEnv, s, _ *mobileSession) *qr.MobileAnswer {
+			a := m.answer(m.pki.Individual, qr.SignBytesArray, m.challenge(s))
+			a.Signature[0] ^= 1
+			return a
+		}, signature.ErrBadSignature, "bad_signature"},
+		{"bytes by a key of another PKI", qr.SignBytesArray, func(m *mobileEnv, s, _ *mobileSession) *qr.MobileAnswer {
+			return m.answer(other.Individual, qr.SignBytesArray, m.challenge(s))
+		}, signature.ErrChainUntrusted, "chain_untrusted"},
+		{"bytes with a certificate that does not parse", qr.SignBytesArray, func(m *mobileEnv, s, _ *mobileSession) *qr.MobileAnswer {
+			a := m.answer(m.pki.Individual, qr.SignBytesArray, m.challenge(s))
+			a.Certificate = []byte{0x30, 0x03, 0x02, 0x01, 0x01}
+			return a
+		}, signature.ErrMalformed, "malformed"},
+		{"bytes by an information-system key", qr.SignBytesArray, func(m *mobileEnv, s, _ *mobileSession) *qr.MobileAnswer {
+			return m.answer(m.pki.InfoSystem, qr.SignBytesArray, m.challenge(s))
+		}, signature.ErrKeyUsage, "key_usage"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := newMobileEnv(t, devpki.GOST2015, func(cfg *qr.MobileSignConfig) { cfg.Method = c.method })
+			s, decoy := m.beginMobile(flowID(90)), m.beginMobile(flowID(91))
+			m.fetch(s)
+			m.fetch(decoy)
+			_, err := m.submitAnswer(s, c.answer(m, s, decoy))
+			assert.ErrorIs(t, err, qr.ErrSignatureRefused)
+			assert.ErrorIs(t, err, c.target)
+			assert.Equal(t, c.code, signature.Code(err))
+			assert.Equal(t, qr.StateFailed, m.status(s.flow).State)
+		})
+	}
+}
+
+// TestMobileSignPerAction: mode B begins only for the actions that allow
+// it; mode A is unaffected.
+func TestMobileSignPerAction(t *testing.T) {
+	m := newMobileEnv(t, devpki.GOST2015, func(c *qr.MobileSignConfig) { c.Actions = []string{"login"} })
+	_, err := m.svc.Begin(ctx, qr.BeginRequest{FlowID: flowID(100), Binding: binding(flowID(100)), Action: "sign-document",
+		Mode: qr.ModeMobileSign})
+	assert.ErrorIs(t, err, qr.ErrModeNotAllowed)
+	_, err = m.svc.Status(ctx, flowID(100), binding(flowID(100)))
+	assert.ErrorIs(t, err, qr.ErrNoSession, "nothing was begun")
+	st := m.begin(flowID(101), func(r *qr.BeginRequest) { r.Action = "sign-document" })
+	assert.Equal(t, qr.ModeDevice, st.Mode)
+	m.beginMobile(flowID(102))
+
+	// Without a DeviceStore, mode B is the default mode, still per action.
+	only := newEnv(t, func(c *qr.Config) {
+		c.Devices = nil
+		c.MobileSign = &qr.MobileSignConfig{Verifier: m.mobileVerifier(t), BaseURL: "https://x.kz/egov",
+			Organisation: qr.Organisation{NameRu: "x"}, Actions: []string{"login"}}
+	})
+	_, err = only.svc.Begin(ctx, qr.BeginRequest{FlowID: flowID(103), Binding: binding(flowID(103)), Action: "change-phone"})
+	assert.ErrorIs(t, err, qr.ErrModeNotAllowed)
+}
+
+func (m *mobileEnv) mobileVerifier(t *testing.T) *signature.Verifier {
+	v, err := signature.NewVerifier(signature.Config{Roots: m.pki.Roots(), InsecureSkipRevocation: true})
+	require.NoError(t, err)
+	return v
+}
+
+// TestMobileSignAttackerKey is the weakness of mode B (issue 14, 2.8): the
+// code is static and has no number matching, so an attacker who sees the
+// victim's code can answer it with their own key. The victim's browser
+// must not be signed into the attacker's account without its own
+// confirmation: Status names the attacker, and Redeem needs the code that
+// came with the name.
+func TestMobileSignAttackerKey(t *testing.T) {
+	m := newMobileEnv(t, devpki.GOST2015)
+	victim := m.beginMobile(flowID(110)) // the victim's browser shows this code
+	attacker := &mobileSession{flow: victim.flow, content: victim.content}
+	m.fetch(attacker) // … which the attacker scans
+	_, err := m.submit(attacker, m.sign(m.pki.Employee, m.challenge(attacker), false))
+	require.NoError(t, err, "the protocol cannot tell whose phone scanned")
+
+	st := m.status(victim.flow)
+	require.Equal(t, qr.StateApproved, st.State)
+	assert.Equal(t, m.pki.Employee.Cert.Subject.CommonName, st.Signer.Name, "the victim's page names the attacker")
+	for _, opts := range [][]qr.RedeemOption{nil, {qr.WithConfirmation("")}, {qr.WithConfirmation(st.Signer.Confirm + "x")},
+		{qr.WithConfirmation(strings.ToUpper(st.Signer.Confirm))}} {
+		_, err = m.svc.Redeem(ctx, victim.flow, binding(victim.flow), time.Time{}, opts...)
+		assert.ErrorIs(t, err, qr.ErrUnconfirmed, "no session without the browser's confirmation")
+	}
+	assert.Equal(t, qr.StateApproved, m.status(victim.flow).State, "refusals leave the choice to the user")
+	// The victim answers "not me" and starts again: the attacker's approval
+	// is replaced and can no longer be redeemed.
+	m.beginMobile(victim.flow)
+	_, err = m.svc.Redeem(ctx, victim.flow, binding(victim.flow), time.Time{}, qr.WithConfirmation(st.Signer.Confirm))
+	assert.ErrorIs(t, err, qr.ErrPending)
+}
+
+// TestMobileSignConcurrentRedemptions: of confirmed redemptions racing,
+// exactly one wins.
+func TestMobileSignConcurrentRedemptions(t *testing.T) {
+	m := newMobileEnv(t, devpki.GOST2015)
+	s, code := m.approved(flowID(120))
+	assert.Equal(t, 1, winners(20, func() error {
+		_, err := m.svc.Redeem(ctx, s.flow, binding(s.flow), time.Time{}, qr.WithConfirmation(code))
+		return err
+	}))
+}
+
+// winners runs f n times at once and counts the runs without error.
+func winners(n int, f func() error) int {
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if f() == nil {
+				wins.Add(1)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return int(wins.Load())
 }

@@ -259,8 +259,10 @@ type record struct {
 	DocID     string        `json:"doc,omitempty"`       // API 2 path token
 	AuthHash  []byte        `json:"auth,omitempty"`      // SHA-256 of API 2's bearer token
 	Step      string        `json:"step,omitempty"`      // "", "described", "fetched", "submitted"
+	Method    string        `json:"method,omitempty"`    // the sign method asked ("" is SignOnly)
 	Signer    *MobileSigner `json:"signer,omitempty"`
-	Reason    string        `json:"reason,omitempty"` // why a mode B session failed (a signature.Code)
+	Confirm   string        `json:"confirm,omitempty"` // the code of the browser's confirmation of Signer
+	Reason    string        `json:"reason,omitempty"`  // why a mode B session failed (a signature.Code)
 }
 
 func (r *record) mobile() bool { return r.Mode == ModeMobileSign }
@@ -506,6 +508,9 @@ func (s *Service) Begin(ctx context.Context, req BeginRequest) (*Started, error)
 	switch {
 	case mode == ModeDevice && s.cfg.Devices != nil:
 	case mode == ModeMobileSign && s.mobile != nil:
+		if !s.mobile.allows(req.Action) {
+			return nil, ErrModeNotAllowed
+		}
 	default:
 		return nil, malformed("mode not enabled")
 	}
@@ -605,6 +610,31 @@ type Status struct {
 	// T is the current frame's time and NextAt when the next frame starts.
 	T      int       `json:"t"`
 	NextAt time.Time `json:"next_at,omitzero"`
+	// Signer names who signed an approved mode B session, for the browser
+	// to ask "Signed in as <name> — continue?" before it redeems it. Only
+	// the bound browser receives it.
+	Signer *SignedBy `json:"signer,omitempty"`
+}
+
+// SignedBy is who signed a mode B session, as the waiting browser shows it.
+type SignedBy struct {
+	// Name is the certificate's common name (for the NCA "SURNAME NAME").
+	Name string `json:"name"`
+	// Confirm is the code the browser's confirmation carries
+	// (WithConfirmation): proof that the browser received the name before
+	// it redeems the session. It is a secret of the primary channel.
+	Confirm string `json:"confirm"`
+}
+
+// displayName is how the browser names a signer: the common name, else
+// what identifies the certificate.
+func displayName(s *MobileSigner) string {
+	for _, n := range []string{s.CommonName, s.IIN, s.BIN} {
+		if n != "" {
+			return n
+		}
+	}
+	return "serial " + s.Serial
 }
 
 func (s *Service) status(r *record, now time.Time) *Status {
@@ -633,6 +663,8 @@ func (s *Service) status(r *record, now time.Time) *Status {
 	case StateScanned, StateApproved:
 		if !r.mobile() {
 			st.Number = r.number()
+		} else if st.State == StateApproved && r.Signer != nil {
+			st.Signer = &SignedBy{Name: displayName(r.Signer), Confirm: r.Confirm}
 		}
 	}
 	return st
@@ -990,15 +1022,40 @@ type Approval struct {
 	ApprovedAt time.Time
 }
 
+// RedeemOption adjusts one redemption.
+type RedeemOption func(*redeemOptions)
+
+type redeemOptions struct{ confirm string }
+
+// WithConfirmation is the browser's confirmation of who signed a mode B
+// session: the code Status gave beside the signer's name (SignedBy.Confirm),
+// sent once the user answered "continue" to "Signed in as <name>". Mode A
+// sessions ignore it.
+func WithConfirmation(code string) RedeemOption {
+	return func(o *redeemOptions) { o.confirm = code }
+}
+
+// confirmed reports, in constant time, whether code confirms r's signer.
+func confirmed(r *record, code string) bool {
+	return r.Confirm != "" && subtle.ConstantTimeCompare([]byte(r.Confirm), []byte(code)) == 1
+}
+
 // Redeem consumes the flow's approved session, once: it needs the flow's
 // binding hash (ErrBinding), an approval (ErrPending before it; ErrDenied,
-// ErrFailed, ErrExpired after the other outcomes) and a device still
-// enrolled (ErrUnknownDevice). Of concurrent redemptions exactly one
-// succeeds; the others get ErrNoSession or ErrReplay. now is the caller's
-// clock reading (zero means the service's clock).
-func (s *Service) Redeem(ctx context.Context, flowID string, binding []byte, now time.Time) (*Approval, error) {
+// ErrFailed, ErrExpired after the other outcomes), a device still enrolled
+// (ErrUnknownDevice; mode A) or the browser's confirmation of the signer
+// (ErrUnconfirmed without WithConfirmation carrying the code of Status;
+// mode B — the session stays approved until then). Of concurrent
+// redemptions exactly one succeeds; the others get ErrNoSession or
+// ErrReplay. now is the caller's clock reading (zero means the service's
+// clock).
+func (s *Service) Redeem(ctx context.Context, flowID string, binding []byte, now time.Time, opts ...RedeemOption) (*Approval, error) {
 	if now.IsZero() {
 		now = s.cfg.Now()
+	}
+	var o redeemOptions
+	for _, f := range opts {
+		f(&o)
 	}
 	if err := s.denied(ctx, flowID); err != nil {
 		return nil, err
@@ -1017,6 +1074,8 @@ func (s *Service) Redeem(ctx context.Context, flowID string, binding []byte, now
 		if _, err := s.device(ctx, r.Device); err != nil {
 			return nil, err
 		}
+	} else if !confirmed(r, o.confirm) {
+		return nil, ErrUnconfirmed
 	}
 	b, err := s.cfg.Store.Consume(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
@@ -1044,6 +1103,9 @@ func (s *Service) Redeem(ctx context.Context, flowID string, binding []byte, now
 		return nil, ErrOtherDevice
 	}
 	if c.mobile() {
+		if !confirmed(&c, o.confirm) {
+			return nil, ErrUnconfirmed
+		}
 		if c.Signer == nil {
 			return nil, unavailable("store", errors.New("approved mode B session without a signer"))
 		}

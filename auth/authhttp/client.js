@@ -397,7 +397,7 @@ export function showQR(container, opts) {
           img.hidden = true;
           status.textContent = s.number ? t.qrPick : t.qrScanned;
           break;
-        case "approved": stop(); status.textContent = t.qrApproved; resolve(s); break;
+        case "approved": stop(); status.textContent = s.signer ? t.qrSigned : t.qrApproved; resolve(s); break;
         case "denied": fail("fraud_reported", t.qrDenied); break;
         case "failed": fail("verification_failed", t.error); break;
         case "expired": fail("expired", t.qrExpired); break;
@@ -433,6 +433,34 @@ export function showQR(container, opts) {
   return { done, stop };
 }
 
+/**
+ * Asks the user to confirm who signed an eGov Mobile (mode B) session
+ * before it creates the session: "Signed in as <name> — continue?". Mode B
+ * has no number matching, so whoever saw the code could have answered it
+ * with their own key; the server refuses the finish without this
+ * confirmation. signer is the status's {name, confirm}. Resolves to the
+ * finish input {confirm} on "Continue"; rejects with AuthError "declined"
+ * on "Not me".
+ */
+export function confirmSigner(container, signer, labels) {
+  const t = labels || LABELS.en;
+  return new Promise((resolve, reject) => {
+    const answer = (ok) => {
+      box.remove();
+      if (ok) resolve({ confirm: signer.confirm });
+      else reject(new AuthError("declined", t.qrNotMeDone));
+    };
+    const yes = el("button", { type: "button", class: "sa-primary", id: "sa-qr-continue", onclick: () => answer(true) }, t.qrContinue);
+    const no = el("button", { type: "button", class: "sa-secondary", id: "sa-qr-not-me", onclick: () => answer(false) }, t.qrNotMe);
+    const box = el("div", { class: "sa-qr-confirm", "data-step": "confirm-signer", role: "alertdialog", "aria-labelledby": "sa-qr-signer" },
+      el("p", { id: "sa-qr-signer" }, t.qrSignedAs + " ", el("strong", { id: "sa-qr-signer-name" }, signer.name), " — " + t.qrContinueAsk),
+      el("p", { class: "sa-hint" }, t.qrNotMeHint),
+      el("div", { class: "sa-actions" }, yes, no));
+    container.append(box);
+    yes.focus();
+  });
+}
+
 // ---------------------------------------------------------------- default UI
 
 /** Labels of the default UI, per language. */
@@ -446,6 +474,9 @@ export const LABELS = {
     qrAlt: "QR code to scan with your phone", qrScan: "Scan the QR code with your phone.", qrScanEgov: "Scan the QR code in eGov Mobile and sign with your ECP.",
     qrScanned: "Scanned. Confirm on your phone.", qrPick: "On your phone, pick this number:",
     qrApproved: "Approved on your phone.", qrDenied: "The request was refused on the phone.",
+    qrSigned: "Signed in eGov Mobile.", qrSignedAs: "Signed in as", qrContinueAsk: "continue?",
+    qrContinue: "Continue", qrNotMe: "Not me", qrNotMeHint: "If this is not your name, someone else signed with their own key: do not continue.",
+    qrNotMeDone: "Not continued. Choose again.",
     qrExpired: "The QR code expired. Start again.", error: "Something went wrong.", again: "Start again",
     next: "One more step:", choose: "Choose how to confirm:",
   },
@@ -458,6 +489,9 @@ export const LABELS = {
     qrAlt: "QR-код для сканирования телефоном", qrScan: "Отсканируйте QR-код телефоном.", qrScanEgov: "Отсканируйте QR-код в eGov Mobile и подпишите ЭЦП.",
     qrScanned: "Отсканировано. Подтвердите на телефоне.", qrPick: "На телефоне выберите это число:",
     qrApproved: "Подтверждено на телефоне.", qrDenied: "Запрос отклонён на телефоне.",
+    qrSigned: "Подписано в eGov Mobile.", qrSignedAs: "Вход как", qrContinueAsk: "продолжить?",
+    qrContinue: "Продолжить", qrNotMe: "Это не я", qrNotMeHint: "Если это не ваше имя, кто-то подписал своим ключом: не продолжайте.",
+    qrNotMeDone: "Вход отменён. Выберите способ снова.",
     qrExpired: "Срок QR-кода истёк. Начните заново.", error: "Что-то пошло не так.", again: "Начать заново",
     next: "Ещё один шаг:", choose: "Выберите способ подтверждения:",
   },
@@ -470,6 +504,9 @@ export const LABELS = {
     qrAlt: "Телефонмен сканерлеуге арналған QR-код", qrScan: "QR-кодты телефонмен сканерлеңіз.", qrScanEgov: "QR-кодты eGov Mobile-да сканерлеп, ЭЦҚ-мен қол қойыңыз.",
     qrScanned: "Сканерленді. Телефонда растаңыз.", qrPick: "Телефонда осы санды таңдаңыз:",
     qrApproved: "Телефонда расталды.", qrDenied: "Сұраным телефонда қабылданбады.",
+    qrSigned: "eGov Mobile-да қол қойылды.", qrSignedAs: "Кіру:", qrContinueAsk: "жалғастыру керек пе?",
+    qrContinue: "Жалғастыру", qrNotMe: "Бұл мен емес", qrNotMeHint: "Бұл сіздің атыңыз болмаса, біреу өз кілтімен қол қойған: жалғастырмаңыз.",
+    qrNotMeDone: "Кіру тоқтатылды. Тәсілді қайта таңдаңыз.",
     qrExpired: "QR-кодтың мерзімі бітті. Қайта бастаңыз.", error: "Бірдеңе дұрыс болмады.", again: "Қайта бастау",
     next: "Тағы бір қадам:", choose: "Растау тәсілін таңдаңыз:",
   },
@@ -583,8 +620,11 @@ export async function mountFlow(container, opts) {
     setState("qr");
     body.replaceChildren();
     const view = showQR(body, { qrBase: opts.qrBase || "/qr/browser", flow, data: ch.data, labels: t });
-    await view.done;
-    await after(await flow.finish("qr", {}));
+    const s = await view.done;
+    // eGov Mobile (mode B): the server finishes only once the user
+    // confirmed the name of who signed.
+    const input = s.signer ? await confirmSigner(body, s.signer, t) : {};
+    await after(await flow.finish("qr", input));
   });
 
   // sms is the second step after a strong factor; it also has a button

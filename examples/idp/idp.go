@@ -186,7 +186,8 @@ func (p *IdP) build() error {
 	// B); no phone is linked to this provider.
 	qrService, err := qr.New(qr.Config{Store: p.store, Devices: qr.NewMemoryDevices(), Service: "strongauth IdP (development)",
 		Now: cfg.Now, Rand: cfg.Rand, MobileSign: &qr.MobileSignConfig{Verifier: verifier, BaseURL: cfg.Issuer + "/qr/egov",
-			Origin: cfg.Issuer, Organisation: qr.Organisation{NameRu: "Демо-провайдер входа strongauth (разработка)"}, Checks: persons}})
+			Origin: cfg.Issuer, Organisation: qr.Organisation{NameRu: "Демо-провайдер входа strongauth (разработка)"}, Checks: persons,
+			Actions: []string{actionLogin}}})
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 
+	"github.com/strongauth/strongauth/qr"
 	"github.com/strongauth/strongauth/qr/phone"
 	"github.com/strongauth/strongauth/signature/devpki"
 	"github.com/strongauth/strongauth/signature/gost"
@@ -18,14 +20,23 @@ import (
 )
 
 // egov plays eGov Mobile: it fetches the mobileSign request, shows it,
-// signs the document with the test key and sends the signature back.
-func egov(ctx context.Context, hc *http.Client, stdout, stderr io.Writer, content, imagePath, certPath, keyHex, keyPEM, lang string) int {
+// signs the document with the test key in the sign method the request
+// asks for (or in method, to see the server refuse another one) and sends
+// the answer back.
+func egov(ctx context.Context, hc *http.Client, stdout, stderr io.Writer, content, imagePath, certPath, keyHex, keyPEM, lang, method string) int {
 	text, code := scanned(stderr, "egov", content, imagePath)
 	if code != 0 {
 		return code
 	}
 	if certPath == "" || (keyHex == "") == (keyPEM == "") {
 		fmt.Fprintln(stderr, "mobile egov: -cert and one of -key-hex or -key-pem are required")
+		return 2
+	}
+	if method == "auto" {
+		method = ""
+	}
+	if method != "" && !slices.Contains(qr.SignMethods(), method) {
+		fmt.Fprintf(stderr, "mobile egov: -method must be auto or one of %s\n", strings.Join(qr.SignMethods(), ", "))
 		return 2
 	}
 	leaf, err := loadSigner(certPath, keyHex, keyPEM)
@@ -45,16 +56,42 @@ func egov(ctx context.Context, hc *http.Client, stdout, stderr io.Writer, conten
 	for _, m := range req.Documents.DocumentsToSign[0].Meta {
 		fmt.Fprintf(stdout, "  %s: %s\n", m.Name, m.Value)
 	}
-	fmt.Fprintf(stdout, "signing as %s (%s)\n", leaf.Cert.Subject.CommonName, req.Documents.SignMethod)
-	err = app.Sign(ctx, req, func(content []byte, attached bool) ([]byte, error) {
-		return leaf.SignCMS(content, devpki.CMSOptions{Attached: attached})
-	})
+	answer := method
+	if answer == "" {
+		answer = req.Documents.SignMethod
+	}
+	if answer == req.Documents.SignMethod {
+		fmt.Fprintf(stdout, "signing as %s (%s)\n", leaf.Cert.Subject.CommonName, answer)
+	} else {
+		fmt.Fprintf(stdout, "signing as %s (%s, though %s was asked)\n", leaf.Cert.Subject.CommonName, answer,
+			req.Documents.SignMethod)
+	}
+	a, err := phone.Answer(req, leafKey(leaf), answer)
+	if err == nil {
+		err = app.Send(ctx, req, a)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "mobile:", err)
 		return 1
 	}
 	fmt.Fprintln(stdout, "signed")
 	return 0
+}
+
+// leafKey signs in every sign method with a test leaf: CMS with the
+// signing time now, XML as NCALayer's signXml writes it, bare signatures
+// (SHA-256 for RSA and ECDSA) with the certificate.
+func leafKey(l *devpki.Leaf) phone.Key {
+	return phone.Signers{
+		CMS: func(content []byte, attached bool) ([]byte, error) {
+			return l.SignCMS(content, devpki.CMSOptions{Attached: attached})
+		},
+		XML: func(doc []byte) ([]byte, error) { return l.SignXML(doc, devpki.XMLOptions{CR: true}) },
+		Bytes: func(content []byte) ([]byte, []byte, error) {
+			sig, err := l.SignBytes(content, 0)
+			return sig, l.Cert.Raw, err
+		},
+	}
 }
 
 func orDash(s string) string {

@@ -9,7 +9,7 @@
 //	mobile approve -device phone.json -content 'strongauth.…'   (or -image frame.png) [-number 42]
 //	mobile deny    -device phone.json -content 'strongauth.…'
 //	mobile show    -device phone.json
-//	mobile egov    -content 'mobileSign:https://…' (or -image) -cert CERT.pem -key-hex KEY.hex (GOST-2015) | -key-pem KEY.pem
+//	mobile egov    -content 'mobileSign:https://…' (or -image) -cert CERT.pem -key-hex KEY.hex (GOST-2015) | -key-pem KEY.pem [-method M]
 //
 // approve scans the frame, prints who is asking (service, action, browser,
 // system, IP, place, time) and the three numbers, then approves with the
@@ -17,7 +17,11 @@
 // file holds the private key (PKCS #8 PEM): a real app keeps it in secure
 // hardware behind biometrics instead.
 //
-// egov signs with TEST keys only: the NCA test keys of
+// egov answers in the sign method the document asks for — a CMS without
+// (CMS_SIGN_ONLY) or with the document (CMS_WITH_DATA), an enveloped
+// XML-DSig (XML), or a bare signature with the certificate
+// (SIGN_BYTES_ARRAY) —, or in the one -method names, to see the server
+// refuse another method. It signs with TEST keys only: the NCA test keys of
 // ../shared/testdata/kz-nca (NAME.cert.pem with NAME.key.hex, GOST
 // 34.10-2015 512-bit on TC26-512-A) or RSA/ECDSA PKCS #8 keys. Its GOST
 // signing (signature/gost/gosttest) is not constant time: never give it a
@@ -69,6 +73,7 @@ const usage = `usage: mobile keygen|enrol|approve|deny|show -device FILE [flags]
   show     print the device ID and phone URL
   egov     act as eGov Mobile: sign a mobileSign code with a TEST ECP key
            -content TEXT | -image FILE  -cert CERT.pem  -key-hex KEY.hex | -key-pem KEY.pem
+           [-method auto|CMS_SIGN_ONLY|CMS_WITH_DATA|XML|SIGN_BYTES_ARRAY]
 `
 
 // run is main without the process: it returns the exit code (0 ok, 1
@@ -97,6 +102,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	certPath := fs.String("cert", "", "egov: the signer's certificate (PEM or DER)")
 	keyHex := fs.String("key-hex", "", "egov: a GOST-2015 512 TEST key, big-endian hex (NCA test NAME.key.hex)")
 	keyPEM := fs.String("key-pem", "", "egov: an RSA or ECDSA TEST key, PKCS #8 PEM")
+	method := fs.String("method", "auto", "egov: the sign method to answer with: auto (the one asked), CMS_SIGN_ONLY, CMS_WITH_DATA, XML or SIGN_BYTES_ARRAY")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -125,7 +131,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stdout, "device key created in", *devicePath)
 		return 0
 	case "egov":
-		return egov(ctx, hc, stdout, stderr, *content, *imagePath, *certPath, *keyHex, *keyPEM, *lang)
+		return egov(ctx, hc, stdout, stderr, *content, *imagePath, *certPath, *keyHex, *keyPEM, *lang, *method)
 	case "enrol", "approve", "deny", "show":
 	default:
 		fmt.Fprint(stderr, usage)

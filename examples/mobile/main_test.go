@@ -42,6 +42,11 @@ type testHost struct {
 }
 
 func newTestHost(t *testing.T, trust ...*x509.Certificate) *testHost {
+	return newTestHostMethod(t, "", trust...)
+}
+
+// newTestHostMethod is newTestHost with mode B asking for method.
+func newTestHostMethod(t *testing.T, method string, trust ...*x509.Certificate) *testHost {
 	st := memory.New(memory.Config{})
 	t.Cleanup(func() { st.Close() })
 	h := &testHost{results: map[string]*auth.Result{}}
@@ -52,7 +57,7 @@ func newTestHost(t *testing.T, trust ...*x509.Certificate) *testHost {
 		v, err := signature.NewVerifier(signature.Config{Roots: trust[:1], Intermediates: trust[1:], InsecureSkipRevocation: true})
 		require.NoError(t, err)
 		cfg.MobileSign = &qr.MobileSignConfig{Verifier: v, BaseURL: base + "/qr/egov", Origin: base,
-			Organisation: qr.Organisation{NameRu: "Портал", BIN: "050607500041"}}
+			Organisation: qr.Organisation{NameRu: "Портал", BIN: "050607500041"}, Actions: []string{"login"}, Method: method}
 	}
 	svc, err := qr.New(cfg)
 	require.NoError(t, err)
@@ -289,7 +294,7 @@ func TestEgovSignsAMobileSignCode(t *testing.T) {
 	assert.Contains(t, out, "from Портал (BIN 050607500041)")
 	assert.Contains(t, out, "IP-адрес: 198.51.100.9")
 	assert.Contains(t, out, "signing as ТЕСТОВ ТЕСТ (CMS_SIGN_ONLY)")
-	res, err := h.eng.Finish(ctx, auth.StepRequest{FlowID: q.id, Binding: q.secret, Kind: auth.KindQR})
+	res, err := h.finishConfirmed(t, q)
 	require.NoError(t, err)
 	assert.Equal(t, "iin:900101300017", res.Result.Subject)
 
@@ -323,7 +328,57 @@ func TestEgovWithTheRealNCATestKey(t *testing.T) {
 		"-cert", filepath.Join(dir, "individual_valid.cert.pem"), "-key-hex", filepath.Join(dir, "individual_valid.key.hex"))
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, out, "signing as ТЕСТОВ ТЕСТ")
-	res, err := h.eng.Finish(ctx, auth.StepRequest{FlowID: q.id, Binding: q.secret, Kind: auth.KindQR})
+	res, err := h.finishConfirmed(t, q)
 	require.NoError(t, err)
 	assert.Equal(t, "iin:123456789011", res.Result.Subject)
+}
+
+// finishConfirmed finishes kind qr as the page does after "Signed in as
+// <name> — continue?": with the code the status gave beside the name.
+func (h *testHost) finishConfirmed(t *testing.T, q *qrFlow) (*auth.Outcome, error) {
+	t.Helper()
+	var st qr.Status
+	require.NoError(t, json.Unmarshal(h.browserGet(t, q, "/frame"), &st))
+	require.NotNil(t, st.Signer, "the status names the signer")
+	in, err := json.Marshal(qrfactor.FinishInput{Confirm: st.Signer.Confirm})
+	require.NoError(t, err)
+	return h.eng.Finish(ctx, auth.StepRequest{FlowID: q.id, Binding: q.secret, Kind: auth.KindQR, Input: in})
+}
+
+// TestEgovMethods: egov answers in every sign method the server asks for,
+// and -method answers in another one, which the server refuses.
+func TestEgovMethods(t *testing.T) {
+	root, inter, certFile, keyFile := devSigner(t)
+	for _, method := range qr.SignMethods() {
+		t.Run(method, func(t *testing.T) {
+			h := newTestHostMethod(t, method, root, inter)
+			var st qr.Status
+			q := h.startQR(t, `{"mode":"mobile-sign"}`)
+			require.NoError(t, json.Unmarshal(h.browserGet(t, q, "/frame"), &st))
+			code, out, errs := h.mobile(t, "", "egov", "-content", st.Content, "-cert", certFile, "-key-hex", keyFile)
+			require.Equal(t, 0, code, errs)
+			assert.Contains(t, out, "signing as ТЕСТОВ ТЕСТ ("+method+")")
+			res, err := h.finishConfirmed(t, q)
+			require.NoError(t, err)
+			assert.Equal(t, "iin:900101300017", res.Result.Subject)
+			ev, _ := res.Flow.EvidenceOf(auth.KindQR)
+			assert.Equal(t, method, ev.Attributes["sign_method"])
+
+			// Another method (a CMS signs the XML document as well; a text
+			// document cannot be signed as XML).
+			other := map[string]string{qr.SignOnly: qr.SignBytesArray, qr.WithData: qr.SignOnly,
+				qr.SignXML: qr.SignOnly, qr.SignBytesArray: qr.WithData}[method]
+			q = h.startQR(t, `{"mode":"mobile-sign"}`)
+			require.NoError(t, json.Unmarshal(h.browserGet(t, q, "/frame"), &st))
+			code, out, errs = h.mobile(t, "", "egov", "-content", st.Content, "-cert", certFile, "-key-hex", keyFile,
+				"-method", other)
+			assert.Equal(t, 1, code)
+			assert.Contains(t, out, "though "+method+" was asked")
+			assert.Contains(t, errs, "sign_method")
+		})
+	}
+	h := newTestHost(t, root, inter)
+	code, _, errs := h.mobile(t, "", "egov", "-content", "mobileSign:x", "-cert", certFile, "-key-hex", keyFile, "-method", "CMS")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "-method must be auto or one of")
 }

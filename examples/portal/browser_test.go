@@ -523,28 +523,78 @@ func (r *phoneRun) wait() error {
 
 // TestBrowserEGovMobile: mode B in the browser — the page shows eGov
 // Mobile's code; the command-line eGov Mobile of examples/mobile scans a
-// screenshot of it, signs with the person's test ECP key, and the page
-// signs the person in.
+// screenshot of it and signs with the person's test ECP key; the page asks
+// "Signed in as <name> — continue?" and signs the person in only once they
+// confirm.
 func TestBrowserEGovMobile(t *testing.T) {
-	h := newPhoneHarness(t, nil)
+	tb, dir := newPhoneHarness(t, nil).egovPage(t)
+	out := tb.egovSign(dir, askar, "10-egov-mobile")
+	assert.Contains(t, out, "Демо-портал eGov (разработка)", "the app shows who asks")
+	assert.Contains(t, out, "Place: Almaty, KZ (demo)")
+	assert.Contains(t, out, "signing as ӘЛИЕВ АСҚАР")
+	assert.Equal(t, "ӘЛИЕВ АСҚАР", tb.wait(`document.getElementById("sa-qr-signer-name") && document.getElementById("sa-qr-signer-name").textContent`))
+	assert.Contains(t, tb.js(`document.getElementById("sa-qr-signer").textContent`), "Signed in as ӘЛИЕВ АСҚАР — continue?")
+	tb.shot("11-egov-mobile-confirm")
+	assert.Equal(t, "/", tb.js(`location.pathname`))
+	tb.click(`#sa-qr-continue`)
+	tb.wait(`location.pathname === "/cabinet" && document.getElementById("me-login").textContent.startsWith("qr")`)
+	assert.Contains(t, tb.js(`document.getElementById("me-login").textContent`), "mca sc swk")
+}
+
+// TestBrowserEGovMobileNotMe (issue 14, 2.8): someone who saw the page's
+// static eGov Mobile code signs it with their own key. The page names
+// them; "Not me" leaves the browser signed out, back at the choice, and a
+// new code replaces the one the other person signed.
+func TestBrowserEGovMobileNotMe(t *testing.T) {
+	tb, dir := newPhoneHarness(t, nil).egovPage(t)
+	assert.Contains(t, tb.egovSign(dir, aigerim, ""), "signed")
+	name := tb.wait(`document.getElementById("sa-qr-signer-name") && document.getElementById("sa-qr-signer-name").textContent`)
+	assert.NotEqual(t, "ӘЛИЕВ АСҚАР", name)
+	tb.click(`#sa-qr-not-me`)
+	tb.wait(`document.getElementById("login").dataset.state === "choose"`)
+	assert.Equal(t, "declined", tb.js(`document.getElementById("sa-error").dataset.code`))
+	assert.Equal(t, "/", tb.js(`location.pathname`))
+	r := tb.js(`fetch("/api/me", {credentials: "same-origin"}).then((r) => String(r.status))`)
+	assert.Equal(t, "401", r, "no session")
+	// A new eGov Mobile code replaces the signed one.
+	tb.egovCode(dir)
+	assert.Equal(t, "pending", tb.js(`document.querySelector(".sa-qr").dataset.qrState`))
+}
+
+// egovPage opens the login page in a browser and writes the test persons'
+// keys into a directory, as the egov command reads them.
+func (h *harness) egovPage(t *testing.T) (*tab, string) {
 	tb := h.browser(t)
 	dir := t.TempDir()
 	require.NoError(t, h.p.pki.writeDir(dir))
 	tb.open("/")
+	return tb, dir
+}
+
+// egovSign shows eGov Mobile's code (saving a screenshot named shot, if
+// any) and has the command-line eGov Mobile sign it with iin's test key;
+// it returns the app's output.
+func (tb *tab) egovSign(dir, iin, shot string) string {
+	tb.t.Helper()
+	code := tb.egovCode(dir)
+	if shot != "" {
+		tb.shot(shot)
+	}
+	return runMobile(tb.t, "egov", "-image", code, "-cert", filepath.Join(dir, iin+".crt.pem"),
+		"-key-hex", filepath.Join(dir, iin+".key.hex"), "-lang", "en")
+}
+
+// egovCode clicks the eGov Mobile button and saves the code's image in
+// dir; it returns the image's path.
+func (tb *tab) egovCode(dir string) string {
+	tb.t.Helper()
 	tb.click(`#login [data-factor="qr"][data-mode="mobile-sign"]`)
 	tb.wait(`document.getElementById("sa-qr-image") && document.getElementById("sa-qr-image").naturalWidth > 0`)
-	tb.shot("10-egov-mobile")
 	png, err := chromedp.Run(tb.b.Context(), chromedp.Screenshot("#sa-qr-image"))
-	require.NoError(t, err)
+	require.NoError(tb.t, err)
 	shot := filepath.Join(dir, "code.png")
-	require.NoError(t, os.WriteFile(shot, png, 0o600))
-	out := runMobile(t, "egov", "-image", shot, "-cert", filepath.Join(dir, askar+".crt.pem"),
-		"-key-hex", filepath.Join(dir, askar+".key.hex"), "-lang", "en")
-	assert.Contains(t, out, "Демо-портал eGov (разработка)", "the app shows who asks")
-	assert.Contains(t, out, "Place: Almaty, KZ (demo)")
-	assert.Contains(t, out, "signing as ӘЛИЕВ АСҚАР")
-	tb.wait(`location.pathname === "/cabinet" && document.getElementById("me-login").textContent.startsWith("qr")`)
-	assert.Contains(t, tb.js(`document.getElementById("me-login").textContent`), "mca sc swk")
+	require.NoError(tb.t, os.WriteFile(shot, png, 0o600))
+	return shot
 }
 
 // TestBrowserLoginXML: the portal's ECP login with an XML signature

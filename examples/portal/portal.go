@@ -204,8 +204,11 @@ func (p *Portal) build() error {
 	p.devices = qr.NewMemoryDevices()
 	qrService, err := qr.New(qr.Config{Store: p.store, Devices: p.devices, Service: "eGov demo (development)",
 		MaxFrameAge: cfg.QRMaxFrameAge, Now: cfg.Now, Rand: cfg.Rand,
-		// Mode B: eGov Mobile signs the challenge with the person's ECP key.
+		// Mode B: eGov Mobile signs the challenge with the person's ECP key,
+		// for a login and a document signature only (it has no number
+		// matching: the page asks "Signed in as <name> — continue?").
 		MobileSign: &qr.MobileSignConfig{Verifier: verifier, BaseURL: cfg.Origin + "/qr/egov", Origin: cfg.Origin,
+			Actions: []string{actionLogin, actionSign},
 			Organisation: qr.Organisation{NameRu: "Демо-портал eGov (разработка)", NameKz: "eGov демо-порталы (әзірлеу)",
 				NameEn: "eGov demo portal (development)"},
 			Purposes: map[string]signature.Purpose{actionSign: signature.PurposeSign()}, Checks: persons},

@@ -187,6 +187,11 @@ func TestQRWithEGovMobile(t *testing.T) {
 	assert.Equal(t, "eGov demo portal (development)", req.API1.Organisation.NameEn)
 	require.NoError(t, app.Sign(ctx, req, h.egovKey(askar)))
 	r := c.finish("qr", map[string]any{})
+	require.Equal(t, http.StatusBadRequest, r.status, "not before the browser confirmed who signed: %s", r.raw)
+	assert.Equal(t, "invalid_input", r.code())
+	name, confirm := c.egovSigner()
+	assert.Equal(t, "ӘЛИЕВ АСҚАР", name, "the page can ask: signed in as Askar — continue?")
+	r = c.finish("qr", map[string]any{"confirm": confirm})
 	require.Equal(t, http.StatusOK, r.status, r.raw)
 	assert.Equal(t, true, r.body["allowed"])
 	assert.Equal(t, askar, r.body["subject"])
@@ -212,4 +217,22 @@ func TestQRWithEGovMobile(t *testing.T) {
 	err = app.Sign(ctx, req, h.egovKey(aigerim))
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "subject_mismatch", se.Code)
+
+	// Mode B is not allowed for adding a phone: the begin is refused.
+	c.start("add-phone")
+	r = c.post("/auth/flows/"+c.flow+"/begin/qr", map[string]string{"mode": "mobile-sign"})
+	assert.Equal(t, http.StatusForbidden, r.status, r.raw)
+	assert.Equal(t, "factor_not_allowed", r.code())
+}
+
+// egovSigner reads the flow's QR status as the page does and returns the
+// name of who signed and the code that confirms it.
+func (c *client) egovSigner() (name, confirm string) {
+	c.t.Helper()
+	r := c.do("GET", "/qr/browser/"+c.flow+"/frame", nil, nil)
+	require.Equal(c.t, http.StatusOK, r.status, r.raw)
+	require.Equal(c.t, "approved", r.body["state"])
+	signer, ok := r.body["signer"].(map[string]any)
+	require.True(c.t, ok, "an approved mode B session names its signer: %s", r.raw)
+	return signer["name"].(string), signer["confirm"].(string)
 }

@@ -45,20 +45,32 @@
 // # Mode B: eGov Mobile
 //
 // With qr.Config.MobileSign set (a signature.Verifier, the public BaseURL
-// of MobileSignHandler, the organisation's names) and Config.Mapper (the
-// ECP factor's ecp.Mapper), the browser may begin kind qr with the input
-// {"mode": "mobile-sign"}: the QR code is then "mobileSign:<API 1 URL>",
-// which eGov Mobile reads. The app fetches API 1 and the document (a
-// signature.Challenge bound to the origin, the flow and the action, with
-// the requesting browser, IP, place and time as meta lines), signs it with
-// the user's ECP key and PUTs the CMS back; MobileSignHandler verifies it
-// (chain, purpose — no information-system key for a person's login —,
-// revocation, signing time, binding) and answers 200 or 403 with a reason.
-// The identity comes only from the certificate; the Mapper names the
-// account. The browser then finishes kind qr as in mode A; the proof has
-// AMR mca and sc (and hwk or swk by the key's storage) and the
-// certificate's facts (iin, bin, serial, issuer, algorithm) as attributes.
-// Every URL is single-use and lives qr.MobileSignConfig.TTL (180 s).
+// of MobileSignHandler, the organisation's names, the actions that allow
+// mode B) and Config.Mapper (the ECP factor's ecp.Mapper), the browser may
+// begin kind qr with the input {"mode": "mobile-sign"} for those actions
+// (another action is refused: auth.ErrGate, reason "mode_not_allowed"):
+// the QR code is then "mobileSign:<API 1 URL>", which eGov Mobile reads.
+// The app fetches API 1 and the document (a signature.Challenge bound to
+// the origin, the flow and the action, with the requesting browser, IP,
+// place and time as meta lines, in the sign method the action asks for:
+// CMS_SIGN_ONLY by default, CMS_WITH_DATA, XML or SIGN_BYTES_ARRAY — see
+// package qr), signs it with the user's ECP key and PUTs the answer back;
+// MobileSignHandler verifies it (chain, purpose — no information-system
+// key for a person's login —, revocation, binding; an answer in another
+// method is refused with reason "sign_method") and answers 200 or 403
+// with a reason. The identity comes only from the certificate; the Mapper
+// names the account. Every URL is single-use and lives
+// qr.MobileSignConfig.TTL (180 s).
+//
+// Mode B has no number matching (the code is static): whoever sees it can
+// answer with their own key. So the waiting browser's status names the
+// signer once signed ("signer": {"name", "confirm"}), and the browser
+// finishes kind qr with the input {"confirm": "<code>"} only after the
+// user answered "Signed in as <name> — continue?"; Finish without it fails
+// (auth.ErrInvalidInput, qr.ErrUnconfirmed, reason "unconfirmed") and the
+// session stays approved for the confirmation. The proof has AMR mca and
+// sc (and hwk or swk by the key's storage) and the certificate's facts
+// (iin, bin, serial, issuer, algorithm, sign_method) as attributes.
 //
 //	mobileH, _ := f.MobileSignHandler()
 //	mux.Handle("/qr/egov/", http.StripPrefix("/qr/egov", mobileH)) // BaseURL "https://portal.kz/qr/egov"

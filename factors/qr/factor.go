@@ -120,12 +120,8 @@ type BeginInput struct {
 // mode (BeginInput).
 func (f *Factor) Begin(ctx context.Context, req *auth.BeginRequest) (*auth.Challenge, error) {
 	var in BeginInput
-	if len(req.Input) > 0 && string(req.Input) != "null" {
-		dec := json.NewDecoder(bytes.NewReader(req.Input))
-		dec.DisallowUnknownFields()
-		if len(req.Input) > 256 || dec.Decode(&in) != nil || dec.More() {
-			return nil, Classify(fmt.Errorf("%w: input must be {\"mode\": …}", qr.ErrMalformed))
-		}
+	if err := decodeInput(req.Input, &in, `{"mode": …}`); err != nil {
+		return nil, err
 	}
 	c := req.Client
 	if c.IP == "" {
@@ -155,16 +151,32 @@ func (f *Factor) Begin(ctx context.Context, req *auth.BeginRequest) (*auth.Chall
 	}, nil
 }
 
+// FinishInput is the client input of Finish.
+type FinishInput struct {
+	// Confirm is the browser's confirmation of who signed a mode B
+	// session: the code the status gave beside the signer's name
+	// (qr.SignedBy.Confirm), sent once the user answered "continue" to
+	// "Signed in as <name>". Mode B cannot finish without it; mode A
+	// ignores it.
+	Confirm string `json:"confirm,omitempty"`
+}
+
 // Finish implements auth.Factor: it redeems the flow's approved QR session,
 // once, for the browser holding the flow's binding. Mode A proves the
 // approving device's subject with AMR mca, hwk and user (a hardware-held
 // key unlocked by the user, on a second channel); mode B proves the mapped
 // ECP signer with mca and sc (and hwk or swk by the key's storage), with
-// the certificate's facts as attributes. A flow the user denied on the
-// phone fails with an error wrapping auth.ErrFraud, so the engine cancels
-// it for good. The client's Input is ignored.
+// the certificate's facts as attributes, and needs the browser's
+// confirmation of the signer (FinishInput.Confirm; without it the error
+// wraps auth.ErrInvalidInput and qr.ErrUnconfirmed, and the session stays
+// approved). A flow the user denied on the phone fails with an error
+// wrapping auth.ErrFraud, so the engine cancels it for good.
 func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Proof, error) {
-	a, err := f.svc.Redeem(ctx, req.Flow.ID, req.Flow.BindingHash, req.Now)
+	var in FinishInput
+	if err := decodeInput(req.Input, &in, `{"confirm": …}`); err != nil {
+		return nil, err
+	}
+	a, err := f.svc.Redeem(ctx, req.Flow.ID, req.Flow.BindingHash, req.Now, qr.WithConfirmation(in.Confirm))
 	if err != nil {
 		return nil, Classify(err)
 	}
@@ -181,6 +193,20 @@ func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Pro
 	}, nil
 }
 
+// decodeInput reads a factor's small client input strictly (no unknown
+// member, nothing after it, at most 256 bytes); empty or null is none.
+func decodeInput(input json.RawMessage, v any, shape string) error {
+	if len(input) == 0 || string(input) == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(input))
+	dec.DisallowUnknownFields()
+	if len(input) > 256 || dec.Decode(v) != nil || dec.More() {
+		return Classify(fmt.Errorf("%w: input must be %s", qr.ErrMalformed, shape))
+	}
+	return nil
+}
+
 func mobileProof(a *qr.Approval) *auth.Proof {
 	s := a.Signer
 	amr := []string{auth.AMRMCA, auth.AMRSmartCard}
@@ -191,7 +217,7 @@ func mobileProof(a *qr.Approval) *auth.Proof {
 		amr = append(amr, auth.AMRSoftware)
 	}
 	attrs := map[string]string{"mode": string(qr.ModeMobileSign), "serial": s.Serial, "issuer": s.Issuer,
-		"algorithm": s.Algorithm, "key_storage": s.KeyStorage}
+		"algorithm": s.Algorithm, "key_storage": s.KeyStorage, "sign_method": s.Method}
 	if s.IIN != "" {
 		attrs["iin"] = s.IIN
 	}
@@ -225,8 +251,10 @@ func Classify(err error) error {
 	case errors.Is(err, qr.ErrRateLimited):
 		s = auth.ErrRateLimited
 	case errors.Is(err, qr.ErrMalformed), errors.Is(err, qr.ErrBadKey), errors.Is(err, qr.ErrDeviceLimit),
-		errors.Is(err, qr.ErrDeviceExists), errors.Is(err, qr.ErrConfig):
+		errors.Is(err, qr.ErrDeviceExists), errors.Is(err, qr.ErrConfig), errors.Is(err, qr.ErrUnconfirmed):
 		s = auth.ErrInvalidInput
+	case errors.Is(err, qr.ErrModeNotAllowed):
+		s = auth.ErrGate
 	case errors.Is(err, qr.ErrStaleFrame), errors.Is(err, qr.ErrFutureFrame), errors.Is(err, qr.ErrExpired),
 		errors.Is(err, qr.ErrRequestTime), errors.Is(err, qr.ErrNoSession):
 		s = auth.ErrExpired
@@ -263,7 +291,7 @@ func classifySignature(err error) error {
 		return auth.Classify(auth.ErrRevoked, err)
 	case errors.Is(err, signature.ErrExpired), errors.Is(err, signature.ErrCertificateExpired):
 		return auth.Classify(auth.ErrExpired, err)
-	case errors.Is(err, qr.ErrMalformed), errors.Is(err, signature.ErrMalformed):
+	case errors.Is(err, qr.ErrMalformed), errors.Is(err, signature.ErrMalformed), errors.Is(err, qr.ErrSignMethod):
 		return auth.Classify(auth.ErrInvalidInput, err)
 	}
 	return auth.Classify(auth.ErrVerification, err)
@@ -277,6 +305,9 @@ func Reason(err error) string {
 	if errors.Is(err, qr.ErrSignatureRefused) {
 		if c := signature.Code(err); c != "internal" {
 			return c
+		}
+		if errors.Is(err, qr.ErrSignMethod) {
+			return "sign_method"
 		}
 		if errors.Is(err, qr.ErrMalformed) {
 			return "malformed"
@@ -298,6 +329,7 @@ func Reason(err error) string {
 		{qr.ErrDenied, "denied"}, {qr.ErrPending, "pending"}, {qr.ErrChallenge, "challenge"},
 		{qr.ErrDeviceLimit, "device_limit"}, {qr.ErrDeviceExists, "device_exists"}, {qr.ErrBadKey, "bad_key"},
 		{qr.ErrMalformed, "malformed"}, {ErrEnrolGate, "strong_factor_required"}, {qr.ErrBearer, "bearer"},
+		{qr.ErrUnconfirmed, "unconfirmed"}, {qr.ErrModeNotAllowed, "mode_not_allowed"},
 	}
 	for _, r := range reasons {
 		if errors.Is(err, r.err) {

@@ -616,9 +616,10 @@ func (b *browser) status(w http.ResponseWriter, r *http.Request) {
 //	                     URI and bearer token (once)
 //	GET /doc/{id}      Authorization: Bearer <auth_token> → qr.MobileDocuments with the
 //	                     challenge to sign (once)
-//	PUT /doc/{id}      Authorization: Bearer <auth_token>, the same JSON whose data is the
-//	                     base64 CMS → 200 {"status": "signed"}, or 403 ErrorBody with the
-//	                     reason (once)
+//	PUT /doc/{id}      Authorization: Bearer <auth_token>, the same JSON with the answer in
+//	                     the announced sign method (qr.ParseMobileSubmit: the base64 CMS,
+//	                     the signed documentXml, or the {signature, certificate} JSON text)
+//	                     → 200 {"status": "signed"}, or 403 ErrorBody with the reason (once)
 //
 // Every URL is single-use and expires with the session (MobileSignConfig.TTL,
 // 180 s by default). Texts follow Accept-Language (kk, ru, en). The API 1

@@ -138,7 +138,8 @@ func newHost(t *testing.T, opts ...hostOption) *host {
 			Now: h.clock.Now, Revocation: hc.mobile.revocation, InsecureSkipRevocation: hc.mobile.revocation == nil})
 		require.NoError(t, err)
 		cfg.MobileSign = &qr.MobileSignConfig{Verifier: v, BaseURL: base + "/qr/egov",
-			Organisation: qr.Organisation{NameRu: "Портал", NameKz: "Портал", NameEn: "Portal"}, Origin: base}
+			Organisation: qr.Organisation{NameRu: "Портал", NameKz: "Портал", NameEn: "Portal"}, Origin: base,
+			Actions: []string{"login", "sign-document"}}
 	}
 	if hc.qr != nil {
 		hc.qr(&cfg)

@@ -3,7 +3,6 @@ package phone
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,6 +14,53 @@ import (
 // SignFunc signs content as a CMS SignedData (DER) with the user's ECP
 // key: detached, or with the content inside when attached is set.
 type SignFunc func(content []byte, attached bool) ([]byte, error)
+
+// Key is the user's ECP key as eGov Mobile uses it, for every sign method.
+// Signers implements it with functions.
+type Key interface {
+	// SignCMS signs content as a CMS SignedData (DER): detached, or with
+	// the content inside when attached is set.
+	SignCMS(content []byte, attached bool) ([]byte, error)
+	// SignXML signs an XML document with an enveloped XML-DSig, as
+	// NCALayer's signXml does.
+	SignXML(doc []byte) ([]byte, error)
+	// SignBytes makes a bare signature over content and returns it with
+	// the key's certificate (DER).
+	SignBytes(content []byte) (sig, cert []byte, err error)
+}
+
+// Signers is a Key made of functions; a nil one refuses its method.
+type Signers struct {
+	CMS   SignFunc
+	XML   func(doc []byte) ([]byte, error)
+	Bytes func(content []byte) (sig, cert []byte, err error)
+}
+
+var errNoSigner = errors.New("phone: this key does not sign in this method")
+
+// SignCMS implements Key.
+func (s Signers) SignCMS(content []byte, attached bool) ([]byte, error) {
+	if s.CMS == nil {
+		return nil, errNoSigner
+	}
+	return s.CMS(content, attached)
+}
+
+// SignXML implements Key.
+func (s Signers) SignXML(doc []byte) ([]byte, error) {
+	if s.XML == nil {
+		return nil, errNoSigner
+	}
+	return s.XML(doc)
+}
+
+// SignBytes implements Key.
+func (s Signers) SignBytes(content []byte) ([]byte, []byte, error) {
+	if s.Bytes == nil {
+		return nil, nil, errNoSigner
+	}
+	return s.Bytes(content)
+}
 
 // MobileSign plays eGov Mobile in mode B: it reads a "mobileSign:" QR
 // code, fetches what to sign and sends the signature back.
@@ -30,7 +76,8 @@ type MobileSign struct {
 type MobileSignRequest struct {
 	API1      qr.MobileAPI1
 	Documents qr.MobileDocuments
-	// Challenge is the decoded document to sign.
+	// Challenge is the document to sign: the decoded file data, or the XML
+	// document for the XML method.
 	Challenge []byte
 }
 
@@ -55,29 +102,82 @@ func (m *MobileSign) Fetch(ctx context.Context, content string) (*MobileSignRequ
 	if len(req.Documents.DocumentsToSign) != 1 {
 		return nil, errors.New("phone: expected one document to sign")
 	}
-	var err error
-	if req.Challenge, err = base64.StdEncoding.DecodeString(req.Documents.DocumentsToSign[0].Document.File.Data); err != nil {
-		return nil, fmt.Errorf("phone: document data: %w", err)
+	d0 := req.Documents.DocumentsToSign[0]
+	switch {
+	case req.Documents.SignMethod == qr.SignXML:
+		if d0.DocumentXML == "" {
+			return nil, errors.New("phone: an XML request without documentXml")
+		}
+		req.Challenge = []byte(d0.DocumentXML)
+	case d0.Document == nil:
+		return nil, errors.New("phone: a request without a document")
+	default:
+		var err error
+		if req.Challenge, err = base64.StdEncoding.DecodeString(d0.Document.File.Data); err != nil {
+			return nil, fmt.Errorf("phone: document data: %w", err)
+		}
 	}
 	return &req, nil
 }
 
 // Sign signs the request's document with sign (detached for CMS_SIGN_ONLY,
-// attached for CMS_WITH_DATA) and sends it back.
+// attached for CMS_WITH_DATA) and sends it back. For the other methods use
+// SignWith.
 func (m *MobileSign) Sign(ctx context.Context, req *MobileSignRequest, sign SignFunc) error {
-	cms, err := sign(req.Challenge, req.Documents.SignMethod == qr.WithData)
+	switch req.Documents.SignMethod {
+	case qr.SignOnly, qr.WithData:
+	default:
+		return fmt.Errorf("phone: Sign makes a CMS; the request asks for %q (use SignWith)", req.Documents.SignMethod)
+	}
+	return m.SignWith(ctx, req, Signers{CMS: sign})
+}
+
+// SignWith answers the request in the method its document asks for, with
+// key, and sends the answer back.
+func (m *MobileSign) SignWith(ctx context.Context, req *MobileSignRequest, key Key) error {
+	a, err := Answer(req, key, "")
 	if err != nil {
 		return err
 	}
-	return m.Submit(ctx, req, cms)
+	return m.Send(ctx, req, a)
 }
 
-// Submit sends cms as the signature of the request's document.
+// Answer signs the request's document with key in method (zero: the
+// method the document asks for): a CMS, detached (CMS_SIGN_ONLY) or with
+// the document (CMS_WITH_DATA); an enveloped XML-DSig of the XML document
+// (XML); a bare signature and the certificate (SIGN_BYTES_ARRAY). Another
+// method than the one asked is for tests: the server refuses it.
+func Answer(req *MobileSignRequest, key Key, method string) (*qr.MobileAnswer, error) {
+	if method == "" {
+		method = req.Documents.SignMethod
+	}
+	a := &qr.MobileAnswer{Method: method}
+	var err error
+	switch method {
+	case qr.SignOnly, qr.WithData:
+		a.Signature, err = key.SignCMS(req.Challenge, method == qr.WithData)
+	case qr.SignXML:
+		a.Signature, err = key.SignXML(req.Challenge)
+	case qr.SignBytesArray:
+		a.Signature, a.Certificate, err = key.SignBytes(req.Challenge)
+	default:
+		return nil, fmt.Errorf("phone: unknown sign method %q", method)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Submit sends cms as the signature of the request's document, in the
+// method the document asks for.
 func (m *MobileSign) Submit(ctx context.Context, req *MobileSignRequest, cms []byte) error {
-	out := req.Documents
-	out.DocumentsToSign = append([]qr.MobileDocument(nil), req.Documents.DocumentsToSign...)
-	out.DocumentsToSign[0].Document.File.Data = base64.StdEncoding.EncodeToString(cms)
-	b, err := json.Marshal(out)
+	return m.Send(ctx, req, &qr.MobileAnswer{Method: req.Documents.SignMethod, Signature: cms})
+}
+
+// Send sends an answer (qr.MobileAnswer.Body) to the request's document.
+func (m *MobileSign) Send(ctx context.Context, req *MobileSignRequest, a *qr.MobileAnswer) error {
+	b, err := a.Body(&req.Documents)
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,10 @@ const ncalayer = new URLSearchParams(location.search).get("ecp") === "xml"
   : body.dataset.ncalayer;
 const $ = (id) => document.getElementById(id);
 // The QR factor has both modes: the portal's own app (a linked phone) and
-// eGov Mobile signing with the person's ECP key.
+// eGov Mobile signing with the person's ECP key — the latter only for the
+// actions the server allows it (login, sign-document).
 const qrModes = ["device", "mobile-sign"];
+const qrModesFor = (action) => (action === "login" || action === "sign-document" ? qrModes : ["device"]);
 
 // In development the NCALayer simulator holds several test keys; the page
 // narrows the request to the chosen person's key (signerParams.iin), as
@@ -31,7 +33,7 @@ function stepUp(action, title) {
   box.hidden = false;
   box.scrollIntoView({ block: "center" });
   return new Promise((resolve) => {
-    mountFlow(box, { base: "/auth", action, ncalayer, title, qrModes, onDone: () => { box.hidden = true; box.replaceChildren(); resolve(); } });
+    mountFlow(box, { base: "/auth", action, ncalayer, title, qrModes: qrModesFor(action), onDone: () => { box.hidden = true; box.replaceChildren(); resolve(); } });
   });
 }
 
