@@ -119,7 +119,7 @@ func New(cfg Config) (*Observer, error) {
 			"Steps that failed because a store or a backend was unavailable (code unavailable), by factor and operation.", "factor", "op"),
 		frauds: newCounter("strongauth.fraud.reports", "{report}", "Requests the user reported as fraud, by factor.", "factor"),
 		httpRequests: newCounter("strongauth.http.requests", "{request}",
-			"Operations of the strongauth HTTP layer, by operation, factor and outcome.", "op", "factor", "outcome"),
+			"Operations of the strongauth HTTP layer.", "op", "factor", "outcome"),
 		httpDuration: newHistogram("strongauth.http.request.duration",
 			"Latency of the strongauth HTTP layer's operations.", "op", "factor", "outcome"),
 	}

@@ -217,7 +217,7 @@ func TestHTTPMetrics(t *testing.T) {
 	h.o.Observe("../admin", "bank", "mapper_code", time.Millisecond)
 	got := h.collect(t)
 	metricdatatest.AssertEqual(t, sum("strongauth.http.requests", "{request}",
-		"Operations of the strongauth HTTP layer, by operation, factor and outcome.", []string{"op", "factor", "outcome"},
+		"Operations of the strongauth HTTP layer.", []string{"op", "factor", "outcome"},
 		p("finish", "ecp", "ok", 2), p("begin", "sms", "rate_limited", 1), p("other", "other", "other", 1)),
 		got["strongauth.http.requests"], metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 	hist := got["strongauth.http.request.duration"].Data.(metricdata.Histogram[float64])

@@ -94,7 +94,7 @@ func New(cfg Config) (*Collector, error) {
 			"Steps that failed because a store or a backend was unavailable (code unavailable), by factor and operation.", "factor", "op"),
 		frauds: counter("strongauth_fraud_reports_total", "Requests the user reported as fraud, by factor.", "factor"),
 		httpRequests: counter("strongauth_http_requests_total",
-			"Operations of the strongauth HTTP layer, by operation, factor and outcome.", "op", "factor", "outcome"),
+			"Operations of the strongauth HTTP layer.", "op", "factor", "outcome"),
 		httpDuration: histogram("strongauth_http_request_duration_seconds",
 			"Latency of the strongauth HTTP layer's operations.", "op", "factor", "outcome"),
 	}, nil

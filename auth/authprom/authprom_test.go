@@ -3,6 +3,8 @@ package authprom_test
 import (
 	"bytes"
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -10,11 +12,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/auth/authhttp/authmetrics"
 	"github.com/strongauth/strongauth/auth/authprom"
 	"github.com/strongauth/strongauth/auth/internal/obs"
 	"github.com/strongauth/strongauth/auth/internal/obs/obstest"
@@ -192,7 +197,7 @@ func TestHTTPMetrics(t *testing.T) {
 	c.Observe("begin", auth.KindSMS, "rate_limited", time.Millisecond)
 	c.Observe("status", "", "ok", time.Second)
 	const want = `
-# HELP strongauth_http_requests_total Operations of the strongauth HTTP layer, by operation, factor and outcome.
+# HELP strongauth_http_requests_total Operations of the strongauth HTTP layer.
 # TYPE strongauth_http_requests_total counter
 strongauth_http_requests_total{factor="",op="status",outcome="ok"} 1
 strongauth_http_requests_total{factor="ecp",op="finish",outcome="ok"} 2
@@ -200,6 +205,51 @@ strongauth_http_requests_total{factor="sms",op="begin",outcome="rate_limited"} 1
 `
 	require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want), "strongauth_http_requests_total"))
 	assert.Equal(t, 3, testutil.CollectAndCount(c, "strongauth_http_request_duration_seconds"))
+}
+
+// TestSameSeriesAsAuthmetrics: for the same observations, the
+// dependency-free authmetrics.Registry writes exactly the HTTP series that
+// the Collector gathers (names, help, labels, buckets, values), read back
+// through testutil's parser: switching from one to the other keeps every
+// dashboard, and the hand-written exposition is valid.
+func TestSameSeriesAsAuthmetrics(t *testing.T) {
+	c := newCollector(t)
+	reg, err := authmetrics.New(authmetrics.Config{})
+	require.NoError(t, err)
+	for _, o := range []struct {
+		op      string
+		kind    auth.Kind
+		outcome string
+		d       time.Duration
+	}{
+		{"start", "", "ok", 2 * time.Millisecond},
+		{"begin", auth.KindSMS, "rate_limited", 700 * time.Microsecond},
+		{"finish", auth.KindECP, "ok", 120 * time.Millisecond},
+		{"finish", auth.KindECP, "ok", 3 * time.Second},
+		{"finish", auth.KindECP, "verification_failed", 40 * time.Millisecond},
+		{"status", "", "flow_not_found", 20 * time.Second},
+	} {
+		c.Observe(o.op, o.kind, o.outcome, o.d)
+		reg.Observe(o.op, o.kind, o.outcome, o.d)
+	}
+	var text bytes.Buffer
+	_, err = reg.WriteTo(&text)
+	require.NoError(t, err)
+	// The reference parser reads the hand-written text; labels are then
+	// put in client_golang's order (the text format leaves it free).
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := parser.TextToMetricFamilies(&text)
+	require.NoError(t, err)
+	var sorted bytes.Buffer
+	enc := expfmt.NewEncoder(&sorted, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, name := range slices.Sorted(maps.Keys(mfs)) {
+		for _, m := range mfs[name].GetMetric() {
+			slices.SortFunc(m.Label, func(a, b *dto.LabelPair) int { return strings.Compare(a.GetName(), b.GetName()) })
+		}
+		require.NoError(t, enc.Encode(mfs[name]))
+	}
+	require.NoError(t, testutil.CollectAndCompare(c, &sorted,
+		"strongauth_http_requests_total", "strongauth_http_request_duration_seconds"))
 }
 
 // TestEventTypes: the event types the adapters know are those the library's

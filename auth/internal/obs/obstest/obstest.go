@@ -163,3 +163,59 @@ func checkRevoked(t testing.TB, ctx context.Context, audit auth.Auditor) {
 	_, err = c.CheckRevocation(ctx, leaf.Cert, ca.Cert)
 	require.ErrorIs(t, err, signature.ErrRevoked)
 }
+
+// Events returns the events of one login flow (ecp, then sms) and of one
+// revocation check, for per-event benchmarks.
+func Events() []auth.Event {
+	ev := func(typ string, k auth.Kind, op, code string) auth.Event {
+		return auth.Event{Type: typ, Flow: "0123456789abcdef", Action: "login", Subject: "person-1", Kind: k, Op: op,
+			Code: code, Duration: 3 * time.Millisecond}
+	}
+	return []auth.Event{
+		ev(auth.EventFlowStarted, "", "", ""),
+		ev(auth.EventFactorBegun, auth.KindECP, "begin", ""),
+		ev(auth.EventFactorFinished, auth.KindECP, "finish", ""),
+		{Type: revocation.EventRevocation, Flow: "0123456789abcdef", Attrs: map[string]string{"source": "ocsp", "status": "good", "serial": "0A"}},
+		ev(auth.EventDecision, "", "", ""),
+		ev(auth.EventFactorRefused, auth.KindSMS, "begin", "rate_limited"),
+		ev(auth.EventFactorBegun, auth.KindSMS, "begin", ""),
+		ev(auth.EventFactorFailed, auth.KindSMS, "finish", "verification_failed"),
+		ev(auth.EventFactorFinished, auth.KindSMS, "finish", ""),
+		ev(auth.EventDecision, "", "", ""),
+		ev(auth.EventFlowCompleted, "", "", ""),
+	}
+}
+
+// FlowRunner returns a function that runs one whole login flow (start,
+// begin and finish of a fake webauthn factor) on an engine with a memory
+// store, audit and tracer, for the adapters' overhead benchmarks.
+func FlowRunner(b testing.TB, audit auth.Auditor, tracer auth.Tracer) func() {
+	st := memory.New(memory.Config{SweepInterval: -1})
+	b.Cleanup(func() { st.Close() })
+	eng, err := auth.New(auth.Config{
+		Store: st, Factors: []auth.Factor{authtest.Strong(auth.KindWebAuthn)},
+		Policies: []auth.Policy{{Action: "login", Rule: auth.KindWebAuthn}},
+		Audit:    audit, Tracer: tracer,
+	})
+	require.NoError(b, err)
+	ctx := context.Background()
+	const binding = "browser-binding-secret-0123456789"
+	ok := authtest.OK("person-1")
+	return func() {
+		f, err := eng.Start(ctx, auth.StartRequest{Action: "login", Binding: binding})
+		if err != nil {
+			b.Fatal(err)
+		}
+		req := auth.StepRequest{FlowID: f.ID, Binding: binding, Kind: auth.KindWebAuthn}
+		if _, err := eng.Begin(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+		req.Input = ok
+		if out, err := eng.Finish(ctx, req); err != nil || !out.Decision.Allowed {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Nop is an auditor that does nothing: the baseline of the benchmarks.
+func Nop() auth.Auditor { return auth.AuditorFunc(func(context.Context, auth.Event) {}) }
