@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -88,13 +87,13 @@ func New(cfg Config) (*Observer, error) {
 	newCounter := func(name, unit, desc string, keys ...string) counter {
 		c, err := m.Int64Counter(name, metric.WithUnit(unit), metric.WithDescription(desc))
 		errs = append(errs, err)
-		return counter{c, newAttrCache(keys)}
+		return counter{c, attrs(keys)}
 	}
 	newHistogram := func(name, desc string, keys ...string) histogram {
 		h, err := m.Float64Histogram(name, metric.WithUnit("s"), metric.WithDescription(desc),
 			metric.WithExplicitBucketBoundaries(buckets...))
 		errs = append(errs, err)
-		return histogram{h, newAttrCache(keys)}
+		return histogram{h, attrs(keys)}
 	}
 	o := &Observer{
 		labels:    labels,
@@ -193,89 +192,64 @@ func (o *Observer) Observe(op string, kind auth.Kind, outcome string, d time.Dur
 	o.httpDuration.record(ctx, d.Seconds(), a, b, c)
 }
 
-// attrCache keeps the attribute set of each label combination, built once:
-// the combinations are bounded (obs.Labels), and a measurement then costs
-// no attribute allocation.
-type attrCache struct {
-	keys []attribute.Key
-	mu   sync.RWMutex
-	m    map[[3]string]metric.MeasurementOption
-}
-
-func newAttrCache(keys []string) *attrCache {
-	c := &attrCache{m: make(map[[3]string]metric.MeasurementOption)}
-	for _, k := range keys {
-		c.keys = append(c.keys, attribute.Key(k))
-	}
-	return c
-}
-
-// option returns the attributes for vals (as many as keys, at most 3).
-func (c *attrCache) option(vals ...string) metric.MeasurementOption {
-	var k [3]string
-	copy(k[:], vals)
-	c.mu.RLock()
-	opt, ok := c.m[k]
-	c.mu.RUnlock()
-	if ok {
-		return opt
-	}
-	kvs := make([]attribute.KeyValue, len(c.keys))
-	for i, key := range c.keys {
-		kvs[i] = key.String(vals[i])
-	}
-	opt = metric.WithAttributeSet(attribute.NewSet(kvs...))
-	c.mu.Lock()
-	c.m[k] = opt
-	c.mu.Unlock()
-	return opt
+// attrs returns a memo of the attribute sets of keys' label values.
+func attrs(keys []string) *obs.Memo[metric.MeasurementOption] {
+	return obs.NewMemo(func(vals [3]string) metric.MeasurementOption {
+		kvs := make([]attribute.KeyValue, len(keys))
+		for i, k := range keys {
+			kvs[i] = attribute.String(k, vals[i])
+		}
+		return metric.WithAttributeSet(attribute.NewSet(kvs...))
+	})
 }
 
 type counter struct {
 	c     metric.Int64Counter
-	attrs *attrCache
+	attrs *obs.Memo[metric.MeasurementOption]
 }
 
-func (c counter) add(ctx context.Context, vals ...string) { c.c.Add(ctx, 1, c.attrs.option(vals...)) }
+func (c counter) add(ctx context.Context, a, b, cc string) { c.c.Add(ctx, 1, c.attrs.Get(a, b, cc)) }
 
 type histogram struct {
 	h     metric.Float64Histogram
-	attrs *attrCache
+	attrs *obs.Memo[metric.MeasurementOption]
 }
 
-func (h histogram) record(ctx context.Context, v float64, vals ...string) {
-	h.h.Record(ctx, v, h.attrs.option(vals...))
+func (h histogram) record(ctx context.Context, v float64, a, b, c string) {
+	h.h.Record(ctx, v, h.attrs.Get(a, b, c))
 }
 
 // sink records the observations of an event.
 type sink struct{ o *Observer }
 
-func (s sink) Event(ctx context.Context, typ string)     { s.o.events.add(ctx, typ) }
-func (s sink) FlowStarted(ctx context.Context, a string) { s.o.started.add(ctx, a) }
+func (s sink) Event(ctx context.Context, typ string)     { s.o.events.add(ctx, typ, "", "") }
+func (s sink) FlowStarted(ctx context.Context, a string) { s.o.started.add(ctx, a, "", "") }
 func (s sink) FlowCompleted(ctx context.Context, a string) {
-	s.o.completed.add(ctx, a)
+	s.o.completed.add(ctx, a, "", "")
 }
 func (s sink) FlowCancelled(ctx context.Context, a string) {
-	s.o.cancelled.add(ctx, a)
+	s.o.cancelled.add(ctx, a, "", "")
 }
-func (s sink) Refusal(ctx context.Context, a, code string) { s.o.refusals.add(ctx, a, code) }
+func (s sink) Refusal(ctx context.Context, a, code string) { s.o.refusals.add(ctx, a, code, "") }
 func (s sink) Decision(ctx context.Context, a string, allowed bool) {
 	v := "false"
 	if allowed {
 		v = "true"
 	}
-	s.o.decisions.add(ctx, a, v)
+	s.o.decisions.add(ctx, a, v, "")
 }
 func (s sink) Factor(ctx context.Context, kind, op, outcome string) {
 	s.o.factors.add(ctx, kind, op, outcome)
 }
 func (s sink) FactorDuration(ctx context.Context, kind, op string, sec float64) {
-	s.o.factorDuration.record(ctx, sec, kind, op)
+	s.o.factorDuration.record(ctx, sec, kind, op, "")
 }
-func (s sink) SMSSent(ctx context.Context)                 { s.o.smsSent.add(ctx) }
-func (s sink) SMSRefused(ctx context.Context, code string) { s.o.smsRefused.add(ctx, code) }
+func (s sink) SMSSent(ctx context.Context)                 { s.o.smsSent.add(ctx, "", "", "") }
+func (s sink) SMSRefused(ctx context.Context, code string) { s.o.smsRefused.add(ctx, code, "", "") }
 func (s sink) Revocation(ctx context.Context, source, status, outcome string) {
 	s.o.revocations.add(ctx, source, status, outcome)
 }
-func (s sink) StoreError(ctx context.Context, kind, op string) { s.o.storeErrors.add(ctx, kind, op) }
-func (s sink) Fraud(ctx context.Context, kind string)          { s.o.frauds.add(ctx, kind) }
+func (s sink) StoreError(ctx context.Context, kind, op string) {
+	s.o.storeErrors.add(ctx, kind, op, "")
+}
+func (s sink) Fraud(ctx context.Context, kind string) { s.o.frauds.add(ctx, kind, "", "") }

@@ -41,12 +41,28 @@ type Config struct {
 type Collector struct {
 	labels *obs.Labels
 
-	events, started, completed, cancelled          *prometheus.CounterVec
-	refusals, decisions, factors, smsRefused       *prometheus.CounterVec
-	revocations, storeErrors, frauds, httpRequests *prometheus.CounterVec
+	events, started, completed, cancelled          counterVec
+	refusals, decisions, factors, smsRefused       counterVec
+	revocations, storeErrors, frauds, httpRequests counterVec
 	smsSent                                        prometheus.Counter
-	factorDuration, httpDuration                   *prometheus.HistogramVec
+	factorDuration, httpDuration                   histogramVec
 }
+
+// counterVec and histogramVec remember their children per label values,
+// skipping client_golang's per-call hashing and validation.
+type counterVec struct {
+	*prometheus.CounterVec
+	children *obs.Memo[prometheus.Counter]
+}
+
+func (v counterVec) inc(a, b, c string) { v.children.Get(a, b, c).Inc() }
+
+type histogramVec struct {
+	*prometheus.HistogramVec
+	children *obs.Memo[prometheus.Observer]
+}
+
+func (v histogramVec) observe(sec float64, a, b, c string) { v.children.Get(a, b, c).Observe(sec) }
 
 var (
 	_ prometheus.Collector = (*Collector)(nil)
@@ -65,11 +81,17 @@ func New(cfg Config) (*Collector, error) {
 	if err != nil {
 		return nil, err
 	}
-	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
-		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	counter := func(name, help string, labels ...string) counterVec {
+		v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+		return counterVec{v, obs.NewMemo(func(vals [3]string) prometheus.Counter {
+			return v.WithLabelValues(vals[:len(labels)]...)
+		})}
 	}
-	histogram := func(name, help string, labels ...string) *prometheus.HistogramVec {
-		return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets}, labels)
+	histogram := func(name, help string, labels ...string) histogramVec {
+		v := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets}, labels)
+		return histogramVec{v, obs.NewMemo(func(vals [3]string) prometheus.Observer {
+			return v.WithLabelValues(vals[:len(labels)]...)
+		})}
 	}
 	return &Collector{
 		labels:    labels,
@@ -130,41 +152,41 @@ func (c *Collector) Audit(ctx context.Context, e auth.Event) {
 // Observe implements authhttp.Metrics.
 func (c *Collector) Observe(op string, kind auth.Kind, outcome string, d time.Duration) {
 	o, k, out := c.labels.HTTP(op, kind, outcome)
-	c.httpRequests.WithLabelValues(o, k, out).Inc()
-	c.httpDuration.WithLabelValues(o, k, out).Observe(d.Seconds())
+	c.httpRequests.inc(o, k, out)
+	c.httpDuration.observe(d.Seconds(), o, k, out)
 }
 
 // sink applies the observations of an event to the series.
 type sink struct{ c *Collector }
 
-func (s sink) Event(_ context.Context, typ string)     { s.c.events.WithLabelValues(typ).Inc() }
-func (s sink) FlowStarted(_ context.Context, a string) { s.c.started.WithLabelValues(a).Inc() }
+func (s sink) Event(_ context.Context, typ string)     { s.c.events.inc(typ, "", "") }
+func (s sink) FlowStarted(_ context.Context, a string) { s.c.started.inc(a, "", "") }
 func (s sink) FlowCompleted(_ context.Context, a string) {
-	s.c.completed.WithLabelValues(a).Inc()
+	s.c.completed.inc(a, "", "")
 }
 func (s sink) FlowCancelled(_ context.Context, a string) {
-	s.c.cancelled.WithLabelValues(a).Inc()
+	s.c.cancelled.inc(a, "", "")
 }
 func (s sink) Refusal(_ context.Context, a, code string) {
-	s.c.refusals.WithLabelValues(a, code).Inc()
+	s.c.refusals.inc(a, code, "")
 }
 func (s sink) Decision(_ context.Context, a string, allowed bool) {
-	s.c.decisions.WithLabelValues(a, strconv.FormatBool(allowed)).Inc()
+	s.c.decisions.inc(a, strconv.FormatBool(allowed), "")
 }
 func (s sink) Factor(_ context.Context, kind, op, outcome string) {
-	s.c.factors.WithLabelValues(kind, op, outcome).Inc()
+	s.c.factors.inc(kind, op, outcome)
 }
 func (s sink) FactorDuration(_ context.Context, kind, op string, sec float64) {
-	s.c.factorDuration.WithLabelValues(kind, op).Observe(sec)
+	s.c.factorDuration.observe(sec, kind, op, "")
 }
 func (s sink) SMSSent(context.Context) { s.c.smsSent.Inc() }
 func (s sink) SMSRefused(_ context.Context, code string) {
-	s.c.smsRefused.WithLabelValues(code).Inc()
+	s.c.smsRefused.inc(code, "", "")
 }
 func (s sink) Revocation(_ context.Context, source, status, outcome string) {
-	s.c.revocations.WithLabelValues(source, status, outcome).Inc()
+	s.c.revocations.inc(source, status, outcome)
 }
 func (s sink) StoreError(_ context.Context, kind, op string) {
-	s.c.storeErrors.WithLabelValues(kind, op).Inc()
+	s.c.storeErrors.inc(kind, op, "")
 }
-func (s sink) Fraud(_ context.Context, kind string) { s.c.frauds.WithLabelValues(kind).Inc() }
+func (s sink) Fraud(_ context.Context, kind string) { s.c.frauds.inc(kind, "", "") }

@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/strongauth/strongauth/auth"
 )
@@ -245,4 +246,38 @@ func (l *Labels) Dispatch(ctx context.Context, e *auth.Event, s Sink) {
 // HTTP returns the bounded labels of an authhttp.Metrics observation.
 func (l *Labels) HTTP(op string, kind auth.Kind, outcome string) (string, string, string) {
 	return l.HTTPOp(op), l.Kind(kind), l.Outcome(outcome)
+}
+
+// Memo keeps one value per label combination (up to three values), made
+// once: an adapter's child series or attribute set, so that a measurement
+// costs a map lookup and no allocation. The combinations are bounded (see
+// Labels), so the memo is too. It is safe for concurrent use.
+type Memo[V any] struct {
+	mu   sync.RWMutex
+	m    map[[3]string]V
+	newV func(vals [3]string) V
+}
+
+// NewMemo returns a Memo that makes missing values with newV.
+func NewMemo[V any](newV func(vals [3]string) V) *Memo[V] {
+	return &Memo[V]{m: make(map[[3]string]V), newV: newV}
+}
+
+// Get returns the value for the label values a, b, c (unused ones "").
+func (c *Memo[V]) Get(a, b, cc string) V {
+	k := [3]string{a, b, cc}
+	c.mu.RLock()
+	v, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return v
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.m[k]; ok {
+		return v
+	}
+	v = c.newV(k)
+	c.m[k] = v
+	return v
 }

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -207,4 +209,24 @@ func TestCheckBuckets(t *testing.T) {
 		_, err := CheckBuckets("test", bad)
 		assert.ErrorIs(t, err, auth.ErrConfig, bad)
 	}
+}
+
+// TestMemo: each combination is made once, even under concurrent first
+// use (run with -race).
+func TestMemo(t *testing.T) {
+	var made atomic.Int64
+	m := NewMemo(func(v [3]string) string {
+		made.Add(1)
+		return v[0] + "/" + v[1] + "/" + v[2]
+	})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for j := range 100 {
+				assert.Equal(t, fmt.Sprint("a/", j%4, "/"), m.Get("a", fmt.Sprint(j%4), ""))
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int64(4), made.Load())
 }
