@@ -67,14 +67,11 @@ var (
 
 // New validates cfg, creates the instruments and returns an Observer.
 func New(cfg Config) (*Observer, error) {
-	labels, err := obs.NewLabels("authotel", cfg.Actions, cfg.Kinds)
+	labels, err := obs.NewLabels("authotel", cfg.Actions, cfg.Kinds, cfg.Buckets)
 	if err != nil {
 		return nil, err
 	}
-	buckets, err := obs.CheckBuckets("authotel", cfg.Buckets)
-	if err != nil {
-		return nil, err
-	}
+	buckets := labels.Buckets()
 	mp, tp := cfg.MeterProvider, cfg.TracerProvider
 	if mp == nil {
 		mp = otel.GetMeterProvider()

@@ -73,14 +73,11 @@ var (
 // New validates cfg and returns a Collector; register it with a
 // prometheus.Registerer.
 func New(cfg Config) (*Collector, error) {
-	labels, err := obs.NewLabels("authprom", cfg.Actions, cfg.Kinds)
+	labels, err := obs.NewLabels("authprom", cfg.Actions, cfg.Kinds, cfg.Buckets)
 	if err != nil {
 		return nil, err
 	}
-	buckets, err := obs.CheckBuckets("authprom", cfg.Buckets)
-	if err != nil {
-		return nil, err
-	}
+	buckets := labels.Buckets()
 	counter := func(name, help string, labels ...string) counterVec {
 		v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 		return counterVec{v, obs.NewMemo(func(vals [3]string) prometheus.Counter {

@@ -84,6 +84,7 @@ func CheckBuckets(pkg string, b []float64) ([]float64, error) {
 // NewLabels and safe for concurrent use.
 type Labels struct {
 	actions, kinds, codes, types, sources, statuses, httpOps map[string]struct{}
+	buckets                                                  []float64
 }
 
 func set(vals []string) map[string]struct{} {
@@ -94,9 +95,14 @@ func set(vals []string) map[string]struct{} {
 	return m
 }
 
-// NewLabels validates the host's actions and kinds (nil kinds: the four
-// the library ships) and returns Labels; pkg names the adapter in errors.
-func NewLabels(pkg string, actions []string, kinds []auth.Kind) (*Labels, error) {
+// NewLabels validates the host's actions, kinds (nil: the four the library
+// ships) and histogram buckets (see CheckBuckets) and returns Labels; pkg
+// names the adapter in errors.
+func NewLabels(pkg string, actions []string, kinds []auth.Kind, buckets []float64) (*Labels, error) {
+	buckets, err := CheckBuckets(pkg, buckets)
+	if err != nil {
+		return nil, err
+	}
 	if kinds == nil {
 		kinds = []auth.Kind{auth.KindECP, auth.KindWebAuthn, auth.KindQR, auth.KindSMS}
 	}
@@ -108,6 +114,7 @@ func NewLabels(pkg string, actions []string, kinds []auth.Kind) (*Labels, error)
 		statuses: set([]string{"good", "revoked", "unknown", "unavailable", "unchecked"}),
 		// the operations of authhttp.Metrics
 		httpOps: set([]string{"start", "begin", "finish", "status", "decision"}),
+		buckets: buckets,
 	}
 	for _, a := range actions {
 		if !validLabel(a) {
@@ -143,6 +150,9 @@ func pick(m map[string]struct{}, v string) string {
 	}
 	return Other
 }
+
+// Buckets returns the latency histograms' upper bounds, in seconds.
+func (l *Labels) Buckets() []float64 { return slices.Clone(l.buckets) }
 
 // Action returns a's label: a itself if configured, else Other.
 func (l *Labels) Action(a string) string { return pick(l.actions, a) }

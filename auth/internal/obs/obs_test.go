@@ -134,7 +134,7 @@ func (r *rec) Fraud(_ context.Context, k string)             { r.add("fraud %s",
 // TestDispatch: what each event becomes, with every unbounded value
 // (an unknown action, kind, code, type, source) folded into "other".
 func TestDispatch(t *testing.T) {
-	l, err := NewLabels("test", []string{"login"}, nil)
+	l, err := NewLabels("test", []string{"login"}, nil, nil)
 	require.NoError(t, err)
 	for _, c := range []struct {
 		e    auth.Event
@@ -177,7 +177,7 @@ func TestDispatch(t *testing.T) {
 }
 
 func TestLabels(t *testing.T) {
-	l, err := NewLabels("test", []string{"login", "sign"}, []auth.Kind{auth.KindECP, "bank"})
+	l, err := NewLabels("test", []string{"login", "sign"}, []auth.Kind{auth.KindECP, "bank"}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "sign", l.Action("sign"))
 	assert.Equal(t, Other, l.Action(""))
@@ -194,10 +194,10 @@ func TestLabels(t *testing.T) {
 	assert.Equal(t, []string{Other, Other, Other}, []string{op, kind, out})
 
 	for _, bad := range [][]string{{""}, {"other"}, {"a b"}, {`q"`}, {strings.Repeat("a", 65)}} {
-		_, err := NewLabels("test", bad, nil)
+		_, err := NewLabels("test", bad, nil, nil)
 		assert.ErrorIs(t, err, auth.ErrConfig, bad)
 	}
-	_, err = NewLabels("test", nil, []auth.Kind{"x\\"})
+	_, err = NewLabels("test", nil, []auth.Kind{"x\\"}, nil)
 	assert.ErrorIs(t, err, auth.ErrConfig)
 }
 

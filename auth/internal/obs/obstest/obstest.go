@@ -17,6 +17,7 @@ import (
 	"github.com/strongauth/strongauth/signature"
 	"github.com/strongauth/strongauth/signature/devpki"
 	"github.com/strongauth/strongauth/signature/revocation"
+	"github.com/strongauth/strongauth/signature/sigtest"
 	"github.com/strongauth/strongauth/store"
 	"github.com/strongauth/strongauth/store/memory"
 )
@@ -219,3 +220,61 @@ func FlowRunner(b testing.TB, audit auth.Auditor, tracer auth.Tracer) func() {
 
 // Nop is an auditor that does nothing: the baseline of the benchmarks.
 func Nop() auth.Auditor { return auth.AuditorFunc(func(context.Context, auth.Event) {}) }
+
+// BenchAudit measures a's cost per audit event (the mix of Events) in the
+// sub-benchmarks "nop" and name, and as the interleaved ratio of a batch
+// of Events to the same batch given to a no-op auditor
+// ("ratio-NAME-to-nop").
+func BenchAudit(b *testing.B, name string, a auth.Auditor) {
+	events := Events()
+	ctx := context.Background()
+	each := func(a auth.Auditor) func(*testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				a.Audit(ctx, events[i%len(events)])
+			}
+		}
+	}
+	batch := func(a auth.Auditor) func(*testing.B) {
+		return func(*testing.B) {
+			for i := range events {
+				a.Audit(ctx, events[i])
+			}
+		}
+	}
+	nop := Nop()
+	b.Run("nop", each(nop))
+	b.Run(name, each(a))
+	b.Run("ratio-"+name+"-to-nop", func(b *testing.B) { sigtest.Ratio(b, batch(nop), batch(a)) })
+}
+
+// Wiring is an auditor and a tracer for BenchFlow.
+type Wiring struct {
+	Name   string
+	Audit  auth.Auditor
+	Tracer auth.Tracer
+}
+
+// BenchFlow measures a whole login flow (FlowRunner) with a no-op auditor
+// ("nop") and with each wiring, and the interleaved ratio of each to
+// "nop".
+func BenchFlow(b *testing.B, ws ...Wiring) {
+	nop := FlowRunner(b, Nop(), nil)
+	loop := func(run func()) func(*testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				run()
+			}
+		}
+	}
+	b.Run("nop", loop(nop))
+	for _, w := range ws {
+		run := FlowRunner(b, w.Audit, w.Tracer)
+		b.Run(w.Name, loop(run))
+		b.Run("ratio-"+w.Name+"-to-nop", func(b *testing.B) {
+			sigtest.Ratio(b, func(*testing.B) { nop() }, func(*testing.B) { run() })
+		})
+	}
+}
