@@ -66,6 +66,15 @@
 // most once per flow, and a flow is redeemed at most once, even under
 // concurrent requests.
 //
+// # Observability
+//
+// Every step, factor call, decision and cancellation is an Event given to
+// Config.Audit (the revocation checker and the factors report through the
+// same Auditor type), and Config.Tracer is called around every Start, Begin
+// and Finish. auth/authprom turns the events into Prometheus series and
+// auth/authotel into OpenTelemetry measurements and a span per step; both
+// keep every label in a closed set.
+//
 // # Security model
 //
 //   - Every request must present the browser binding; another browser cannot

@@ -65,8 +65,8 @@ func (e *codedErr) ErrorCode() string { return e.code }
 func codeErr(code, msg string) error { return &codedErr{code, msg} }
 
 // Metrics receives one observation per handled operation. Implementations
-// must be safe for concurrent use. An OpenTelemetry or Prometheus adapter
-// implements this in the host, outside the core import graph.
+// must be safe for concurrent use: auth/authprom, auth/authotel and
+// authmetrics, each outside the core import graph.
 type Metrics interface {
 	// Observe records an operation ("start", "begin", "finish", "status",
 	// "decision"), the factor kind (empty when none), the outcome ("ok" or

@@ -78,8 +78,10 @@
 // # Metrics
 //
 // Config.Metrics observes every operation (op, factor, outcome code,
-// latency). Package authmetrics has a dependency-free adapter that serves
-// the Prometheus text format.
+// latency). auth/authprom (Prometheus client_golang) and auth/authotel
+// (OpenTelemetry) implement it beside the library-wide metrics they derive
+// from audit events; package authmetrics is a dependency-free adapter for
+// the HTTP series alone, in the Prometheus text format.
 //
 // # Browser client
 //

@@ -13,9 +13,20 @@
 // "ok" or the error code (auth.Code). Every label comes from a small, fixed
 // set, so a client cannot grow the number of series.
 //
-// For OpenTelemetry, implement authhttp.Metrics over a meter in the host
-// instead: this package only shows the shape, and keeps the core free of
-// any metrics library.
+// # Why it is kept beside auth/authprom
+//
+// auth/authprom (client_golang) and auth/authotel (OpenTelemetry) give the
+// same HTTP series and the library-wide ones (flows, factors, SMS,
+// revocation, store errors) as well. This package stays for hosts that want
+// the HTTP series without any metrics library: importing it adds no module
+// to a host's go.mod, where authprom adds nine (client_golang,
+// client_model, common, procfs, protobuf…) and authotel eight. Its series
+// are exactly authprom's HTTP series — names, help, labels, buckets and
+// values (TestSameSeriesAsAuthmetrics in authprom parses this package's
+// output with Prometheus's own parser and compares) — so a host can move to
+// authprom without touching a dashboard. It does not bound outcome codes
+// itself (authhttp passes auth.Code values, and a host mapper's own codes
+// pass through); maxSeries bounds the total.
 package authmetrics
 
 import (
