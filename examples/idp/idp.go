@@ -216,7 +216,7 @@ func (p *IdP) build() error {
 		OnResult: p.onResult, Subject: p.subjectFor}); err != nil {
 		return err
 	}
-	if p.qrB, err = qrFactor.BrowserHandler(qrfactor.BrowserConfig{}); err != nil {
+	if p.qrB, err = qrFactor.BrowserHandler(qrfactor.BrowserConfig{Origins: []string{cfg.Issuer}}); err != nil {
 		return err
 	}
 	if p.qrE, err = qrFactor.MobileSignHandler(); err != nil {
