@@ -109,7 +109,7 @@ func TestLoginRefusals(t *testing.T) {
 		{"user not verified", "", withDevice(func(d *device) { d.auth.Options.UserNotVerified = true }), passkey.ErrUserNotVerified, auth.ErrVerification},
 		{"user not present", "", withDevice(func(d *device) { d.auth.Options.UserNotPresent = true }), passkey.ErrUserNotPresent, auth.ErrVerification},
 		{"backup state without eligibility", "", withDevice(func(d *device) { d.auth.Options.BackupState = true }), passkey.ErrVerification, auth.ErrVerification},
-		{"backup eligibility changed", "", withDevice(func(d *device) { d.auth.Options.BackupEligible = true }), passkey.ErrVerification, auth.ErrVerification},
+		{"backup eligibility changed", "", withDevice(func(d *device) { d.auth.Options.BackupEligible = true }), passkey.ErrBackupChanged, auth.ErrNotAllowed},
 		{"unknown credential", "", withDevice(func(d *device) {
 			d.cred = newCredential()
 		}), passkey.ErrUnknownCredential, auth.ErrVerification},
