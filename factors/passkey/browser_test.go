@@ -74,6 +74,8 @@ type site struct {
 
 	mu    sync.Mutex
 	reg   passkey.RegistrationRequest
+	// beforeRegFinish, if set, sees a registration response first.
+	beforeRegFinish func(response []byte)
 	regID string
 	flow  string
 	errs  []error
@@ -116,6 +118,9 @@ func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.regID = reg.ID
 		_, _ = w.Write(reg.Options)
 	case "/reg/finish":
+		if s.beforeRegFinish != nil {
+			s.beforeRegFinish(body)
+		}
 		cred, err := s.e.pk.FinishRegistration(ctx, s.regID, binding, body)
 		if err != nil {
 			s.fail(w, err)
@@ -180,8 +185,11 @@ func (s *site) setEnrolment(req passkey.RegistrationRequest) {
 }
 
 // newLogin starts a login flow (for a known subject, if given).
-func (s *site) newLogin(t *testing.T, subject string) string {
-	f, err := s.e.eng.Start(context.Background(), auth.StartRequest{Action: "login", Binding: binding, Subject: subject})
+func (s *site) newLogin(t *testing.T, subject string) string { return s.newFlow(t, "login", subject) }
+
+// newFlow starts a flow for action.
+func (s *site) newFlow(t *testing.T, action, subject string) string {
+	f, err := s.e.eng.Start(context.Background(), auth.StartRequest{Action: action, Binding: binding, Subject: subject})
 	require.NoError(t, err)
 	s.mu.Lock()
 	defer s.mu.Unlock()

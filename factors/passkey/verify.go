@@ -63,6 +63,11 @@ func classify(err error, registration bool) (error, string) {
 		return ErrVerification, ""
 	}
 	detail := pe.Type + ": " + pe.Details
+	for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
+		if p, ok := e.(*protocol.Error); ok && p.Details != "" {
+			detail += "; " + p.Type + ": " + p.Details // Details, never DevInfo
+		}
+	}
 	if !registration {
 		for e := err; e != nil; e = errors.Unwrap(e) {
 			if p, ok := e.(*protocol.Error); ok && p.Type == protocol.ErrMetadata.Type {
