@@ -72,13 +72,13 @@ addEventListener("message", async (ev) => {
 type site struct {
 	e *env
 
-	mu    sync.Mutex
-	reg   passkey.RegistrationRequest
+	mu  sync.Mutex
+	reg passkey.RegistrationRequest
 	// beforeRegFinish, if set, sees a registration response first.
 	beforeRegFinish func(response []byte)
-	regID string
-	flow  string
-	errs  []error
+	regID           string
+	flow            string
+	errs            []error
 }
 
 // report is what the page's functions return.
