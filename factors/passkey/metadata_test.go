@@ -37,7 +37,7 @@ type mdsCA struct {
 	serial   int
 }
 
-func newMDS(t *testing.T) *mdsCA {
+func newMDS(t testing.TB) *mdsCA {
 	t.Helper()
 	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
@@ -99,7 +99,7 @@ func (m *mdsCA) addModel(aaguid [16]byte, types, roots []string, statuses ...str
 }
 
 // blob signs the BLOB as a JWT (ES256, x5c = signer, root).
-func (m *mdsCA) blob(t *testing.T) []byte {
+func (m *mdsCA) blob(t testing.TB) []byte {
 	t.Helper()
 	header, err := json.Marshal(map[string]any{"alg": "ES256", "typ": "JWT",
 		"x5c": []string{base64.StdEncoding.EncodeToString(m.leaf.Raw), base64.StdEncoding.EncodeToString(m.root.Raw)}})
