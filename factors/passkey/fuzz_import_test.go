@@ -73,7 +73,7 @@ func FuzzFromGoWebAuthn(f *testing.F) {
 	c := fixedCredential(f)
 	seed, err := json.Marshal(map[string]any{
 		"id": c.ID, "publicKey": c.PublicKey, "attestationType": "none", "attestationFormat": "none",
-		"transport": []string{"internal"},
+		"transport":     []string{"internal"},
 		"flags":         map[string]bool{"userPresent": true, "userVerified": true, "backupEligible": true, "backupState": false},
 		"authenticator": map[string]any{"AAGUID": c.AAGUID[:], "signCount": 3, "attachment": "platform"},
 		"attestation":   map[string]any{"clientDataJSON": "", "object": ""},
