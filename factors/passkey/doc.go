@@ -117,8 +117,9 @@
 // (https://mds3.fidoalliance.org/) and keeps in a file — OpenMetadata
 // reads it, Refresh reads it again (call it daily), LoadMetadata and
 // Update take bytes. The BLOB must be signed under MetadataConfig.Root (the
-// FIDO root in production, a test root in tests); no network request is
-// made. A newer BLOB (higher serial "no") replaces the catalogue
+// FIDO root in production, a test root in tests), checked before
+// go-webauthn's decoder reads it (which then fetches the CRL the signing
+// certificates name, if any). A newer BLOB (higher serial "no") replaces the catalogue
 // atomically; an older one is refused, so a rollback cannot revive a
 // revoked model. Enrolment then needs an attestation that go-webauthn
 // verifies against the model's trust anchors, and a model not revoked or

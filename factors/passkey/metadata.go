@@ -80,9 +80,12 @@ type MetadataConfig struct {
 // keys compromised. Logins with a model revoked since are refused.
 //
 // Fetch the BLOB yourself (https://mds3.fidoalliance.org/, monthly) and
-// keep it with the service. LoadMetadata makes no network request: it
-// verifies the BLOB's certificate chain against cfg.Root itself before
-// anything else reads it.
+// keep it with the service. LoadMetadata fetches nothing itself: it
+// verifies the BLOB's certificate chain against cfg.Root before anything
+// else reads it. Only then does go-webauthn's decoder check the revocation
+// of the BLOB's signing certificates, which downloads the CRL they name
+// (the production BLOB's do; the test BLOBs of this package's tests name
+// none and so make no request).
 func LoadMetadata(blob []byte, cfg MetadataConfig) (*Metadata, error) {
 	m, err := newMetadata(cfg)
 	if err != nil {
