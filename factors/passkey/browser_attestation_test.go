@@ -33,16 +33,8 @@ func TestBrowserAttestation(t *testing.T) {
 		c.Attestation = passkey.AttestationDirect
 	})
 	s := &site{e: e}
-	srv := &http.Server{Handler: s}
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	require.NoError(t, b.Navigate(home))
-	_, err := b.AddAuthenticator(browsertest.Authenticator{})
-	require.NoError(t, err)
-
-	s.setEnrolment(passkeyRegistration(e))
-	r := run(t, b, "register")
-	require.Equal(t, http.StatusOK, r.Status, "%+v %v", r, s.lastErr())
+	serveOn(t, s, l)
+	r := enrolAlice(t, b, s, home)
 	stored, err := e.creds.List(context.Background(), alice)
 	require.NoError(t, err)
 	require.Len(t, stored, 1)

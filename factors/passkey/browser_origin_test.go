@@ -55,17 +55,8 @@ func TestBrowserOrigins(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = io.WriteString(w, fmt.Sprintf(topPage, html.EscapeString(r.URL.Query().Get("src"))))
 	})
-	for _, l := range []net.Listener{l1, l2} {
-		srv := &http.Server{Handler: mux}
-		go func() { _ = srv.Serve(l) }()
-		t.Cleanup(func() { _ = srv.Close() })
-	}
-	require.NoError(t, b.Navigate(home))
-	_, err := b.AddAuthenticator(browsertest.Authenticator{})
-	require.NoError(t, err)
-	s.setEnrolment(passkeyRegistration(e))
-	r := run(t, b, "register")
-	require.Equal(t, 200, r.Status, "%+v %v", r, s.lastErr())
+	serveOn(t, mux, l1, l2)
+	enrolAlice(t, b, s, home)
 
 	framed := func(t *testing.T) report {
 		t.Helper()
@@ -126,9 +117,26 @@ func TestBrowserOrigins(t *testing.T) {
 	})
 }
 
-// passkeyRegistration opens an enrolment for alice after an ECP login.
-func passkeyRegistration(e *env) passkey.RegistrationRequest {
-	return passkey.RegistrationRequest{Result: e.ecpResult(alice)}
+// serveOn serves h on the listeners until the test ends.
+func serveOn(t *testing.T, h http.Handler, ls ...net.Listener) {
+	for _, l := range ls {
+		srv := &http.Server{Handler: h}
+		go func() { _ = srv.Serve(l) }()
+		t.Cleanup(func() { _ = srv.Close() })
+	}
+}
+
+// enrolAlice opens the site's page at home in the browser, adds a platform
+// authenticator and enrols alice's passkey on it after an ECP login.
+func enrolAlice(t *testing.T, b *browsertest.Browser, s *site, home string) report {
+	t.Helper()
+	require.NoError(t, b.Navigate(home))
+	_, err := b.AddAuthenticator(browsertest.Authenticator{})
+	require.NoError(t, err)
+	s.setEnrolment(passkey.RegistrationRequest{Result: s.e.ecpResult(alice)})
+	r := run(t, b, "register")
+	require.Equal(t, http.StatusOK, r.Status, "%+v %v", r, s.lastErr())
+	return r
 }
 
 // clientData decodes the clientDataJSON of a credential's JSON.

@@ -26,14 +26,7 @@ func (d *device) signedWith(t testing.TB, rp virtualwebauthn.RelyingParty, optio
 	raw := d.assert(t, rp, options)
 	return edit(t, raw, func(m map[string]any) {
 		r := response(m)
-		cd, err := base64.RawURLEncoding.DecodeString(r["clientDataJSON"].(string))
-		require.NoError(t, err)
-		var c map[string]any
-		require.NoError(t, json.Unmarshal(cd, &c))
-		fn(c)
-		cd, err = json.Marshal(c)
-		require.NoError(t, err)
-		r["clientDataJSON"] = base64.RawURLEncoding.EncodeToString(cd)
+		cd := rewriteClientData(t, r, fn)
 		ad, err := base64.RawURLEncoding.DecodeString(r["authenticatorData"].(string))
 		require.NoError(t, err)
 		h := sha256.Sum256(cd)
