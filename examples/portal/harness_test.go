@@ -42,12 +42,7 @@ type harness struct {
 	simURL string
 	// cancelSigning makes the simulator answer as a cancelled dialog.
 	cancelSigning atomic.Bool
-	// begins counts the requests that begin a passkey ceremony.
-	begins atomic.Int64
 }
-
-// webauthnBegins is how many passkey ceremonies browsers have begun.
-func (h *harness) webauthnBegins() int64 { return h.begins.Load() }
 
 func newHarness(t testing.TB, tweak func(*Config)) *harness {
 	t.Helper()
@@ -88,13 +83,7 @@ func newHarnessClock(t testing.TB, clock *fakeclock.Clock, tweak func(*Config)) 
 			return nil
 		}})
 	require.NoError(t, err)
-	counting := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/begin/webauthn") {
-			h.begins.Add(1)
-		}
-		h.p.ServeHTTP(w, r)
-	})
-	s1, s2 := serve(ln, counting), serve(simLn, h.sim)
+	s1, s2 := serve(ln, h.p), serve(simLn, h.sim)
 	t.Cleanup(func() {
 		_ = s1.Close()
 		_ = s2.Close()
