@@ -33,8 +33,13 @@ var messages = map[string][3]string{ // kk, ru, en
 	"too_large":                {"Сұраным тым үлкен.", "Слишком большой запрос.", "The request is too large."},
 	"binding_missing":          {"Cookie файлдарын қосып, қайтадан бастаңыз.", "Включите cookie и начните заново.", "Please enable cookies and start again."},
 	"step_up_required":         {"Бұл әрекет үшін ЭЦҚ, биометрия немесе QR арқылы қайта растаңыз.", "Для этого действия подтвердите ещё раз через ЭЦП, биометрию или QR.", "For this action, confirm again with a digital signature, biometrics or a QR code."},
-	"not_found":                {"Мұндай мекенжай жоқ.", "Такого адреса нет.", "No such address."},
-	"internal":                 {"Ішкі қате.", "Внутренняя ошибка.", "Internal error."},
+	// Passkey refusals (factors/passkey): a genuine passkey this service or action does not accept.
+	"credential_not_allowed":    {"Бұл кіру кілті мұнда қабылданбайды. Басқа тәсілмен растаңыз.", "Этот ключ доступа здесь не принимается. Подтвердите другим способом.", "This passkey is not accepted here. Please confirm another way."},
+	"passkey_synced":            {"Бұл әрекет үшін тек осы құрылғыда сақталған (синхрондалмайтын) кілт, қауіпсіздік кілті, ЭЦҚ немесе QR жарайды.", "Для этого действия подходит только ключ, хранящийся на самом устройстве (не синхронизируемый), ключ безопасности, ЭЦП или QR.", "This action needs a passkey kept on the device itself (not synced), a security key, a digital signature or a QR code."},
+	"passkey_backup_changed":    {"Кіру кілтіңіздің синхрондау параметрі тіркелгеннен кейін өзгерген. Басқа тәсілмен кіріп, кілтті қайта қосыңыз.", "Настройка синхронизации вашего ключа доступа изменилась после его добавления. Войдите другим способом и добавьте ключ заново.", "Your passkey's sync setting changed after it was added. Sign in another way and add the passkey again."},
+	"authenticator_not_allowed": {"Бұл құрылғы үлгісі осы әрекет үшін қабылданбайды. Рұқсат етілген қауіпсіздік кілтін, ЭЦҚ немесе QR пайдаланыңыз.", "Эта модель устройства не принимается для этого действия. Используйте разрешённый ключ безопасности, ЭЦП или QR.", "This authenticator model is not accepted for this action. Use an approved security key, a digital signature or a QR code."},
+	"not_found":                 {"Мұндай мекенжай жоқ.", "Такого адреса нет.", "No such address."},
+	"internal":                  {"Ішкі қате.", "Внутренняя ошибка.", "Internal error."},
 }
 
 // ClientMessage returns a message for err that is safe to show to the user,

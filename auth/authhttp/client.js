@@ -303,6 +303,86 @@ export async function webauthnCreate(options) {
   } catch (e) { throw webauthnError(e); }
 }
 
+/**
+ * Whether this browser can offer passkeys in a field's autofill
+ * (WebAuthn conditional mediation): resolves to true or false, never throws.
+ */
+export async function conditionalMediationAvailable() {
+  try {
+    return !!(window.PublicKeyCredential && typeof PublicKeyCredential.isConditionalMediationAvailable === "function" &&
+      await PublicKeyCredential.isConditionalMediationAvailable());
+  } catch (e) { return false; }
+}
+
+/**
+ * Passkey autofill: offers the site's passkeys in the autofill of a field
+ * marked autocomplete="username webauthn" (conditional mediation) while the
+ * page shows its other choices. It begins the flow's webauthn factor (a
+ * discoverable login: the server learns the account from the passkey),
+ * keeps one request pending — renewed before the challenge expires — and,
+ * when the user picks a passkey, finishes the factor.
+ *
+ * Returns {done, abort, state}: done resolves to the finish answer
+ * ({allowed, …}), or to null when autofill is unavailable, was aborted,
+ * could not begin or the browser declined; it rejects with an AuthError
+ * when the server refuses the passkey the user picked. abort() cancels the pending request and resolves
+ * once the browser has let go of it, so that a ceremony started by a
+ * button (webauthnGet) may take over. opts: {input (an element whose
+ * data-autofill shows the state: "pending", "aborted", "done", "off",
+ * "refused"), renewMs (how long before expiry to renew, 5000)}.
+ */
+export function passkeyAutofill(flow, opts = {}) {
+  let ctl = null;
+  let stopped = false;
+  let renew = null;
+  const ctrl = { state: "starting" };
+  const mark = (s) => { ctrl.state = s; if (opts.input) opts.input.dataset.autofill = s; };
+  const attempt = async () => {
+    let ch;
+    try {
+      ch = await flow.begin("webauthn");
+    } catch (e) {
+      return null; // autofill is an offer: if the server will not begin, the buttons remain
+    }
+    if (stopped) return undefined;
+    const options = decodeRequestOptions(ch.data);
+    ctl = new AbortController();
+    options.mediation = "conditional";
+    options.signal = ctl.signal;
+    const left = Date.parse(ch.expires_at) - Date.now() - (opts.renewMs || 5000);
+    let expired = false;
+    if (left > 0) renew = setTimeout(() => { expired = true; ctl.abort(); }, left);
+    mark("pending");
+    let cred;
+    try {
+      cred = await navigator.credentials.get(options);
+    } catch (e) {
+      if (expired && !stopped) return "renew";
+      return null; // aborted, or declined by the browser: no autofill
+    } finally { clearTimeout(renew); }
+    if (!cred || stopped) return null;
+    return flow.finish("webauthn", credentialToJSON(cred));
+  };
+  ctrl.done = (async () => {
+    if (!(await conditionalMediationAvailable())) { mark("off"); return null; }
+    for (;;) {
+      if (stopped) { mark("aborted"); return null; }
+      let d;
+      try { d = await attempt(); } catch (e) { mark("refused"); throw e; }
+      if (d === "renew") continue;
+      if (d === null || d === undefined) { mark(stopped ? "aborted" : "off"); return null; }
+      mark("done");
+      return d;
+    }
+  })();
+  ctrl.abort = async () => {
+    stopped = true;
+    if (ctl) ctl.abort();
+    try { await ctrl.done; } catch (e) { /* the caller has moved on */ }
+  };
+  return ctrl;
+}
+
 // ---------------------------------------------------------------- DOM helpers
 
 function el(tag, attrs, ...children) {
@@ -532,7 +612,9 @@ function pickLang(lang) {
  * "cms" | "xml", legacy: true for commonUtils.signXml}), ncalayerRequest (a
  * function that may adjust the NCALayer request, e.g. narrow signerParams),
  * qrBase, qrModes (["device"] by default; add "mobile-sign" for eGov
- * Mobile), lang, title, onDone, onError}. The container's data-state is "choose", "busy", "sms", "qr",
+ * Mobile), autofill (an input with autocomplete="username webauthn": its
+ * autofill offers passkeys while the buttons show, see passkeyAutofill; a
+ * button takes over), lang, title, onDone, onError}. The container's data-state is "choose", "busy", "sms", "qr",
  * "done" or "error", for styling and tests. Returns a promise of the Flow.
  */
 export async function mountFlow(container, opts) {
@@ -560,7 +642,35 @@ export async function mountFlow(container, opts) {
   }
   container.dataset.flow = "started";
 
+  // Passkey autofill runs while the choice is shown; a factor started by
+  // a button first makes it let go of the browser's WebAuthn request.
+  let autofill = null;
+  let autofillRefused = false; // after a refused passkey, the button remains
+  let progressed = false; // a factor is done: the flow goes on with buttons
+  const autofillInput = typeof opts.autofill === "string" ? document.querySelector(opts.autofill) : opts.autofill;
+  const startAutofill = () => {
+    if (!autofillInput || autofill || autofillRefused || progressed || !flow.offer.includes("webauthn")) return;
+    const a = passkeyAutofill(flow, { input: autofillInput });
+    autofill = a;
+    a.done.then(async (d) => {
+      if (autofill === a) autofill = null;
+      if (d) await after(d);
+    }, (e) => {
+      if (autofill === a) autofill = null;
+      autofillRefused = true;
+      showError(e);
+      choose();
+    });
+  };
+  const stopAutofill = async () => {
+    const a = autofill;
+    autofill = null;
+    if (a) await a.abort();
+  };
+
   const after = async (d) => {
+    progressed = true;
+    await stopAutofill();
     if (d.allowed) {
       setState("done");
       body.replaceChildren();
@@ -578,6 +688,7 @@ export async function mountFlow(container, opts) {
   const run = async (kind, fn) => {
     clearError();
     setState("busy");
+    await stopAutofill();
     try {
       await fn();
     } catch (e) {
@@ -666,6 +777,7 @@ export async function mountFlow(container, opts) {
       }
     }
     body.replaceChildren(el("p", {}, prompt || t.choose), el("div", { class: "sa-factors" }, ...buttons));
+    startAutofill();
   }
   choose();
   return flow;

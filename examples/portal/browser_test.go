@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -218,14 +219,67 @@ func TestBrowserLogin(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, creds, 1)
 
-	// Log out, and in again with the passkey alone.
-	tb.click("#logout")
-	tb.wait(`location.pathname === "/" && document.querySelector('#login [data-factor="webauthn"]')`)
+	// Log out, and in again with the passkey alone: the login page offers
+	// it in the username field's autofill (conditional mediation), where
+	// Chromium's virtual authenticator picks it at once.
 	sent := h.sms.Len()
-	tb.click(`#login [data-factor="webauthn"]`)
+	tb.click("#logout")
 	tb.wait(`location.pathname === "/cabinet" && document.getElementById("me-login").textContent.startsWith("webauthn")`)
 	assert.Contains(t, tb.js(`document.getElementById("me-login").textContent`), "hwk user")
 	assert.Equal(t, sent, h.sms.Len(), "no SMS for a passkey login")
+}
+
+// TestBrowserPasskeyAutofill: the login page's username field offers
+// passkeys (autocomplete="username webauthn", mediation "conditional")
+// while the buttons show. With the authenticator waiting for the user, the
+// conditional request stays pending; the passkey button then takes over —
+// the pending request is aborted and a new, modal ceremony signs in. And a
+// browser with no passkey for the site leaves the buttons as they were.
+func TestBrowserPasskeyAutofill(t *testing.T) {
+	h := newHarness(t, nil)
+	tb := h.browser(t)
+	tb.open("/")
+	assert.Equal(t, "true", tb.js(`PublicKeyCredential.isConditionalMediationAvailable().then(String)`))
+	assert.Equal(t, "username webauthn", tb.js(`document.getElementById("username").getAttribute("autocomplete")`))
+	// No passkey for this site yet: the autofill request waits in the
+	// background, the buttons work, and ECP takes over from it.
+	tb.wait(`document.getElementById("username").dataset.autofill === "pending"`)
+	assert.Equal(t, "choose", tb.js(`document.getElementById("login").dataset.state`))
+	assert.Equal(t, "true", tb.js(`String(document.getElementById("sa-error").hidden)`))
+	tb.signAs(aigerim)
+	tb.click(`#login [data-factor="ecp"]`)
+	tb.wait(`document.getElementById("login").dataset.state === "sms"`)
+	assert.Equal(t, "aborted", tb.js(`document.getElementById("username").dataset.autofill`))
+	tb.typeCode(tb.h.lastCode(tb.h.person(aigerim).Phone))
+	tb.wait(`location.pathname === "/cabinet" && document.getElementById("me-login").textContent.includes("ecp + sms")`)
+
+	dev, err := tb.b.AddAuthenticator(browsertest.Authenticator{})
+	require.NoError(t, err)
+	tb.click("#add-passkey")
+	assert.Equal(t, "done", tb.wait(`document.getElementById("passkey-status").dataset.state`), tb.text())
+
+	// The user has not touched the sensor: the autofill request waits.
+	_, err = browsertest.Call(tb.b, webauthn.SetAutomaticPresenceSimulation,
+		webauthn.SetAutomaticPresenceSimulationParams{AuthenticatorID: dev, Enabled: false})
+	require.NoError(t, err)
+	tb.click("#logout")
+	tb.wait(`location.pathname === "/" && document.getElementById("username").dataset.autofill === "pending"`)
+	// Count the passkey ceremonies the page begins from now on (in
+	// sessionStorage, which outlives the navigation to the cabinet).
+	tb.js(`(() => { sessionStorage.begins = "0"; const f = window.fetch;
+		window.fetch = (u, i) => { if (String(u).endsWith("/begin/webauthn")) sessionStorage.begins = String(+sessionStorage.begins + 1); return f(u, i); };
+		return "ok"; })()`)
+	_, err = browsertest.Call(tb.b, webauthn.SetAutomaticPresenceSimulation,
+		webauthn.SetAutomaticPresenceSimulationParams{AuthenticatorID: dev, Enabled: true})
+	require.NoError(t, err)
+	time.Sleep(300 * time.Millisecond)
+	assert.Equal(t, "/", tb.js(`location.pathname`), "the pending autofill request does not complete by itself")
+
+	// The button takes over: the pending request is aborted, and the
+	// modal ceremony (a new challenge in the same flow) signs in.
+	tb.click(`#login [data-factor="webauthn"]`)
+	tb.wait(`location.pathname === "/cabinet" && document.getElementById("me-login").textContent.startsWith("webauthn")`)
+	assert.Equal(t, "1", tb.js(`sessionStorage.begins`), "the button began a ceremony of its own")
 }
 
 // TestBrowserStepUp: signing a document needs a strong factor from the

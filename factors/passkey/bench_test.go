@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/descope/virtualwebauthn"
 	"github.com/go-webauthn/webauthn/protocol"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/factors/passkey"
+	"github.com/strongauth/strongauth/signature/sigtest"
+	"github.com/strongauth/strongauth/store/memory"
 )
 
 // benchBatch is how many assertions a benchmark prepares at a time, with
@@ -187,5 +190,89 @@ func BenchmarkLogin(b *testing.B) {
 				b.Fatal("verify")
 			}
 		}
+	})
+}
+
+// loginArm returns a function that runs one login Finish of pk for the
+// flow action with an assertion prepared beforehand; it prepares
+// benchBatch more whenever they run out (one iteration in benchBatch, which
+// the median of sigtest.Ratio does not see).
+func loginArm(b *testing.B, pk *passkey.Factor, d *device, action string) func(*testing.B) {
+	a := newAssertions(b, pk, d)
+	for _, f := range a.flows {
+		f.Action = action
+	}
+	next, ready := 0, 0
+	ctx := context.Background()
+	return func(b *testing.B) {
+		if next == ready {
+			a.prepare(benchBatch)
+			next, ready = 0, benchBatch
+		}
+		if _, err := pk.Finish(ctx, &auth.FinishRequest{Flow: a.flows[next], Input: a.resps[next], Now: t0}); err != nil {
+			b.Fatal(err)
+		}
+		next++
+	}
+}
+
+// attestedFactor is fuzzFactor with the Metadata Service: alice's fixed
+// credential is a proven model (packed full attestation, ModelVerified)
+// certified FIDO L2, and the action "transfer" needs L2.
+func attestedFactor(b *testing.B) (*passkey.Factor, *device) {
+	d := fixedDevice(b)
+	mds := newMDS(b)
+	mds.addModel(d.auth.Aaguid, []string{"basic_full"}, nil, "FIDO_CERTIFIED_L1", "FIDO_CERTIFIED_L2")
+	md, err := passkey.LoadMetadata(mds.blob(b), passkey.MetadataConfig{Root: mds.rootPEM, Now: func() time.Time { return t0 }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := memory.New(memory.Config{Now: func() time.Time { return t0 }, SweepInterval: -1})
+	b.Cleanup(func() { _ = st.Close() })
+	creds := passkey.NewMemoryCredentials()
+	if err := creds.Add(context.Background(), passkey.Credential{
+		ID: d.cred.ID, Subject: alice, UserHandle: []byte("alice-handle"), PublicKey: d.cred.Key.AttestationData(),
+		AttestationFormat: "packed", AttestationType: "basic_full", AAGUID: d.auth.Aaguid, ModelVerified: true, CreatedAt: t0,
+	}); err != nil {
+		b.Fatal(err)
+	}
+	pk, err := passkey.New(passkey.Config{RPID: rpID, Origins: []string{origin}, Store: st, Credentials: creds,
+		Attachment: passkey.AttachmentAny, Attestation: passkey.AttestationDirect, Metadata: md,
+		Actions: map[string]passkey.ActionPolicy{"transfer": {Certification: passkey.CertifiedL2}},
+		Now:     func() time.Time { return t0 }, Rand: constReader{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pk, d
+}
+
+// BenchmarkLoginRatio measures, interleaved (sigtest.Ratio: x-median is
+// full/raw per iteration's median):
+//   - finish-to-go-webauthn: the factor's login Finish against go-webauthn's
+//     own parse + ValidateDiscoverableLogin of an assertion (the bar: at
+//     most 1.1);
+//   - metadata-to-plain: Finish of an MDS-attested credential for an action
+//     that needs a certification level (the library's metadata status
+//     check and our certification lookup) against a plain Finish.
+func BenchmarkLoginRatio(b *testing.B) {
+	b.Run("finish-to-go-webauthn", func(b *testing.B) {
+		pk, _, d := fuzzFactor(b)
+		full := loginArm(b, pk, d, "login")
+		lib := newLibrary(b, d)
+		one := newAssertions(b, pk, d)
+		one.prepare(1)
+		resp := one.resps[0]
+		sigtest.Ratio(b, func(b *testing.B) {
+			if err := lib.validate(resp, true, nil); err != nil {
+				b.Fatal(err)
+			}
+		}, full)
+	})
+	b.Run("metadata-to-plain", func(b *testing.B) {
+		pk, _, d := fuzzFactor(b)
+		plain := loginArm(b, pk, d, "login")
+		apk, ad := attestedFactor(b)
+		attested := loginArm(b, apk, ad, "transfer")
+		sigtest.Ratio(b, plain, attested)
 	})
 }

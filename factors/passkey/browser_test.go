@@ -28,21 +28,21 @@ import (
 // JSON report: the stage reached, the server's status and answer, the
 // browser's error name, and the response it posted (to replay it).
 const page = `<!doctype html><meta charset="utf-8"><title>passkey test</title>
-<h1>strongauth passkey test</h1><pre id="log"></pre>
+<h1>strongauth passkey test</h1><input id="username" autocomplete="username webauthn"><pre id="log"></pre>
 <script>
 async function post(path, body) {
   const r = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json"}, body: body});
   return {status: r.status, body: await r.json()};
 }
 function log(s) { document.getElementById("log").textContent += s + "\n"; }
-async function ceremony(kind) {
+async function ceremony(kind, mediation) {
   const begin = await post("/" + kind + "/begin", "{}");
   if (begin.status != 200) { log(kind + " begin: " + begin.status); return JSON.stringify({stage: "begin", status: begin.status, body: begin.body}); }
   let cred;
   try {
     cred = kind == "reg"
       ? await navigator.credentials.create({publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(begin.body.publicKey)})
-      : await navigator.credentials.get({publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(begin.body.publicKey)});
+      : await navigator.credentials.get({mediation: mediation, publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(begin.body.publicKey)});
   } catch (e) {
     log(kind + " browser: " + e.name);
     return JSON.stringify({stage: "browser", error: e.name});
@@ -54,6 +54,16 @@ async function ceremony(kind) {
 }
 function register() { return ceremony("reg"); }
 function login() { return ceremony("login"); }
+async function autofill() {
+  if (!await PublicKeyCredential.isConditionalMediationAvailable()) return JSON.stringify({stage: "unavailable"});
+  return ceremony("login", "conditional");
+}
+// In a frame, the top page asks by message (it cannot call a function of
+// a frame of another origin).
+addEventListener("message", async (ev) => {
+  if (ev.source !== parent || (ev.data !== "login" && ev.data !== "register")) return;
+  parent.postMessage(await (ev.data === "login" ? login() : register()), ev.origin);
+});
 </script>`
 
 // site is the host application of the browser tests: the page, and four
@@ -62,11 +72,13 @@ function login() { return ceremony("login"); }
 type site struct {
 	e *env
 
-	mu    sync.Mutex
-	reg   passkey.RegistrationRequest
-	regID string
-	flow  string
-	errs  []error
+	mu  sync.Mutex
+	reg passkey.RegistrationRequest
+	// beforeRegFinish, if set, sees a registration response first.
+	beforeRegFinish func(response []byte)
+	regID           string
+	flow            string
+	errs            []error
 }
 
 // report is what the page's functions return.
@@ -106,6 +118,9 @@ func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.regID = reg.ID
 		_, _ = w.Write(reg.Options)
 	case "/reg/finish":
+		if s.beforeRegFinish != nil {
+			s.beforeRegFinish(body)
+		}
 		cred, err := s.e.pk.FinishRegistration(ctx, s.regID, binding, body)
 		if err != nil {
 			s.fail(w, err)
@@ -170,8 +185,11 @@ func (s *site) setEnrolment(req passkey.RegistrationRequest) {
 }
 
 // newLogin starts a login flow (for a known subject, if given).
-func (s *site) newLogin(t *testing.T, subject string) string {
-	f, err := s.e.eng.Start(context.Background(), auth.StartRequest{Action: "login", Binding: binding, Subject: subject})
+func (s *site) newLogin(t *testing.T, subject string) string { return s.newFlow(t, "login", subject) }
+
+// newFlow starts a flow for action.
+func (s *site) newFlow(t *testing.T, action, subject string) string {
+	f, err := s.e.eng.Start(context.Background(), auth.StartRequest{Action: action, Binding: binding, Subject: subject})
 	require.NoError(t, err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -254,6 +272,17 @@ func TestBrowser(t *testing.T) {
 	assert.True(t, creds[0].IsResidentCredential)
 	assert.Equal(t, cred.ID, creds[0].CredentialID)
 	assert.Equal(t, cred.UserHandle, creds[0].UserHandle)
+
+	t.Run("autofill", func(t *testing.T) {
+		// Conditional mediation on the username field: the passkey the
+		// virtual authenticator holds (resident) is picked; the server's
+		// discoverable login names the account.
+		s.newLogin(t, "")
+		r := run(t, b, "autofill")
+		require.Equal(t, http.StatusOK, r.Status, "%+v %v", r, s.lastErr())
+		assert.Equal(t, alice, r.Body["subject"])
+		assert.Equal(t, "[hwk user]", r.Body["amr"])
+	})
 
 	var replay string
 	t.Run("login", func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -84,7 +85,25 @@ type Config struct {
 	// reports. Every host must be RPID or a subdomain of it. Plain http is
 	// accepted only for localhost (a secure context, for development and
 	// tests). Required.
+	//
+	// A ceremony on an origin not listed is refused (ErrOrigin): a
+	// subdomain is not accepted because its parent is listed, nor another
+	// port of a listed host.
 	Origins []string
+	// RelatedOrigins are exact origins outside the RP ID's domain that may
+	// use its passkeys ("https://example.com" for RP ID example.kz):
+	// WebAuthn's related origin requests. The browser accepts them only if
+	// https://RPID/.well-known/webauthn lists them; serve
+	// Factor.RelatedOriginsHandler there. At most five registrable domains.
+	// Zero: none.
+	RelatedOrigins []string
+	// TopOrigins are the exact origins of pages that may embed a ceremony
+	// in a cross-origin iframe (the iframe's own origin must still be in
+	// Origins or RelatedOrigins, and the page must grant the iframe the
+	// publickey-credentials-get / -create permission). Zero: a ceremony
+	// in a cross-origin frame is refused (ErrOrigin), so a page of another
+	// site cannot frame the login and collect an assertion.
+	TopOrigins []string
 	// Store keeps ceremony state (challenges), single-use. Required.
 	Store store.Store
 	// Credentials keeps registered credentials. Required.
@@ -113,6 +132,16 @@ type Config struct {
 	// authenticators is then refused. Without Attestation or Metadata the
 	// AAGUID is only what the authenticator claims.
 	AllowedAAGUIDs []string
+	// Actions narrow, per action (auth.Flow.Action), which passkeys count:
+	// device-bound only, certain models, a certification level. An action
+	// not listed accepts any enrolled passkey.
+	Actions map[string]ActionPolicy
+	// InsecureAcceptBackupChange accepts a login whose credential's backup
+	// eligibility (BE flag) differs from what it was at registration,
+	// records the new value and raises EventBackupChanged. Zero: such a
+	// login is refused (ErrBackupChanged) and the event raised. See
+	// "Synced and device-bound passkeys" in the package doc.
+	InsecureAcceptBackupChange bool
 	// Metadata, if set, checks each enrolled authenticator against the
 	// FIDO Metadata Service: its attestation must chain to the model's
 	// trust anchors and its status must not be compromised or revoked. It
@@ -139,6 +168,10 @@ type Factor struct {
 	rpID        string
 	rpIDHash    [32]byte
 	origins     map[string]bool
+	topOrigins  map[string]bool
+	related     http.Handler
+	actions     map[string]*actionPolicy
+	acceptBE    bool
 	store       store.Store
 	creds       CredentialStore
 	prefix      string
@@ -173,6 +206,8 @@ func New(cfg Config) (*Factor, error) {
 		rand:        cfg.Rand,
 		audit:       cfg.Audit,
 		origins:     make(map[string]bool),
+		topOrigins:  make(map[string]bool),
+		acceptBE:    cfg.InsecureAcceptBackupChange,
 	}
 	if f.rpID == "" || f.rpID != strings.ToLower(f.rpID) || strings.ContainsAny(f.rpID, ":/ ") {
 		return nil, fmt.Errorf("%w: RPID is required: a lower-case domain such as example.kz", ErrConfig)
@@ -184,15 +219,37 @@ func New(cfg Config) (*Factor, error) {
 	if len(cfg.Origins) == 0 {
 		return nil, fmt.Errorf("%w: at least one origin is required", ErrConfig)
 	}
-	origins := make([]string, 0, len(cfg.Origins))
+	rpOrigins := make([]string, 0, len(cfg.Origins))
 	for _, o := range cfg.Origins {
 		if err := checkOrigin(o, f.rpID); err != nil {
 			return nil, err
 		}
 		if !f.origins[o] {
 			f.origins[o] = true
-			origins = append(origins, o)
+			rpOrigins = append(rpOrigins, o)
 		}
+	}
+	if len(cfg.RelatedOrigins) > 0 {
+		for _, o := range cfg.RelatedOrigins {
+			if err := checkRelatedOrigin(o, f.rpID); err != nil {
+				return nil, err
+			}
+			if !f.origins[o] {
+				f.origins[o] = true
+				rpOrigins = append(rpOrigins, o)
+			}
+		}
+		doc, err := protocol.NewRelatedOrigins(cfg.RelatedOrigins...)
+		if err != nil {
+			return nil, fmt.Errorf("%w: RelatedOrigins: %w", ErrConfig, err)
+		}
+		f.related = doc
+	}
+	for _, o := range cfg.TopOrigins {
+		if _, err := origins.Check(o); err != nil {
+			return nil, fmt.Errorf("%w: TopOrigins: %w", ErrConfig, err)
+		}
+		f.topOrigins[o] = true
 	}
 	if f.store == nil {
 		return nil, fmt.Errorf("%w: Store is required", ErrConfig)
@@ -234,8 +291,14 @@ func New(cfg Config) (*Factor, error) {
 			f.aaguids[a] = true
 		}
 	}
-	if f.metadata != nil && (f.metadata.provider == nil || f.attestation != AttestationDirect) {
-		return nil, fmt.Errorf("%w: Metadata needs a value from LoadMetadata and Attestation: AttestationDirect", ErrConfig)
+	if err := f.setActions(cfg.Actions); err != nil {
+		return nil, err
+	}
+	if f.metadata != nil && f.metadata.cur.Load() == nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, errNoMetadata)
+	}
+	if f.metadata != nil && f.attestation != AttestationDirect {
+		return nil, fmt.Errorf("%w: Metadata needs Attestation: AttestationDirect", ErrConfig)
 	}
 	if f.now == nil {
 		f.now = time.Now
@@ -256,10 +319,14 @@ func New(cfg Config) (*Factor, error) {
 		conveyance = protocol.PreferDirectAttestation
 	}
 	wcfg := &webauthn.Config{
-		RPID:                  f.rpID,
-		RPDisplayName:         name,
-		RPOrigins:             origins,
-		AttestationPreference: conveyance,
+		RPID:               f.rpID,
+		RPDisplayName:      name,
+		RPOrigins:          rpOrigins,
+		RPTopOrigins:       cfg.TopOrigins,
+		RPAllowCrossOrigin: len(cfg.TopOrigins) > 0,
+
+		RPTopOriginVerificationMode: protocol.TopOriginExplicitVerificationMode,
+		AttestationPreference:       conveyance,
 		AuthenticatorSelection: protocol.AuthenticatorSelection{
 			UserVerification: protocol.VerificationRequired,
 		},
@@ -269,7 +336,7 @@ func New(cfg Config) (*Factor, error) {
 		},
 	}
 	if f.metadata != nil {
-		wcfg.MDS = f.metadata.provider
+		wcfg.MDS = provider{f.metadata}
 	}
 	wa, err := webauthn.New(wcfg)
 	if err != nil {
@@ -300,6 +367,23 @@ func checkOrigin(o, rpID string) error {
 	return nil
 }
 
+// checkRelatedOrigin accepts an exact, canonical web origin outside rpID's
+// domain (one inside it belongs in Origins).
+func checkRelatedOrigin(o, rpID string) error {
+	if _, err := origins.Check(o); err != nil {
+		return fmt.Errorf("%w: RelatedOrigins: %w", ErrConfig, err)
+	}
+	u, _ := url.Parse(o)
+	host := u.Hostname()
+	if !validHostname(host) || net.ParseIP(host) != nil {
+		return fmt.Errorf("%w: related origin %q: host is not a DNS name", ErrConfig, o)
+	}
+	if host == rpID || strings.HasSuffix(host, "."+rpID) {
+		return fmt.Errorf("%w: related origin %q is within the relying party ID %q: list it in Origins", ErrConfig, o, rpID)
+	}
+	return nil
+}
+
 // validHostname accepts lower-case DNS names: labels of letters, digits and
 // inner hyphens.
 func validHostname(h string) bool {
@@ -324,3 +408,10 @@ func (f *Factor) Kind() auth.Kind { return auth.KindWebAuthn }
 
 // RPID returns the relying party ID.
 func (f *Factor) RPID() string { return f.rpID }
+
+// RelatedOriginsHandler serves the related origins document
+// ({"origins": [...]}, Config.RelatedOrigins) that
+// browsers fetch from https://RPID/.well-known/webauthn before they let a
+// related origin use the RP ID's passkeys. It is nil when
+// Config.RelatedOrigins is empty (nothing to serve).
+func (f *Factor) RelatedOriginsHandler() http.Handler { return f.related }

@@ -38,8 +38,14 @@ type Credential struct {
 	AttestationFormat string `json:"attestation_format,omitempty"`
 	AttestationType   string `json:"attestation_type,omitempty"`
 	// AAGUID names the authenticator model (all zeros when unknown or
-	// anonymised).
+	// anonymised). Unless ModelVerified, it is what the authenticator
+	// claimed.
 	AAGUID [16]byte `json:"aaguid"`
+	// ModelVerified is set when the enrolment's attestation certificate
+	// chained to the trust anchors that Config.Metadata lists for AAGUID:
+	// the model is proven, not claimed. (Self and "none" attestation never
+	// set it.)
+	ModelVerified bool `json:"model_verified,omitempty"`
 	// SignCount is the last signature counter seen (0: the authenticator
 	// keeps none).
 	SignCount uint32 `json:"sign_count"`
@@ -50,7 +56,9 @@ type Credential struct {
 	// it at registration, or empty.
 	Attachment string `json:"attachment,omitempty"`
 	// BackupEligible (BE) marks a multi-device credential — a synced
-	// passkey; BackupState (BS) whether it is currently backed up.
+	// passkey; BackupState (BS) whether it is currently backed up. BE
+	// is fixed at registration (a change is refused unless
+	// Config.InsecureAcceptBackupChange); BS follows every login.
 	BackupEligible bool `json:"backup_eligible"`
 	BackupState    bool `json:"backup_state"`
 	// CreatedAt and LastUsedAt are by the factor's clock.
@@ -122,10 +130,18 @@ func (c *Credential) Clone() *Credential {
 	return &d
 }
 
+// Synced reports whether the credential is a synced (backup-eligible)
+// passkey rather than a device-bound one.
+func (c *Credential) Synced() bool { return c.BackupEligible }
+
 // Use records one successful login with a credential.
 type Use struct {
 	// SignCount is the counter the authenticator reported.
 	SignCount uint32
+	// BackupEligible is the BE flag the authenticator reported: the
+	// stored one, except after a change accepted under
+	// Config.InsecureAcceptBackupChange.
+	BackupEligible bool
 	// BackupState is the BS flag the authenticator reported.
 	BackupState bool
 	// At is when the login happened (the factor's clock).
@@ -157,8 +173,8 @@ type CredentialStore interface {
 	// is already stored (for any subject) fails with ErrCredentialExists,
 	// atomically: of concurrent Adds of one ID exactly one succeeds.
 	Add(ctx context.Context, c Credential) error
-	// Update records a use of the credential: SignCount, BackupState and
-	// LastUsedAt. It must refuse, atomically and without storing anything,
+	// Update records a use of the credential: SignCount, BackupEligible,
+	// BackupState and LastUsedAt. It must refuse, atomically and without storing anything,
 	// a counter that does not advance (CounterAdvances false) with
 	// ErrCounterRegression: of concurrent Updates with the same counter
 	// exactly one succeeds. An unknown ID is ErrCredentialNotFound.

@@ -32,7 +32,55 @@
 // device-bound credential or "swk" for a backup-eligible (synced) passkey,
 // plus "user" — never "face" or "fpt": WebAuthn does not say which modality
 // verified the user. Attributes: credential (CredentialRef, a truncated
-// hash of the credential ID), aaguid, uv, backup_eligible, backup_state.
+// hash of the credential ID), aaguid, uv, backup_eligible, backup_state,
+// device_bound, model_verified, and certification (the model's current
+// FIDO level, with Config.Metadata and a proven model).
+//
+// # Autofill (conditional mediation)
+//
+// A discoverable login serves passkey autofill: the page begins the
+// factor in a flow without a subject and calls navigator.credentials.get
+// with mediation "conditional" while a field marked
+// autocomplete="username webauthn" is shown; the browser offers the
+// site's passkeys in that field's suggestions, and the one picked names the
+// account by its user handle. The embedded client (authhttp's client.js)
+// does this in passkeyAutofill and in mountFlow's autofill option, and
+// checks PublicKeyCredential.isConditionalMediationAvailable() first. A
+// ceremony started by a button takes over: the client aborts the pending
+// request, waits until the browser lets go of it, and begins again (a new
+// Begin in the flow replaces the pending ceremony, so the old challenge is
+// dead). The challenge expires by Config.Timeout; the client renews the
+// pending request shortly before.
+//
+// # Synced and device-bound passkeys
+//
+// The authenticator reports two backup flags: BE (backup eligible — the
+// credential may be synced to the user's other devices, as iCloud
+// Keychain, Google Password Manager and password managers do) and BS
+// (backed up now). Both are recorded per credential (Credential
+// BackupEligible, BackupState; Use carries them to the CredentialStore)
+// and reported in the evidence: a synced passkey is AMR "swk",
+// device_bound "false"; a device-bound one "hwk", device_bound "true".
+// Both are strong.
+//
+// BS may change at any login. BE may not: WebAuthn fixes it at
+// registration, and a change means another authenticator, a bug, or a
+// device-bound key that can now leave its device. The rule here, in place
+// of go-webauthn's opaque "BE flag inconsistency" error: once the
+// assertion's signature has verified, a changed BE raises the audit event
+// EventBackupChanged and the login is refused with ErrBackupChanged (an
+// ErrCredentialPolicy, client code "passkey_backup_changed"), unless
+// Config.InsecureAcceptBackupChange, where it is accepted, the new BE is
+// recorded through CredentialStore.Update and the evidence says
+// backup_changed. A forged assertion raises no event.
+//
+// An action may require device-bound passkeys (a large transfer, a change
+// of the bound phone): Config.Actions["transfer"] = ActionPolicy{
+// DeviceBound: true}. With the subject known, Begin offers only the
+// subject's device-bound passkeys (and refuses at once when there is none);
+// a discoverable login is refused at Finish with ErrSyncedPasskey (client
+// code "passkey_synced"), a credential that was or now is backup-eligible
+// alike.
 //
 // # Enrolment
 //
@@ -59,13 +107,56 @@
 //
 // # Attestation and metadata
 //
-// With attestation "none" the authenticator model (AAGUID) is what the
-// authenticator claims; Config.AllowedAAGUIDs then restricts claims, and
-// refuses the anonymous all-zero AAGUID. For verified models, load the FIDO
-// Metadata Service BLOB with LoadMetadata and set Config.Metadata (with
-// AttestationDirect): enrolment then needs an attestation that chains to the
-// model's trust anchors and a model not revoked or compromised, and logins
-// with a model revoked since are refused (ErrModelRevoked).
+// Attestation "none" stays the default. The authenticator model (AAGUID)
+// is then what the authenticator claims; Config.AllowedAAGUIDs restricts
+// claims at enrolment, and refuses the anonymous all-zero AAGUID.
+//
+// For proven models (a bank that accepts certified security keys only),
+// set Attestation: AttestationDirect and Config.Metadata: the FIDO
+// Metadata Service BLOB, which the host downloads
+// (https://mds3.fidoalliance.org/) and keeps in a file — OpenMetadata
+// reads it, Refresh reads it again (call it daily), LoadMetadata and
+// Update take bytes. The BLOB must be signed under MetadataConfig.Root (the
+// FIDO root in production, a test root in tests), checked before
+// go-webauthn's decoder reads it (which then fetches the CRL the signing
+// certificates name, if any). A newer BLOB (higher serial "no") replaces the catalogue
+// atomically; an older one is refused, so a rollback cannot revive a
+// revoked model. Enrolment then needs an attestation that go-webauthn
+// verifies against the model's trust anchors, and a model not revoked or
+// compromised; logins of a model revoked since are refused
+// (ErrModelRevoked). A credential whose attestation certificate chained to
+// the model's roots is ModelVerified; self attestation and "none" never
+// are.
+//
+// Per action, ActionPolicy narrows the models: AAGUIDs (an allow-list),
+// VerifiedModel, and Certification (FIDO_CERTIFIED_L1 … L3plus, by the
+// catalogue's current status reports). A refusal is ErrModelNotAllowed
+// (client code "authenticator_not_allowed"). A catalogue past its
+// nextUpdate by more than MetadataGrace is stale: enrolments and
+// certification checks fail closed (ErrUnavailable) until a fresh BLOB is
+// loaded; revocation checks of logins go on with the last catalogue.
+//
+// # Origins
+//
+// One RP ID, a list of exact origins (Config.Origins): each origin is
+// compared byte for byte; a subdomain or another port of a listed origin
+// is not accepted because its parent is. Origins of other registrable
+// domains that share the RP ID's passkeys go in Config.RelatedOrigins
+// (WebAuthn related origin requests; serve RelatedOriginsHandler at
+// https://RPID/.well-known/webauthn). A ceremony in a cross-origin iframe
+// is refused unless the browser reports a top origin listed in
+// Config.TopOrigins. Each refusal is ErrOrigin, client code "origin".
+//
+// # Credential records and migration
+//
+// ExportCredential and ImportCredential write and read a credential as a
+// versioned JSON record, for backups and moves between stores. A service
+// built on go-webauthn keeps its users: FromGoWebAuthn maps the stored
+// JSON of a webauthn.Credential (the mapping is in its documentation) with
+// the user's WebAuthnID as UserHandle, and Import adds the records to a
+// CredentialStore, idempotently, keeping one user handle per account.
+// Imported credentials are never ModelVerified; the signature counter
+// carries over.
 //
 // # Storage
 //
@@ -93,9 +184,15 @@
 //   - Every byte from the browser is hostile: responses are bounded
 //     (MaxResponseSize), parsed strictly, and each refusal has its own typed
 //     error: ErrMalformed, ErrCeremonyType, ErrChallenge (constant-time),
-//     ErrOrigin (exact origins from Config.Origins, no cross-origin
-//     frames), ErrRPID, ErrUserNotPresent, ErrUserNotVerified,
-//     ErrSignature, ErrUnknownCredential, ErrCounterRegression.
+//     ErrOrigin (exact origins, frames only under Config.TopOrigins),
+//     ErrRPID, ErrUserNotPresent, ErrUserNotVerified, ErrSignature,
+//     ErrUnknownCredential, ErrCounterRegression, and the policy refusals
+//     of a genuine credential (ErrCredentialPolicy: ErrBackupChanged,
+//     ErrSyncedPasskey, ErrModelNotAllowed, ErrAAGUID).
+//   - Refusals a user can act on carry their own client codes (Codes:
+//     origin, passkey_backup_changed, passkey_synced,
+//     authenticator_not_allowed, credential_not_allowed), each with a
+//     Kazakh, Russian and English message in auth.ClientMessage.
 //   - Every error wraps an auth sentinel too (auth.ErrVerification,
 //     auth.ErrReplay, auth.ErrExpired, …), so auth.Code gives a stable,
 //     client-safe code. No error or audit event carries a challenge, key,

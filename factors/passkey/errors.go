@@ -37,9 +37,10 @@ var (
 	ErrCeremonyType = errors.New("passkey: wrong ceremony type in client data")
 	// ErrChallenge reports client data for another challenge.
 	ErrChallenge = errors.New("passkey: challenge mismatch")
-	// ErrOrigin reports client data from an origin not in Config.Origins,
-	// or from a cross-origin frame.
-	ErrOrigin = errors.New("passkey: origin not allowed")
+	// ErrOrigin reports client data from an origin not in Config.Origins
+	// (or Config.RelatedOrigins), or from a cross-origin frame whose top
+	// origin is not in Config.TopOrigins. Its client code is "origin".
+	ErrOrigin = coded("origin", "passkey: origin not allowed", nil)
 	// ErrRPID reports authenticator data scoped to another relying party
 	// (RP ID hash mismatch).
 	ErrRPID = errors.New("passkey: relying party ID hash mismatch")
@@ -75,8 +76,35 @@ var (
 	// model the metadata service (Config.Metadata) no longer vouches for:
 	// revoked, compromised, or delisted since it was enrolled.
 	ErrModelRevoked = errors.New("passkey: authenticator model refused by the metadata service")
-	// ErrAAGUID reports an authenticator model outside Config.AllowedAAGUIDs.
-	ErrAAGUID = errors.New("passkey: authenticator model (AAGUID) not allowed")
+	// ErrAAGUID reports an authenticator model outside Config.AllowedAAGUIDs
+	// at enrolment. It is an ErrCredentialPolicy; its client code is
+	// "authenticator_not_allowed".
+	ErrAAGUID = coded("authenticator_not_allowed", "passkey: authenticator model (AAGUID) not allowed", ErrCredentialPolicy)
+
+	// ErrCredentialPolicy is what every refusal of a valid credential by
+	// the relying party's policy matches (errors.Is): ErrBackupChanged,
+	// ErrSyncedPasskey, ErrModelNotAllowed, ErrAAGUID. The assertion was
+	// genuine; the credential is not accepted (here, or for this action).
+	// Its auth class is auth.ErrNotAllowed; each refusal has its own client
+	// code, with kk/ru/en messages (auth.ClientMessage).
+	ErrCredentialPolicy = coded("credential_not_allowed", "passkey: credential not allowed by policy", nil)
+	// ErrBackupChanged reports a credential whose backup eligibility (the
+	// BE flag: may it be synced to other devices?) differs from what it
+	// was at registration. WebAuthn says BE never changes for a
+	// credential; a change means another authenticator, a bug, or a
+	// device-bound key that can now leave the device. Denied unless
+	// Config.InsecureAcceptBackupChange; audited either way
+	// (EventBackupChanged). Client code "passkey_backup_changed".
+	ErrBackupChanged = coded("passkey_backup_changed", "passkey: backup eligibility of the credential changed since registration", ErrCredentialPolicy)
+	// ErrSyncedPasskey reports a synced (backup-eligible) passkey used for
+	// an action whose ActionPolicy requires a device-bound one. Client code
+	// "passkey_synced".
+	ErrSyncedPasskey = coded("passkey_synced", "passkey: this action needs a device-bound passkey, not a synced one", ErrCredentialPolicy)
+	// ErrModelNotAllowed reports a credential whose authenticator model
+	// does not meet the action's ActionPolicy: not in its AAGUID list, not
+	// proven by attestation, or not certified at the level it needs.
+	// Client code "authenticator_not_allowed".
+	ErrModelNotAllowed = coded("authenticator_not_allowed", "passkey: authenticator model not allowed for this action", ErrCredentialPolicy)
 	// ErrAttachment reports an authenticator of another attachment than
 	// Config.Attachment allows.
 	ErrAttachment = errors.New("passkey: authenticator attachment not allowed")
@@ -95,6 +123,29 @@ var (
 	// ErrUnavailable reports a store that could not answer; it denies.
 	ErrUnavailable = errors.New("passkey: storage unavailable")
 )
+
+// codedSentinel is a package sentinel with its own client-safe code
+// (auth.Code reads it before the auth class), optionally matching a parent
+// sentinel with errors.Is.
+type codedSentinel struct {
+	code, msg string
+	parent    error
+}
+
+func coded(code, msg string, parent error) error {
+	return &codedSentinel{code: code, msg: msg, parent: parent}
+}
+
+func (e *codedSentinel) Error() string     { return e.msg }
+func (e *codedSentinel) ErrorCode() string { return e.code }
+func (e *codedSentinel) Unwrap() error     { return e.parent }
+
+// Codes lists the client codes of this package's own refusals (besides
+// the auth codes its errors also carry), each with kk, ru and en messages
+// in auth.MessageForCode.
+func Codes() []string {
+	return []string{"origin", "credential_not_allowed", "passkey_backup_changed", "passkey_synced", "authenticator_not_allowed"}
+}
 
 // Error is the error the Factor's operations return. It names the
 // operation and wraps a classified cause: both the package sentinel and the
@@ -134,12 +185,19 @@ func classOf(err error) error {
 		return auth.ErrUnavailable
 	case ErrModelRevoked:
 		return auth.ErrRevoked
+	case ErrCredentialPolicy, ErrBackupChanged, ErrSyncedPasskey, ErrModelNotAllowed, ErrAAGUID:
+		return auth.ErrNotAllowed
 	default:
 		return auth.ErrVerification
 	}
 }
 
-// fail returns the operation's *Error for a package sentinel.
+// fail returns the operation's *Error for a package sentinel. A sentinel
+// with its own client code comes first in the chain, so that auth.Code
+// reports it; errors.Is matches the auth class either way.
 func fail(op string, sentinel error, detail string) *Error {
+	if _, ok := sentinel.(*codedSentinel); ok {
+		return &Error{Op: op, Err: fmt.Errorf("%w: %w", sentinel, classOf(sentinel)), Detail: detail}
+	}
 	return &Error{Op: op, Err: auth.Classify(classOf(sentinel), sentinel), Detail: detail}
 }

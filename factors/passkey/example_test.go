@@ -149,3 +149,75 @@ func (b *exampleBrowser) get(options json.RawMessage) json.RawMessage {
 	b.cred.Counter++
 	return json.RawMessage(virtualwebauthn.CreateAssertionResponse(b.rp, b.auth, b.cred, *o))
 }
+
+// A bank accepts synced passkeys (iCloud Keychain, Google Password
+// Manager) for login, but a large transfer needs a device-bound one: the
+// ActionPolicy refuses the synced passkey with its own code and message,
+// and the evidence of every passkey login says which kind it was.
+func ExampleActionPolicy() {
+	ctx := context.Background()
+	st := memory.New(memory.Config{})
+	defer st.Close()
+	pk, _ := passkey.New(passkey.Config{
+		RPID: "example.kz", Origins: []string{"https://example.kz"}, Store: st,
+		Credentials: passkey.NewMemoryCredentials(), Attachment: passkey.AttachmentAny,
+		Actions: map[string]passkey.ActionPolicy{"transfer": {DeviceBound: true}},
+	})
+	eng, _ := auth.New(auth.Config{
+		Store: st, Factors: []auth.Factor{pk, authtest.Strong(auth.KindECP)},
+		Policies: []auth.Policy{{Action: "login", Rule: auth.AnyOf(auth.KindECP, auth.KindWebAuthn)},
+			{Action: "transfer", Rule: auth.KindWebAuthn}},
+	})
+	cookie, _ := eng.NewBinding()
+	flow, _ := eng.Start(ctx, auth.StartRequest{Action: "login", Binding: cookie})
+	_, _ = eng.Begin(ctx, auth.StepRequest{FlowID: flow.ID, Binding: cookie, Kind: auth.KindECP})
+	out, _ := eng.Finish(ctx, auth.StepRequest{FlowID: flow.ID, Binding: cookie, Kind: auth.KindECP, Input: authtest.OK("alice")})
+	reg, _ := pk.BeginRegistration(ctx, passkey.RegistrationRequest{Result: out.Result, Binding: cookie})
+	phone := newBrowser("https://example.kz", "example.kz")
+	phone.auth.Options.BackupEligible, phone.auth.Options.BackupState = true, true // a synced passkey
+	cred, _ := pk.FinishRegistration(ctx, reg.ID, cookie, phone.create(reg.Options))
+	phone.auth.Options.UserHandle = cred.UserHandle
+
+	try := func(action string) {
+		flow, _ := eng.Start(ctx, auth.StartRequest{Action: action, Binding: cookie})
+		ch, _ := eng.Begin(ctx, auth.StepRequest{FlowID: flow.ID, Binding: cookie, Kind: auth.KindWebAuthn})
+		out, err := eng.Finish(ctx, auth.StepRequest{FlowID: flow.ID, Binding: cookie, Kind: auth.KindWebAuthn,
+			Input: phone.get(ch.Data.(json.RawMessage))})
+		if err != nil {
+			fmt.Println(action+":", auth.Code(err), "—", auth.ClientMessage(err, "en"))
+			return
+		}
+		fmt.Println(action+": allowed, device_bound =", out.Result.Evidence[0].Attributes["device_bound"])
+	}
+	try("login")
+	try("transfer")
+	// Output:
+	// login: allowed, device_bound = false
+	// transfer: passkey_synced — This action needs a passkey kept on the device itself (not synced), a security key, a digital signature or a QR code.
+}
+
+// A credential kept by a service built on go-webauthn (the JSON of its
+// webauthn.Credential, from the user table) becomes a credential record
+// here; Import adds it to the store, and the user logs in with the passkey
+// they already have.
+func ExampleFromGoWebAuthn() {
+	browser := newBrowser("https://example.kz", "example.kz")
+	stored, _ := json.Marshal(map[string]any{ // as json.Marshal(webauthn.Credential) wrote it
+		"id": []byte("credential-1"), "publicKey": browser.cred.Key.AttestationData(),
+		"attestationType": "none", "transport": []string{"internal"},
+		"flags":         map[string]bool{"userPresent": true, "userVerified": true, "backupEligible": true, "backupState": true},
+		"authenticator": map[string]any{"signCount": 12, "attachment": "platform"},
+	})
+	cred, err := passkey.FromGoWebAuthn(passkey.GoWebAuthnRecord{
+		Subject: "alice", UserHandle: []byte("the user's WebAuthnID"), Credential: stored})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(cred.Subject, cred.AttestationFormat, cred.SignCount, cred.Synced())
+	creds := passkey.NewMemoryCredentials()
+	n, err := passkey.Import(context.Background(), creds, *cred)
+	fmt.Println(n, err)
+	// Output:
+	// alice none 12 true
+	// 1 <nil>
+}

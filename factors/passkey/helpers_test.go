@@ -73,7 +73,7 @@ func newEngine(t testing.TB, e *env, pk *passkey.Factor) *auth.Engine {
 	eng, err := auth.New(auth.Config{
 		Store:    e.store,
 		Factors:  []auth.Factor{pk, authtest.Strong(auth.KindECP), authtest.Weak(auth.KindSMS)},
-		Policies: []auth.Policy{{Action: "login", Rule: rule}},
+		Policies: []auth.Policy{{Action: "login", Rule: rule}, {Action: "transfer", Rule: auth.KindWebAuthn}},
 		Now:      e.clock.Now,
 		Audit:    e.audit,
 	})
@@ -162,8 +162,14 @@ func (e *env) enrolDevice(subject string, d *device) (*passkey.Credential, error
 // the passkey factor in it.
 func (e *env) loginFlow(subject string) (flowID string, options json.RawMessage) {
 	e.t.Helper()
+	return e.actionFlow("login", subject)
+}
+
+// actionFlow is loginFlow for another action.
+func (e *env) actionFlow(action, subject string) (flowID string, options json.RawMessage) {
+	e.t.Helper()
 	ctx := context.Background()
-	f, err := e.eng.Start(ctx, auth.StartRequest{Action: "login", Binding: binding, Subject: subject})
+	f, err := e.eng.Start(ctx, auth.StartRequest{Action: action, Binding: binding, Subject: subject})
 	require.NoError(e.t, err)
 	ch, err := e.eng.Begin(ctx, auth.StepRequest{FlowID: f.ID, Binding: binding, Kind: auth.KindWebAuthn})
 	require.NoError(e.t, err)

@@ -18,6 +18,12 @@ import (
 
 // Audit event types the factor raises through Config.Audit.
 const (
+	// EventBackupChanged: a genuine assertion (its signature verified)
+	// reported another backup eligibility (BE) than the credential had at
+	// registration. Attrs: credential, aaguid, stored_be, reported_be,
+	// accepted ("true" under Config.InsecureAcceptBackupChange, when the
+	// new value was recorded; "false" when the login was refused).
+	EventBackupChanged = "passkey_backup_changed"
 	// EventCounterRegression: a login presented a signature counter that did
 	// not increase (possible cloned authenticator); it was denied.
 	EventCounterRegression = "passkey_counter_regression"
@@ -55,9 +61,22 @@ func (f *Factor) Begin(ctx context.Context, req *auth.BeginRequest) (*auth.Chall
 		if len(creds) == 0 {
 			return nil, fail(op, ErrNoCredentials, "")
 		}
+		var refusal error
+		var detail string
 		for i := range creds {
+			if _, d, err := f.checkPolicy(req.Flow.Action, &creds[i], creds[i].BackupEligible, now); err != nil {
+				if refusal == nil {
+					refusal, detail = err, d
+				}
+				continue
+			}
 			c.Allowed = append(c.Allowed, creds[i].ID)
 			allowed = append(allowed, descriptor(&creds[i]))
+		}
+		if len(allowed) == 0 {
+			// None of the subject's passkeys may serve this action: say
+			// so now rather than after the user touched the sensor.
+			return nil, fail(op, refusal, detail)
 		}
 	}
 	ch, err := f.challenge()
@@ -112,10 +131,18 @@ func (f *Factor) challenge() ([]byte, error) {
 // signature (ErrSignature) and a counter that did not increase
 // (ErrCounterRegression, with an audit event).
 //
+// With Config.Actions it also refuses, after the signature verified, a
+// credential the flow's action does not accept (ErrSyncedPasskey,
+// ErrModelNotAllowed); and a credential whose backup eligibility changed
+// since registration (ErrBackupChanged, unless
+// Config.InsecureAcceptBackupChange).
+//
 // The Proof's subject is the credential's; AMR is ["swk", "user"] for a
 // backup-eligible (synced) passkey and ["hwk", "user"] for a device-bound
 // one. Attributes: credential (CredentialRef), aaguid, uv ("true"),
-// backup_eligible, backup_state.
+// backup_eligible, backup_state, device_bound, model_verified,
+// certification (the model's current level, with Config.Metadata and a
+// verified model), backup_changed ("true" after an accepted change).
 func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Proof, error) {
 	const op = "finish"
 	if req == nil || req.Flow == nil || req.Flow.ID == "" {
@@ -135,7 +162,7 @@ func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Pro
 	if !now.Before(c.Expires) {
 		return nil, fail(op, ErrCeremonyExpired, "")
 	}
-	cred, parsed, err := f.verifyAssertion(ctx, c, req.Flow, req.Input, now)
+	cred, v, err := f.verifyAssertion(ctx, c, req.Flow, req.Input, now)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +171,15 @@ func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Pro
 		"aaguid":          AAGUIDString(cred.AAGUID),
 		"uv":              "true",
 		"backup_eligible": strconv.FormatBool(cred.BackupEligible),
-		"backup_state":    strconv.FormatBool(parsed.Response.AuthenticatorData.Flags.HasBackupState()),
+		"backup_state":    strconv.FormatBool(cred.BackupState),
+		"device_bound":    strconv.FormatBool(!cred.BackupEligible),
+		"model_verified":  strconv.FormatBool(cred.ModelVerified),
+	}
+	if v.cert != CertificationNone {
+		attrs["certification"] = v.cert.String()
+	}
+	if v.backupChanged {
+		attrs["backup_changed"] = "true"
 	}
 	amr := auth.AMRHardware
 	if cred.BackupEligible {
@@ -153,48 +188,60 @@ func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Pro
 	return &auth.Proof{Subject: cred.Subject, AMR: []string{amr, auth.AMRUser}, Attributes: attrs}, nil
 }
 
+// verified is what verifyAssertion learnt beyond the credential.
+type verified struct {
+	cert          Certification
+	backupChanged bool
+}
+
 // verifyAssertion checks an assertion against a login ceremony and records
-// the use. Every error is an *Error.
-func (f *Factor) verifyAssertion(ctx context.Context, c *ceremony, flow *auth.Flow, input []byte, now time.Time) (*Credential, *protocol.ParsedCredentialAssertionData, error) {
+// the use. It returns the credential as updated. Every error is an *Error.
+func (f *Factor) verifyAssertion(ctx context.Context, c *ceremony, flow *auth.Flow, input []byte, now time.Time) (*Credential, verified, error) {
 	const op = "finish"
+	var v verified
 	if len(input) == 0 || len(input) > MaxResponseSize {
-		return nil, nil, fail(op, ErrMalformed, "")
+		return nil, v, fail(op, ErrMalformed, "")
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(input)
 	if err != nil {
 		_, detail := classify(err, false)
-		return nil, nil, fail(op, ErrMalformed, detail)
+		return nil, v, fail(op, ErrMalformed, detail)
 	}
 	if err := f.checkClientData(&parsed.Response.CollectedClientData, protocol.AssertCeremony, c.Challenge); err != nil {
-		return nil, nil, fail(op, err, "")
+		return nil, v, fail(op, err, "")
 	}
 	ad := &parsed.Response.AuthenticatorData
 	if err := f.checkAuthData(ad); err != nil {
-		return nil, nil, fail(op, err, "")
+		return nil, v, fail(op, err, "")
 	}
 	cred, err := f.creds.Find(ctx, parsed.RawID)
 	if errors.Is(err, ErrCredentialNotFound) {
-		return nil, nil, fail(op, ErrUnknownCredential, "")
+		return nil, v, fail(op, ErrUnknownCredential, "")
 	}
 	if err != nil {
-		return nil, nil, fail(op, ErrUnavailable, "credential store: "+err.Error())
+		return nil, v, fail(op, ErrUnavailable, "credential store: "+err.Error())
 	}
 	handle := parsed.Response.UserHandle
 	switch {
 	case c.Subject != "" && (cred.Subject != c.Subject || !c.allows(cred.ID)):
-		return nil, nil, fail(op, ErrUnknownCredential, "")
+		return nil, v, fail(op, ErrUnknownCredential, "")
 	case c.Subject == "" && len(handle) == 0:
-		return nil, nil, fail(op, ErrUnknownCredential, "discoverable login without a user handle")
+		return nil, v, fail(op, ErrUnknownCredential, "discoverable login without a user handle")
 	case len(handle) > 0 && !bytes.Equal(handle, cred.UserHandle):
-		return nil, nil, fail(op, ErrUnknownCredential, "user handle does not match the credential")
+		return nil, v, fail(op, ErrUnknownCredential, "user handle does not match the credential")
 	case flow.Subject != "" && cred.Subject != flow.Subject:
-		return nil, nil, fail(op, ErrUnknownCredential, "")
-	}
-	if ad.Flags.HasBackupEligible() != cred.BackupEligible {
-		return nil, nil, fail(op, ErrVerification, "backup eligibility of the credential changed")
+		return nil, v, fail(op, ErrUnknownCredential, "")
 	}
 
-	user := &waUser{handle: cred.UserHandle, name: cred.Subject, creds: []webauthn.Credential{toLibrary(cred)}}
+	// go-webauthn refuses a BE change with an opaque error; it is given
+	// the reported BE, and our own rule decides below, once the signature
+	// has verified.
+	be := ad.Flags.HasBackupEligible()
+	lib := toLibrary(cred)
+	if be != cred.BackupEligible {
+		lib.Flags.BackupEligible = be
+	}
+	user := &waUser{handle: cred.UserHandle, name: cred.Subject, creds: []webauthn.Credential{lib}}
 	session := webauthn.SessionData{
 		Challenge:        base64.RawURLEncoding.EncodeToString(c.Challenge),
 		RelyingPartyID:   f.rpID,
@@ -208,30 +255,52 @@ func (f *Factor) verifyAssertion(ctx context.Context, c *ceremony, flow *auth.Fl
 	}
 	if err != nil {
 		sentinel, detail := classify(err, false)
-		return nil, nil, fail(op, sentinel, detail)
+		return nil, v, fail(op, sentinel, detail)
 	}
-	// Only a verified signature may speak of the counter: a forged
-	// assertion must not raise a clone alarm for someone's credential.
+	// Only a verified signature may speak of the counter or the flags: a
+	// forged assertion must not raise an alarm about someone's credential.
 	if !CounterAdvances(cred.SignCount, ad.Counter) {
 		f.counterRegression(ctx, flow, cred, ad.Counter, now)
-		return nil, nil, fail(op, ErrCounterRegression, "")
+		return nil, v, fail(op, ErrCounterRegression, "")
 	}
+	if be != cred.BackupEligible {
+		f.audit.Audit(ctx, auth.Event{
+			Type: EventBackupChanged, Time: now, Flow: flow.Ref(), Action: flow.Action, Subject: cred.Subject,
+			Kind: auth.KindWebAuthn, Code: auth.Code(fail(op, ErrBackupChanged, "")),
+			Attrs: map[string]string{
+				"credential": cred.Ref(), "aaguid": AAGUIDString(cred.AAGUID),
+				"stored_be": strconv.FormatBool(cred.BackupEligible), "reported_be": strconv.FormatBool(be),
+				"accepted": strconv.FormatBool(f.acceptBE),
+			},
+		})
+		if !f.acceptBE {
+			return nil, v, fail(op, ErrBackupChanged, "stored BE "+strconv.FormatBool(cred.BackupEligible)+
+				", reported "+strconv.FormatBool(be))
+		}
+		v.backupChanged = true
+	}
+	cert, detail, err := f.checkPolicy(flow.Action, cred, be, now)
+	if err != nil {
+		return nil, v, fail(op, err, detail)
+	}
+	v.cert = cert
 
-	err = f.creds.Update(ctx, cred.ID, Use{SignCount: ad.Counter, BackupState: ad.Flags.HasBackupState(), At: now})
+	err = f.creds.Update(ctx, cred.ID, Use{SignCount: ad.Counter, BackupEligible: be, BackupState: ad.Flags.HasBackupState(), At: now})
 	switch {
 	case errors.Is(err, ErrCounterRegression):
 		// Another login with the same counter won the race: a clone.
 		f.counterRegression(ctx, flow, cred, ad.Counter, now)
-		return nil, nil, fail(op, ErrCounterRegression, "")
+		return nil, v, fail(op, ErrCounterRegression, "")
 	case errors.Is(err, ErrCredentialNotFound):
-		return nil, nil, fail(op, ErrUnknownCredential, "credential removed during the login")
+		return nil, v, fail(op, ErrUnknownCredential, "credential removed during the login")
 	case err != nil:
-		return nil, nil, fail(op, ErrUnavailable, "credential store: "+err.Error())
+		return nil, v, fail(op, ErrUnavailable, "credential store: "+err.Error())
 	}
 	cred.SignCount = ad.Counter
+	cred.BackupEligible = be
 	cred.BackupState = ad.Flags.HasBackupState()
 	cred.LastUsedAt = now
-	return cred, parsed, nil
+	return cred, v, nil
 }
 
 func (f *Factor) counterRegression(ctx context.Context, flow *auth.Flow, cred *Credential, got uint32, now time.Time) {

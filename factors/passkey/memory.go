@@ -85,10 +85,14 @@ func (m *MemoryCredentials) Update(ctx context.Context, id []byte, u Use) error 
 	if !ok {
 		return ErrCredentialNotFound
 	}
+	if u.BackupState && !u.BackupEligible {
+		return ErrInvalidCredential
+	}
 	if !CounterAdvances(c.SignCount, u.SignCount) {
 		return ErrCounterRegression
 	}
 	c.SignCount = u.SignCount
+	c.BackupEligible = u.BackupEligible
 	c.BackupState = u.BackupState
 	c.LastUsedAt = u.At
 	return nil

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"testing"
 	"time"
@@ -33,9 +34,10 @@ type mdsCA struct {
 	rootPEM  []byte
 	entries  []map[string]any
 	nextDate string
+	serial   int
 }
 
-func newMDS(t *testing.T) *mdsCA {
+func newMDS(t testing.TB) *mdsCA {
 	t.Helper()
 	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
@@ -54,41 +56,55 @@ func newMDS(t *testing.T) *mdsCA {
 	require.NoError(t, err)
 	leaf, err := x509.ParseCertificate(lder)
 	require.NoError(t, err)
-	return &mdsCA{root: root, leaf: leaf, leafKey: leafKey, nextDate: "2099-01-01",
+	return &mdsCA{root: root, leaf: leaf, leafKey: leafKey, nextDate: "2099-01-01", serial: 1,
 		rootPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.Raw})}
 }
 
-// add lists an authenticator model with a status.
+// add lists an authenticator model with a status and self attestation.
 func (m *mdsCA) add(aaguid [16]byte, status string) {
+	m.addModel(aaguid, []string{"basic_surrogate"}, nil, status)
+}
+
+// addModel lists an authenticator model with its attestation types, its
+// attestation roots (standard base64 DER) and status reports, oldest
+// first, a year apart from 2023.
+func (m *mdsCA) addModel(aaguid [16]byte, types, roots []string, statuses ...string) {
+	if roots == nil {
+		roots = []string{}
+	}
+	reports := make([]map[string]any, len(statuses))
+	for i, st := range statuses {
+		reports[i] = map[string]any{"status": st, "effectiveDate": fmt.Sprintf("%d-01-01", 2023+i)}
+	}
 	id := passkey.AAGUIDString(aaguid)
 	m.entries = append(m.entries, map[string]any{
 		"aaguid": id,
 		"metadataStatement": map[string]any{
-			"legalHeader": "test", "aaguid": id, "description": "test authenticator " + status,
+			"legalHeader": "test", "aaguid": id, "description": "test authenticator",
 			"authenticatorVersion": 1, "protocolFamily": "fido2", "schema": 3,
 			"upv":                         []map[string]int{{"major": 1, "minor": 0}},
 			"authenticationAlgorithms":    []string{"secp256r1_ecdsa_sha256_raw"},
 			"publicKeyAlgAndEncodings":    []string{"cose"},
-			"attestationTypes":            []string{"basic_surrogate"},
+			"attestationTypes":            types,
 			"userVerificationDetails":     [][]map[string]any{{{"userVerificationMethod": "fingerprint_internal"}}},
 			"keyProtection":               []string{"hardware", "secure_element"},
 			"matcherProtection":           []string{"on_chip"},
 			"attachmentHint":              []string{"internal"},
 			"tcDisplay":                   []string{},
-			"attestationRootCertificates": []string{},
+			"attestationRootCertificates": roots,
 		},
-		"statusReports":          []map[string]any{{"status": status, "effectiveDate": "2025-01-01"}},
+		"statusReports":          reports,
 		"timeOfLastStatusChange": "2025-01-01",
 	})
 }
 
 // blob signs the BLOB as a JWT (ES256, x5c = signer, root).
-func (m *mdsCA) blob(t *testing.T) []byte {
+func (m *mdsCA) blob(t testing.TB) []byte {
 	t.Helper()
 	header, err := json.Marshal(map[string]any{"alg": "ES256", "typ": "JWT",
 		"x5c": []string{base64.StdEncoding.EncodeToString(m.leaf.Raw), base64.StdEncoding.EncodeToString(m.root.Raw)}})
 	require.NoError(t, err)
-	payload, err := json.Marshal(map[string]any{"legalHeader": "test", "no": 1, "nextUpdate": m.nextDate, "entries": m.entries})
+	payload, err := json.Marshal(map[string]any{"legalHeader": "test", "no": m.serial, "nextUpdate": m.nextDate, "entries": m.entries})
 	require.NoError(t, err)
 	signing := base64.RawURLEncoding.EncodeToString(header) + "." + base64.RawURLEncoding.EncodeToString(payload)
 	digest := sha256.Sum256([]byte(signing))

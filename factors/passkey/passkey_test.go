@@ -68,7 +68,7 @@ func TestEnrolThenLogin(t *testing.T) {
 			assert.Equal(t, auth.Strong, ev.Strength)
 			assert.Equal(t, map[string]string{
 				"credential": cred.Ref(), "aaguid": passkey.AAGUIDString(d.auth.Aaguid), "uv": "true",
-				"backup_eligible": "false", "backup_state": "false",
+				"backup_eligible": "false", "backup_state": "false", "device_bound": "true", "model_verified": "false",
 			}, ev.Attributes)
 			assert.NotContains(t, out.Result.AMR, "face")
 			got, err := e.creds.Find(context.Background(), cred.ID)

@@ -33,16 +33,22 @@ func response(m map[string]any) map[string]any { return m["response"].(map[strin
 // editClientData rewrites one field of the response's clientDataJSON.
 func editClientData(t testing.TB, raw json.RawMessage, key string, value any) json.RawMessage {
 	return edit(t, raw, func(m map[string]any) {
-		r := response(m)
-		cd, err := base64.RawURLEncoding.DecodeString(r["clientDataJSON"].(string))
-		require.NoError(t, err)
-		var c map[string]any
-		require.NoError(t, json.Unmarshal(cd, &c))
-		c[key] = value
-		cd, err = json.Marshal(c)
-		require.NoError(t, err)
-		r["clientDataJSON"] = base64.RawURLEncoding.EncodeToString(cd)
+		rewriteClientData(t, response(m), func(c map[string]any) { c[key] = value })
 	})
+}
+
+// rewriteClientData lets fn change the clientDataJSON of a response
+// object and returns the new clientDataJSON bytes.
+func rewriteClientData(t testing.TB, r map[string]any, fn func(c map[string]any)) []byte {
+	cd, err := base64.RawURLEncoding.DecodeString(r["clientDataJSON"].(string))
+	require.NoError(t, err)
+	var c map[string]any
+	require.NoError(t, json.Unmarshal(cd, &c))
+	fn(c)
+	cd, err = json.Marshal(c)
+	require.NoError(t, err)
+	r["clientDataJSON"] = base64.RawURLEncoding.EncodeToString(cd)
+	return cd
 }
 
 // TestLoginRefusals is the refusal table of the login ceremony, with a
@@ -109,7 +115,7 @@ func TestLoginRefusals(t *testing.T) {
 		{"user not verified", "", withDevice(func(d *device) { d.auth.Options.UserNotVerified = true }), passkey.ErrUserNotVerified, auth.ErrVerification},
 		{"user not present", "", withDevice(func(d *device) { d.auth.Options.UserNotPresent = true }), passkey.ErrUserNotPresent, auth.ErrVerification},
 		{"backup state without eligibility", "", withDevice(func(d *device) { d.auth.Options.BackupState = true }), passkey.ErrVerification, auth.ErrVerification},
-		{"backup eligibility changed", "", withDevice(func(d *device) { d.auth.Options.BackupEligible = true }), passkey.ErrVerification, auth.ErrVerification},
+		{"backup eligibility changed", "", withDevice(func(d *device) { d.auth.Options.BackupEligible = true }), passkey.ErrBackupChanged, auth.ErrNotAllowed},
 		{"unknown credential", "", withDevice(func(d *device) {
 			d.cred = newCredential()
 		}), passkey.ErrUnknownCredential, auth.ErrVerification},

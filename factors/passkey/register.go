@@ -306,6 +306,9 @@ func (f *Factor) verifyAttestation(c *ceremony, response []byte, now time.Time) 
 	if f.metadata != nil && obj.Format == string(protocol.AttestationFormatNone) {
 		return nil, fail(op, ErrAttestation, "no attestation statement to check against the metadata")
 	}
+	if f.metadata != nil && !f.metadata.Fresh(now) {
+		return nil, fail(op, ErrUnavailable, "metadata is stale: fetch a new BLOB")
+	}
 	user := &waUser{handle: c.UserHandle, name: c.Subject}
 	session := webauthn.SessionData{
 		Challenge:        base64.RawURLEncoding.EncodeToString(c.Challenge),
@@ -331,6 +334,9 @@ func (f *Factor) verifyAttestation(c *ceremony, response []byte, now time.Time) 
 		BackupEligible:    wc.Flags.BackupEligible,
 		BackupState:       wc.Flags.BackupState,
 		CreatedAt:         now,
+		// go-webauthn checked the certificate path against the model's
+		// trust anchors (Metadata sets GetValidateTrustAnchor).
+		ModelVerified: f.metadata != nil && certificatePath(wc.AttestationType) && len(x5c(obj)) > 0,
 	}
 	copy(cred.AAGUID[:], wc.Authenticator.AAGUID)
 	for _, t := range wc.Transport {
@@ -356,4 +362,21 @@ func validCeremonyID(id string) bool {
 		}
 	}
 	return true
+}
+
+// certificatePath reports whether an attestation type proves the model with
+// an attestation certificate (basic, attestation CA, anonymisation CA), as
+// self attestation and "none" do not.
+func certificatePath(attestationType string) bool {
+	switch attestationType {
+	case "basic_full", "attca", "anonca":
+		return true
+	}
+	return false
+}
+
+// x5c returns the attestation statement's certificate chain, if any.
+func x5c(obj *protocol.AttestationObject) []any {
+	chain, _ := obj.AttStatement["x5c"].([]any)
+	return chain
 }

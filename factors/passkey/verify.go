@@ -13,7 +13,7 @@ import (
 // checkClientData checks the collected client data before the WebAuthn
 // library does, so that each refusal has its own typed error: the ceremony
 // type, the challenge (constant time), the exact origin, and no
-// cross-origin frame.
+// cross-origin frame unless its top origin is listed in Config.TopOrigins.
 func (f *Factor) checkClientData(c *protocol.CollectedClientData, want protocol.CeremonyType, challenge []byte) error {
 	if c.Type != want {
 		return ErrCeremonyType
@@ -22,7 +22,14 @@ func (f *Factor) checkClientData(c *protocol.CollectedClientData, want protocol.
 	if err != nil || subtle.ConstantTimeCompare(got, challenge) != 1 {
 		return ErrChallenge
 	}
-	if !f.origins[c.Origin] || c.CrossOrigin || c.TopOrigin != "" {
+	if !f.origins[c.Origin] {
+		return ErrOrigin
+	}
+	// A frame of another origin reports crossOrigin and, from WebAuthn
+	// Level 3 browsers on, the page's topOrigin: both or neither, and a
+	// listed top origin. (A browser that reports crossOrigin without
+	// topOrigin cannot say who framed it: refused.)
+	if (c.CrossOrigin || c.TopOrigin != "") && (!c.CrossOrigin || !f.topOrigins[c.TopOrigin]) {
 		return ErrOrigin
 	}
 	return nil
@@ -56,6 +63,11 @@ func classify(err error, registration bool) (error, string) {
 		return ErrVerification, ""
 	}
 	detail := pe.Type + ": " + pe.Details
+	for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
+		if p, ok := e.(*protocol.Error); ok && p.Details != "" {
+			detail += "; " + p.Type + ": " + p.Details // Details, never DevInfo
+		}
+	}
 	if !registration {
 		for e := err; e != nil; e = errors.Unwrap(e) {
 			if p, ok := e.(*protocol.Error); ok && p.Type == protocol.ErrMetadata.Type {

@@ -88,6 +88,9 @@ type Options struct {
 	Timeout time.Duration
 	// Log, if set, receives the browser's DevTools log lines (debugging).
 	Log func(format string, args ...any)
+	// Flags are extra command-line switches ("host-resolver-rules": "MAP
+	// *.example.test 127.0.0.1"), added after the defaults.
+	Flags map[string]string
 }
 
 // Start launches a fresh headless Chromium for t (skipping or failing t as
@@ -114,6 +117,9 @@ func Start(t testing.TB, o Options) *Browser {
 		chromedp.Flag("metrics-recording-only", true),
 		chromedp.Flag("password-store", "basic"),
 		chromedp.Flag("use-mock-keychain", true),
+	}
+	for k, v := range o.Flags {
+		opts = append(opts, chromedp.Flag(k, v))
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	var copts []chromedp.ContextOption

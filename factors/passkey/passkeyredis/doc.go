@@ -30,7 +30,9 @@
 //
 //	…:c:passkey:id:<sha256(credential ID)>   the record, a hash:
 //	        f format ("1"), s subject, d the fixed part (JSON),
-//	        c signature counter, b backup state, u last use
+//	        c signature counter, b backup state, u last use,
+//	        e backup eligibility now (optional: records written before it
+//	        existed have none, and d's backup_eligible holds)
 //	…:c:passkey:sub:<sha256(subject)>        the subject's index, a hash:
 //	        field sha256(credential ID) → count
 //

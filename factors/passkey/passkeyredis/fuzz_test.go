@@ -17,7 +17,7 @@ func seedCredentials() []*passkey.Credential {
 	full := &passkey.Credential{
 		ID: []byte("credential-id-0123456789"), Subject: "880101300123", UserHandle: []byte("handle-1"),
 		PublicKey: []byte{0xa5, 1, 2, 3}, AttestationFormat: "packed", AttestationType: "basic_full",
-		AAGUID: [16]byte{0xfb, 0xfc, 0x30, 7}, SignCount: 4294967295, Transports: []string{"internal", "hybrid"},
+		AAGUID: [16]byte{0xfb, 0xfc, 0x30, 7}, ModelVerified: true, SignCount: 4294967295, Transports: []string{"internal", "hybrid"},
 		Attachment: "platform", BackupEligible: true, BackupState: true, CreatedAt: at, LastUsedAt: at.Add(time.Hour),
 	}
 	bare := &passkey.Credential{ID: []byte{0}, Subject: "a", UserHandle: []byte{1}, PublicKey: []byte{2}}
@@ -34,9 +34,10 @@ func FuzzParseRecord(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5])
+		f.Add(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], true, fields[6])
+		f.Add(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], false, "") // written before e existed
 	}
-	f.Fuzz(func(t *testing.T, fv, s, d, count, backup, used string) {
+	f.Fuzz(func(t *testing.T, fv, s, d, count, backup, used string, hasE bool, eligible string) {
 		// Name the record after the ID its data claims, so that parsing
 		// goes past the name check whenever the data has an ID at all.
 		var claimed struct {
@@ -44,7 +45,11 @@ func FuzzParseRecord(f *testing.F) {
 		}
 		_ = json.Unmarshal([]byte(d), &claimed)
 		idh := idHash(claimed.ID)
-		c, err := parseRecord([]any{fv, s, d, count, backup, used}, idh)
+		var e any
+		if hasE {
+			e = eligible
+		}
+		c, err := parseRecord([]any{fv, s, d, count, backup, used, e}, idh)
 		if err != nil {
 			if c != nil {
 				t.Fatal("an error with a credential")
@@ -94,15 +99,18 @@ func TestParseRecordShapes(t *testing.T) {
 	if err != nil || !got.LastUsedAt.Equal(c.LastUsedAt) || got.SignCount != c.SignCount || got.AAGUID != c.AAGUID {
 		t.Fatalf("round trip: %v %+v", err, got)
 	}
-	if got, err := parseRecord(make([]any, 6), idh); got != nil || err != nil {
+	if got, err := parseRecord(make([]any, 7), idh); got != nil || err != nil {
 		t.Fatalf("a missing record = %v, %v; want nil, nil", got, err)
 	}
 	for name, vals := range map[string][]any{
-		"too few fields":   toAny(fields[:5]),
-		"a number":         {fields[0], fields[1], fields[2], int64(1), fields[4], fields[5]},
-		"a field missing":  {fields[0], nil, fields[2], fields[3], fields[4], fields[5]},
-		"another name":     toAny(fields),
-		"counter too long": {fields[0], fields[1], fields[2], "00000000001", fields[4], fields[5]},
+		"too few fields":       toAny(fields[:6]),
+		"a number":             {fields[0], fields[1], fields[2], int64(1), fields[4], fields[5], fields[6]},
+		"a field missing":      {fields[0], nil, fields[2], fields[3], fields[4], fields[5], fields[6]},
+		"only e":               {nil, nil, nil, nil, nil, nil, "1"},
+		"another name":         toAny(fields),
+		"counter too long":     {fields[0], fields[1], fields[2], "00000000001", fields[4], fields[5], fields[6]},
+		"eligibility not flag": {fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], "true"},
+		"state without e":      {fields[0], fields[1], fields[2], fields[3], "1", fields[5], "0"},
 	} {
 		h := idh
 		if name == "another name" {

@@ -193,7 +193,7 @@ func (s *Credentials) Add(ctx context.Context, c passkey.Credential) error {
 	if _, err := claimScript.Run(ctx, s.c, index, idh); err != nil {
 		return redis.NewError(ctx, op, err)
 	}
-	r, err := createScript.Run(ctx, s.c, s.recordKey(idh), fields[1], fields[2], fields[3], fields[4], fields[5])
+	r, err := createScript.Run(ctx, s.c, s.recordKey(idh), fields[1], fields[2], fields[3], fields[4], fields[5], fields[6])
 	if err != nil {
 		// The record may or may not have been created: the entry stays.
 		return redis.NewError(ctx, op, err)
@@ -217,14 +217,14 @@ func (s *Credentials) Update(ctx context.Context, id []byte, u passkey.Use) erro
 	if !validID(id) {
 		return passkey.ErrCredentialNotFound
 	}
-	if !validTime(u.At) {
+	if !validTime(u.At) || u.BackupState && !u.BackupEligible {
 		return ErrInvalidUse
 	}
 	if err := redis.Live(ctx, op); err != nil {
 		return err
 	}
 	r, err := updateScript.Run(ctx, s.c, s.recordKey(idHash(id)),
-		strconv.FormatUint(uint64(u.SignCount), 10), flag(u.BackupState), timeText(u.At))
+		strconv.FormatUint(uint64(u.SignCount), 10), flag(u.BackupState), timeText(u.At), flag(u.BackupEligible))
 	if err != nil {
 		return redis.NewError(ctx, op, err)
 	}

@@ -13,8 +13,9 @@ import (
 	"github.com/strongauth/strongauth/store/redis"
 )
 
-// ErrInvalidUse reports a passkey.Use whose time cannot be stored (a year
-// outside 0–9999). Nothing is written.
+// ErrInvalidUse reports a passkey.Use that cannot be stored: a time with a
+// year outside 0–9999, or a backup state without backup eligibility.
+// Nothing is written.
 var ErrInvalidUse = errors.New("passkeyredis: use time out of range")
 
 // A record is a Redis hash:
@@ -25,13 +26,20 @@ var ErrInvalidUse = errors.New("passkeyredis: use time out of range")
 //	c  signature counter, decimal
 //	b  backup state, "0" or "1"
 //	u  last use, RFC 3339 with nanoseconds, or empty for never
+//	e  backup eligibility now, "0" or "1" (optional: a record written
+//	   before it was added has none, and d's backup_eligible holds)
 //
-// Update changes c, b and u only.
+// Update changes c, b, u and e only. The optional e (and d's optional
+// model_verified) kept the format at "1": every record of an earlier
+// release reads unchanged.
 const formatVersion = "1"
 
 // recordFields are the fields of a record in the order encodeRecord and
 // parseRecord use.
-var recordFields = []string{"f", "s", "d", "c", "b", "u"}
+var recordFields = []string{"f", "s", "d", "c", "b", "u", "e"}
+
+// required is how many of recordFields every record has (e is optional).
+const required = 6
 
 // static is the fixed part of a credential.
 type static struct {
@@ -41,6 +49,7 @@ type static struct {
 	AttestationFormat string    `json:"attestation_format,omitempty"`
 	AttestationType   string    `json:"attestation_type,omitempty"`
 	AAGUID            string    `json:"aaguid"`
+	ModelVerified     bool      `json:"model_verified,omitempty"`
 	Transports        []string  `json:"transports,omitempty"`
 	Attachment        string    `json:"attachment,omitempty"`
 	BackupEligible    bool      `json:"backup_eligible"`
@@ -51,7 +60,7 @@ func encodeStatic(c *passkey.Credential) (string, error) {
 	b, err := json.Marshal(static{
 		ID: c.ID, UserHandle: c.UserHandle, PublicKey: c.PublicKey,
 		AttestationFormat: c.AttestationFormat, AttestationType: c.AttestationType,
-		AAGUID: passkey.AAGUIDString(c.AAGUID), Transports: c.Transports, Attachment: c.Attachment,
+		AAGUID: passkey.AAGUIDString(c.AAGUID), ModelVerified: c.ModelVerified, Transports: c.Transports, Attachment: c.Attachment,
 		BackupEligible: c.BackupEligible, CreatedAt: c.CreatedAt,
 	})
 	return string(b), err
@@ -86,10 +95,10 @@ func encodeRecord(c *passkey.Credential) ([]string, error) {
 		return nil, err
 	}
 	return []string{formatVersion, c.Subject, d, strconv.FormatUint(uint64(c.SignCount), 10), flag(c.BackupState),
-		timeText(c.LastUsedAt)}, nil
+		timeText(c.LastUsedAt), flag(c.BackupEligible)}, nil
 }
 
-// parseRecord reads the reply of HMGET <record> f s d c b u for the
+// parseRecord reads the reply of HMGET <record> f s d c b u e for the
 // credential named idh. A missing record is (nil, nil). A stored record is
 // trusted no more than any reply: anything but a valid record of this
 // credential is redis.ErrUnexpectedReply, never a guess.
@@ -97,12 +106,14 @@ func parseRecord(vals []any, idh string) (*passkey.Credential, error) {
 	if len(vals) != len(recordFields) {
 		return nil, fmt.Errorf("%w: record has %d fields, want %d", redis.ErrUnexpectedReply, len(vals), len(recordFields))
 	}
-	var f [6]string
-	missing := 0
+	var f [7]string
+	missing, hasE := 0, vals[required] != nil
 	for i, v := range vals {
 		switch s := v.(type) {
 		case nil:
-			missing++
+			if i < required {
+				missing++
+			}
 		case string:
 			f[i] = s
 		default:
@@ -110,10 +121,12 @@ func parseRecord(vals []any, idh string) (*passkey.Credential, error) {
 		}
 	}
 	switch {
-	case missing == len(vals):
+	case missing == required && !hasE:
 		return nil, nil
 	case missing != 0:
 		return nil, fmt.Errorf("%w: incomplete record", redis.ErrUnexpectedReply)
+	case hasE && f[6] != "0" && f[6] != "1":
+		return nil, fmt.Errorf("%w: record backup eligibility is not valid", redis.ErrUnexpectedReply)
 	case f[0] != formatVersion:
 		return nil, fmt.Errorf("%w: record in an unknown format", redis.ErrUnexpectedReply)
 	}
@@ -146,8 +159,11 @@ func parseRecord(vals []any, idh string) (*passkey.Credential, error) {
 	c := &passkey.Credential{
 		ID: st.ID, Subject: f[1], UserHandle: st.UserHandle, PublicKey: st.PublicKey,
 		AttestationFormat: st.AttestationFormat, AttestationType: st.AttestationType, AAGUID: aaguid,
-		SignCount: count, Transports: st.Transports, Attachment: st.Attachment,
+		ModelVerified: st.ModelVerified, SignCount: count, Transports: st.Transports, Attachment: st.Attachment,
 		BackupEligible: st.BackupEligible, BackupState: f[4] == "1", CreatedAt: st.CreatedAt, LastUsedAt: used,
+	}
+	if hasE {
+		c.BackupEligible = f[6] == "1"
 	}
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: record is not a valid credential", redis.ErrUnexpectedReply)

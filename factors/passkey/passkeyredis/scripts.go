@@ -23,19 +23,19 @@ return n
 `)
 
 // createScript creates a record unless one exists. KEYS[1]: the record;
-// ARGV: subject, static data, counter, backup state, last use. Returns 1,
-// or 0 when a record of this ID exists.
+// ARGV: subject, static data, counter, backup state, last use, backup
+// eligibility. Returns 1, or 0 when a record of this ID exists.
 var createScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
-redis.call('HSET', KEYS[1], 'f', '1', 's', ARGV[1], 'd', ARGV[2], 'c', ARGV[3], 'b', ARGV[4], 'u', ARGV[5])
+redis.call('HSET', KEYS[1], 'f', '1', 's', ARGV[1], 'd', ARGV[2], 'c', ARGV[3], 'b', ARGV[4], 'u', ARGV[5], 'e', ARGV[6])
 return 1
 `)
 
 // updateScript records a use if the signature counter advances (see
 // passkey.CounterAdvances). KEYS[1]: the record; ARGV: counter, backup
-// state, time. Returns 1, 0 for no record, -1 for a counter that does not
+// state, time, backup eligibility. Returns 1, 0 for no record, -1 for a counter that does not
 // advance (nothing written), or an error for a record it cannot read.
 var updateScript = redis.NewScript(`
 local h = redis.call('HMGET', KEYS[1], 'f', 'c')
@@ -50,7 +50,7 @@ local stored, got = tonumber(c), tonumber(ARGV[1])
 if not (got > stored or (got == 0 and stored == 0)) then
   return -1
 end
-redis.call('HSET', KEYS[1], 'c', ARGV[1], 'b', ARGV[2], 'u', ARGV[3])
+redis.call('HSET', KEYS[1], 'c', ARGV[1], 'b', ARGV[2], 'u', ARGV[3], 'e', ARGV[4])
 return 1
 `)
 

@@ -7,7 +7,8 @@
 // subject, duplicate IDs refused (also with 100 goroutines racing: exactly
 // one Add wins), the monotonic signature counter (a counter that does not
 // advance is ErrCounterRegression and stores nothing; of 100 racing Updates
-// with the same counter exactly one wins), Remove scoped to the subject and
+// with the same counter exactly one wins), backup eligibility recorded by
+// Update (a change the factor accepted), Remove scoped to the subject and
 // idempotent, and refusal of invalid records.
 package passkeytest
 
@@ -39,7 +40,8 @@ func RunCredentialStore(t *testing.T, newStore func(t *testing.T) passkey.Creden
 		c := Credential("alice", 1)
 		c.Transports = []string{"internal", "hybrid"}
 		c.AAGUID = [16]byte{0xfb, 0xfc, 1}
-		c.AttestationFormat, c.AttestationType = "packed", "self"
+		c.ModelVerified = true
+		c.AttestationFormat, c.AttestationType = "packed", "basic_full"
 		c.Attachment = "platform"
 		c.BackupEligible, c.BackupState = true, true
 		c.SignCount = 7
@@ -173,14 +175,39 @@ func RunCredentialStore(t *testing.T, newStore func(t *testing.T) passkey.Creden
 		if got.SignCount != 5 || !got.LastUsedAt.IsZero() {
 			t.Fatalf("a refused Update stored something: count %d, last used %v", got.SignCount, got.LastUsedAt)
 		}
-		must(t, s.Update(ctx, c.ID, passkey.Use{SignCount: 6, BackupState: true, At: at}))
+		must(t, s.Update(ctx, c.ID, passkey.Use{SignCount: 6, BackupEligible: true, BackupState: true, At: at}))
 		got, err = s.Find(ctx, c.ID)
 		must(t, err)
-		if got.SignCount != 6 || !got.BackupState || !got.LastUsedAt.Equal(at) {
+		if got.SignCount != 6 || !got.BackupEligible || !got.BackupState || !got.LastUsedAt.Equal(at) {
 			t.Fatalf("Update not recorded: count %d, backup state %v, last used %v", got.SignCount, got.BackupState, got.LastUsedAt)
 		}
 		if err := s.Update(ctx, []byte("missing"), passkey.Use{SignCount: 1, At: at}); !errors.Is(err, passkey.ErrCredentialNotFound) {
 			t.Fatalf("Update(missing) = %v, want ErrCredentialNotFound", err)
+		}
+	})
+
+	t.Run("UpdateBackupEligibility", func(t *testing.T) {
+		// A change of the BE flag that the factor accepted
+		// (Config.InsecureAcceptBackupChange) is recorded, both ways.
+		s := newStore(t)
+		c := Credential("alice", 1)
+		must(t, s.Add(ctx, c))
+		must(t, s.Update(ctx, c.ID, passkey.Use{SignCount: 1, BackupEligible: true, BackupState: true, At: at}))
+		got, err := s.Find(ctx, c.ID)
+		must(t, err)
+		if !got.BackupEligible || !got.BackupState {
+			t.Fatalf("Update did not record backup eligibility: BE %v, BS %v", got.BackupEligible, got.BackupState)
+		}
+		must(t, s.Update(ctx, c.ID, passkey.Use{SignCount: 2, At: at}))
+		got, err = s.Find(ctx, c.ID)
+		must(t, err)
+		if got.BackupEligible || got.BackupState {
+			t.Fatalf("Update did not record the loss of backup eligibility: BE %v, BS %v", got.BackupEligible, got.BackupState)
+		}
+		list, err := s.List(ctx, "alice")
+		must(t, err)
+		if len(list) != 1 || list[0].BackupEligible {
+			t.Fatal("List disagrees with Find about backup eligibility")
 		}
 	})
 
@@ -258,7 +285,8 @@ func equal(t *testing.T, want, got *passkey.Credential) {
 	t.Helper()
 	if !bytes.Equal(want.ID, got.ID) || want.Subject != got.Subject || !bytes.Equal(want.UserHandle, got.UserHandle) ||
 		!bytes.Equal(want.PublicKey, got.PublicKey) || want.AttestationFormat != got.AttestationFormat ||
-		want.AttestationType != got.AttestationType || want.AAGUID != got.AAGUID || want.SignCount != got.SignCount ||
+		want.AttestationType != got.AttestationType || want.AAGUID != got.AAGUID || want.ModelVerified != got.ModelVerified ||
+		want.SignCount != got.SignCount ||
 		fmt.Sprint(want.Transports) != fmt.Sprint(got.Transports) || want.Attachment != got.Attachment ||
 		want.BackupEligible != got.BackupEligible || want.BackupState != got.BackupState ||
 		!want.CreatedAt.Equal(got.CreatedAt) || !want.LastUsedAt.Equal(got.LastUsedAt) {

@@ -59,6 +59,7 @@ switch (body.dataset.page) {
   case "home":
     mountFlow($("login"), {
       base: "/auth", action: "login", ncalayer, ncalayerRequest: devSigner, qrModes,
+      autofill: $("username"), // passkeys offered in the field's autofill
       onDone: () => location.assign("/cabinet"),
     });
     break;
