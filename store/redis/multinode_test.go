@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/auth/authtest"
+	"github.com/strongauth/strongauth/internal/fakeclock"
 	"github.com/strongauth/strongauth/store"
 	"github.com/strongauth/strongauth/store/redis"
 	"github.com/strongauth/strongauth/store/redis/redistest"
@@ -317,51 +321,79 @@ func keysOn(t *testing.T, cl *redistest.Cluster, s *redis.Store, addr string, n 
 	return keys
 }
 
-// replayResult is what a failover did to consumed secrets.
+// replayResult is what a failover did to single-use state: secrets used
+// with Consume (codes, challenges, QR tokens) and flow steps recorded with
+// CompareAndSwap (a flow moving from one version to the next, as the
+// engine completes it and as a code's record is marked used).
 type replayResult struct {
-	consumed int // Consume calls that returned the secret
-	denied   int // Consume calls that failed (typed)
-	replayed int // secrets consumed once and returned again after the failover
+	consumed, stepped int // uses that succeeded: Consume, CompareAndSwap
+	denied            int // uses that failed (typed)
+	replayedSecrets   int // secrets consumed once and returned again after the failover
+	replayedSteps     int // steps taken once whose old version came back
 }
 
-// consumeThroughFailover consumes keys through s, eight requests at a time,
-// each worker pausing 2 ms between requests (at most 4 000 a second, a
-// busy service), kills the master (kill) once a quarter of the keys are
-// consumed and stops sending, waits for the failover (failover), then
-// tries to consume again, through check, every secret that was consumed:
-// a secret returned twice is one the failover brought back.
-func consumeThroughFailover(t *testing.T, s store.Store, keys []string, kill, failover func(), check store.Store) replayResult {
+// String reports the result.
+func (r replayResult) String() string {
+	return fmt.Sprintf("%d secrets consumed and %d flow steps taken, %d denied (in flight at the crash); usable again after the failover: %d secrets, %d flow steps",
+		r.consumed, r.stepped, r.denied, r.replayedSecrets, r.replayedSteps)
+}
+
+// use uses key k once: the even keys are secrets to consume, the odd ones
+// flows at version 1 to move to version 2.
+func use(ctx context.Context, s store.Store, i int, k string) (bool, error) {
+	if i%2 == 0 {
+		v, err := s.Consume(ctx, k)
+		if err == nil && string(v) != "secret-"+k {
+			return false, fmt.Errorf("consumed %q for %s", v, k)
+		}
+		return true, err
+	}
+	_, err := s.CompareAndSwap(ctx, k, 1, []byte("step-2"), time.Minute)
+	return false, err
+}
+
+// useThroughFailover uses keys through s (see use), eight requests at a
+// time, each worker pausing 2 ms between requests (at most 4 000 a
+// second, a busy service), kills the master (kill) once a quarter of the
+// keys are used and stops sending, waits for the failover (failover), then
+// tries to use again, through check, every key that was used: one used
+// twice is one the failover brought back.
+func useThroughFailover(t *testing.T, s store.Store, keys []string, kill, failover func(), check store.Store) replayResult {
 	t.Helper()
 	ctx := context.Background()
+	type job struct {
+		i int
+		k string
+	}
 	var (
-		mu       sync.Mutex
-		res      replayResult
-		consumed []string
-		next     = make(chan string)
-		killed   = make(chan struct{})
-		once     sync.Once
-		wg       sync.WaitGroup
+		mu     sync.Mutex
+		res    replayResult
+		used   []job
+		next   = make(chan job)
+		killed = make(chan struct{})
+		once   sync.Once
+		wg     sync.WaitGroup
 	)
 	for range 8 {
 		wg.Go(func() {
-			for k := range next {
+			for j := range next {
 				cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-				v, err := s.Consume(cctx, k)
+				secret, err := use(cctx, s, j.i, j.k)
 				cancel()
 				mu.Lock()
 				switch {
-				case err == nil:
-					if string(v) != "secret-"+k {
-						t.Errorf("consumed %q for %s", v, k)
-					}
+				case err == nil && secret:
 					res.consumed++
-					consumed = append(consumed, k)
+					used = append(used, j)
+				case err == nil:
+					res.stepped++
+					used = append(used, j)
 				case errors.Is(err, store.ErrUnavailable):
 					res.denied++
 				default:
-					t.Errorf("consume: untyped failure %v", err)
+					t.Errorf("use: untyped failure %v", err)
 				}
-				if res.consumed == len(keys)/4 {
+				if len(used) == len(keys)/4 {
 					once.Do(func() { go func() { kill(); close(killed) }() })
 				}
 				mu.Unlock()
@@ -370,9 +402,9 @@ func consumeThroughFailover(t *testing.T, s store.Store, keys []string, kill, fa
 		})
 	}
 feed:
-	for _, k := range keys {
+	for i, k := range keys {
 		select {
-		case next <- k:
+		case next <- job{i, k}:
 		case <-killed:
 			break feed
 		}
@@ -383,11 +415,14 @@ feed:
 	failover()
 	mu.Lock()
 	defer mu.Unlock()
-	for _, k := range consumed {
-		var err error
+	for _, j := range used {
+		var (
+			secret bool
+			err    error
+		)
 		for range 50 { // the check's client may still be finding the new master
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			_, err = check.Consume(cctx, k)
+			secret, err = use(cctx, check, j.i, j.k)
 			cancel()
 			if !errors.Is(err, store.ErrUnavailable) {
 				break
@@ -395,13 +430,34 @@ feed:
 			time.Sleep(100 * time.Millisecond)
 		}
 		switch {
+		case err == nil && secret:
+			res.replayedSecrets++
 		case err == nil:
-			res.replayed++
-		case !errors.Is(err, store.ErrNotFound):
+			res.replayedSteps++
+		case !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict):
 			t.Fatalf("check after the failover: %v", err)
 		}
 	}
 	return res
+}
+
+// putKeys stores the keys use expects: secrets and flows at version 1.
+func putKeys(t *testing.T, s store.Store, keys []string) {
+	t.Helper()
+	for i, k := range keys {
+		v := "secret-" + k
+		if i%2 == 1 {
+			v = "step-1"
+		}
+		var err error
+		for range 20 { // a cluster just healed may deny a write for a moment
+			if _, err = s.Put(context.Background(), k, []byte(v), time.Minute); !errors.Is(err, store.ErrUnavailable) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		require.NoError(t, err)
+	}
 }
 
 // TestClusterFailover kills (SIGKILL) a master of the 3+3 cluster while
@@ -421,20 +477,17 @@ func TestClusterFailover(t *testing.T) {
 			writer := newStoreWith(t, redis.Config{Client: cl.Client(t), Namespace: ns, WaitReplicas: 1})
 			victim := cl.Masters(t)[0]
 			keys := keysOn(t, cl, writer, victim, 2000)
-			for _, k := range keys {
-				_, err := writer.Put(context.Background(), k, []byte("secret-"+k), time.Minute)
-				require.NoError(t, err)
-			}
+			putKeys(t, writer, keys)
 			s := newStoreWith(t, redis.Config{Client: cl.Client(t), Namespace: ns, WaitReplicas: mode.wait})
 			check := newStoreWith(t, redis.Config{Client: cl.Client(t), Namespace: ns})
-			res := consumeThroughFailover(t, s, keys,
+			res := useThroughFailover(t, s, keys,
 				func() { cl.Kill(t, victim) },
 				func() { cl.WaitFailover(t, victim) },
 				check)
-			t.Logf("%s: %d consumed, %d denied (in flight at the crash), %d usable again after the failover", mode.name, res.consumed, res.denied, res.replayed)
-			assert.GreaterOrEqual(t, res.consumed, len(keys)/4)
+			t.Logf("%s: %v", mode.name, res)
+			assert.GreaterOrEqual(t, res.consumed+res.stepped, len(keys)/4)
 			if mode.wait > 0 {
-				assert.Zero(t, res.replayed, "no secret acknowledged by a replica comes back")
+				assert.Zero(t, res.replayedSecrets+res.replayedSteps, "nothing acknowledged by a replica comes back")
 			}
 		})
 	}
@@ -462,9 +515,8 @@ func TestSentinelFailover(t *testing.T) {
 			keys := make([]string, 2000)
 			for i := range keys {
 				keys[i] = fmt.Sprintf("code:%d", i)
-				_, err := writer.Put(ctx, keys[i], []byte("secret-"+keys[i]), time.Minute)
-				require.NoError(t, err)
 			}
+			putKeys(t, writer, keys)
 			for _, r := range d.Addrs()[1:] {
 				rc := d.NodeClient(t, r)
 				require.Eventually(t, func() bool { return rc.DBSize(ctx).Val() == int64(len(keys)) }, 10*time.Second, 10*time.Millisecond,
@@ -472,18 +524,148 @@ func TestSentinelFailover(t *testing.T) {
 			}
 			s := newStoreWith(t, redis.Config{Client: d.Client(t), Namespace: ns, WaitReplicas: mode.wait, WaitTimeout: 25 * replicaLag})
 			check := newStoreWith(t, redis.Config{Client: d.Client(t), Namespace: ns})
-			res := consumeThroughFailover(t, s, keys,
+			res := useThroughFailover(t, s, keys,
 				func() { d.Kill(t, master) },
 				func() { d.WaitFailover(t, master) },
 				check)
-			t.Logf("%s, replicas %v behind: %d consumed, %d denied (in flight at the crash), %d usable again after the failover",
-				mode.name, replicaLag, res.consumed, res.denied, res.replayed)
-			assert.GreaterOrEqual(t, res.consumed, len(keys)/4)
+			t.Logf("%s, replicas %v behind: %v", mode.name, replicaLag, res)
+			assert.GreaterOrEqual(t, res.consumed+res.stepped, len(keys)/4)
 			if mode.wait > 0 {
-				assert.Zero(t, res.replayed, "no secret acknowledged by the replicas comes back")
+				assert.Zero(t, res.replayedSecrets+res.replayedSteps, "nothing acknowledged by the replicas comes back")
 			} else {
-				assert.Positive(t, res.replayed, "the replication window: consumes acknowledged by the master alone are undone")
+				assert.Positive(t, res.replayedSecrets+res.replayedSteps, "the replication window: uses acknowledged by the master alone are undone")
 			}
 		})
+	}
+}
+
+// TestReshardingWhileFlowsRun moves slots back and forth between two
+// masters (redis-cli --cluster reshard, keys migrated) while two engines,
+// each on its own cluster client, run at least 1 000 flows, sixteen at a
+// time. In each flow one engine starts it, the other begins a step, both
+// finish the step at once, and both race to consume a secret stored for
+// the flow. Every flow completes exactly once and every secret is consumed
+// at most once; anything else is a typed denial. The clients were
+// redirected (MOVED, ASK) and followed, and no redirection reached the
+// caller.
+func TestReshardingWhileFlowsRun(t *testing.T) {
+	for _, mode := range waitModes(1) {
+		t.Run(mode.name, func(t *testing.T) { reshardWhileFlowsRun(t, mode.wait) })
+	}
+}
+
+func reshardWhileFlowsRun(t *testing.T, wait int) {
+	cl := multi.Get(t)
+	ns := redistest.Namespace(t)
+	clock := fakeclock.New(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	var entered atomic.Int32
+	ga, gb := &redistest.Guard{}, &redistest.Guard{}
+	ca, cb := cl.Client(t), cl.Client(t)
+	ga.Attach(ca)
+	gb.Attach(cb)
+	a := newInstance(t, ca, ns, clock, &entered, wait)
+	b := newInstance(t, cb, ns, clock, &entered, wait)
+	ctx := context.Background()
+
+	masters := cl.Masters(t)
+	var moves atomic.Int32
+	stop := make(chan struct{})
+	moved := make(chan struct{})
+	go func() {
+		defer close(moved)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			from, to := masters[i%2], masters[(i+1)%2]
+			cl.MoveSlots(t, from, to, 500)
+			moves.Add(1)
+		}
+	}()
+
+	typed := func(err error) bool {
+		return errors.Is(err, auth.ErrUnavailable) || errors.Is(err, store.ErrUnavailable)
+	}
+	var (
+		flows, completed, consumed, denied atomic.Int32
+		wg                                 sync.WaitGroup
+	)
+	for range 16 {
+		wg.Go(func() {
+			for flows.Load() < 1000 || moves.Load() < 2 {
+				flows.Add(1)
+				f, err := a.eng.Start(ctx, auth.StartRequest{Action: "login", Binding: binding})
+				if err != nil {
+					if !typed(err) {
+						t.Errorf("start: %v", err)
+					}
+					denied.Add(1)
+					continue
+				}
+				if err := b.begin(ctx, f, auth.KindWebAuthn); err != nil {
+					if !typed(err) {
+						t.Errorf("begin: %v", err)
+					}
+					denied.Add(1)
+					continue
+				}
+				code := "code:" + f.ID
+				if _, err := a.store.Put(ctx, code, []byte("secret"), time.Minute); err != nil {
+					if !typed(err) {
+						t.Errorf("put: %v", err)
+					}
+					denied.Add(1)
+					continue
+				}
+				var wins, takes atomic.Int32
+				var race sync.WaitGroup
+				for _, in := range []*instance{a, b} {
+					race.Go(func() {
+						_, err := in.finish(ctx, f, auth.KindWebAuthn, authtest.OK("alice"))
+						switch {
+						case err == nil:
+							wins.Add(1)
+						case errors.Is(err, auth.ErrAlreadyCompleted), errors.Is(err, auth.ErrFlowCompleted), typed(err):
+						default:
+							t.Errorf("finish: %v", err)
+						}
+						_, err = in.store.Consume(ctx, code)
+						switch {
+						case err == nil:
+							takes.Add(1)
+						case errors.Is(err, store.ErrNotFound), typed(err):
+						default:
+							t.Errorf("consume: %v", err)
+						}
+					})
+				}
+				race.Wait()
+				if wins.Load() > 1 || takes.Load() > 1 {
+					t.Errorf("flow completed %d times, secret consumed %d times", wins.Load(), takes.Load())
+				}
+				completed.Add(wins.Load())
+				consumed.Add(takes.Load())
+				_, err = b.finish(ctx, f, auth.KindWebAuthn, authtest.OK("alice"))
+				if wins.Load() == 1 && !errors.Is(err, auth.ErrFlowCompleted) && !typed(err) {
+					t.Errorf("a completed flow finished again: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	<-moved
+	am, aa := ga.Redirects()
+	bm, ba := gb.Redirects()
+	t.Logf("%d flows during %d moves of 500 slots: %d completed once, %d secrets consumed once, %d denied (typed); %d MOVED and %d ASK followed",
+		flows.Load(), moves.Load(), completed.Load(), consumed.Load(), denied.Load(), am+bm, aa+ba)
+	assert.GreaterOrEqual(t, flows.Load(), int32(1000))
+	assert.Greater(t, completed.Load(), flows.Load()*9/10, "nearly every flow completes")
+	assert.Positive(t, am+bm+aa+ba, "the clients were redirected while slots moved")
+	for _, g := range []*redistest.Guard{ga, gb} {
+		assert.Empty(t, g.Leaked(), "routing errors reached the caller")
+		assert.Empty(t, g.CrossSlot())
 	}
 }

@@ -27,7 +27,8 @@ type Guard struct {
 	mu        sync.Mutex
 	crossSlot []string
 	leaked    []string
-	redirects int
+	moved     int
+	asked     int
 	slots     map[int]struct{}
 	commands  int
 }
@@ -53,11 +54,11 @@ func (g *Guard) Leaked() []string {
 	return append([]string(nil), g.leaked...)
 }
 
-// Redirects returns the MOVED and ASK replies nodes sent.
-func (g *Guard) Redirects() int {
+// Redirects returns the MOVED and the ASK replies nodes sent.
+func (g *Guard) Redirects() (moved, asked int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.redirects
+	return g.moved, g.asked
 }
 
 // Slots returns the distinct slots that keyed commands used, in order.
@@ -133,9 +134,9 @@ func (g *Guard) node(cmd goredis.Cmder) {
 	defer g.mu.Unlock()
 	if err := cmd.Err(); err != nil {
 		if _, ok := goredis.IsMovedError(err); ok {
-			g.redirects++
+			g.moved++
 		} else if _, ok := goredis.IsAskError(err); ok {
-			g.redirects++
+			g.asked++
 		}
 	}
 	if len(keys) == 0 {
