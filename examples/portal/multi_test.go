@@ -154,6 +154,26 @@ func (rr *roundRobin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}}).ServeHTTP(w, r)
 }
 
+// balance sets the instances the balancer sends requests to.
+func (rr *roundRobin) balance(to ...*instance) {
+	rr.mu.Lock()
+	defer rr.mu.Unlock()
+	rr.to = to
+}
+
+// newFront serves a round-robin balancer on a free loopback port until the
+// test ends and returns it and its origin, http://localhost:PORT.
+func newFront(t *testing.T) (*roundRobin, string) {
+	t.Helper()
+	lb := &roundRobin{}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	front := &http.Server{Handler: lb, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = front.Serve(ln) }()
+	t.Cleanup(func() { _ = front.Close() })
+	return lb, "http://localhost:" + portOf(ln.Addr())
+}
+
 // took returns, for every request so far, the instance that took it.
 func (rr *roundRobin) took() []string {
 	rr.mu.Lock()
@@ -183,13 +203,7 @@ func TestInstancesBehindOneOrigin(t *testing.T) {
 
 func instancesBehindOneOrigin(t *testing.T, redisSpec string, extra ...string) {
 	devDir := filepath.Join(t.TempDir(), "dev") // made by whichever instance comes first
-	lb := &roundRobin{}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	origin := "http://localhost:" + portOf(ln.Addr())
-	front := &http.Server{Handler: lb, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = front.Serve(ln) }()
-	t.Cleanup(func() { _ = front.Close() })
+	lb, origin := newFront(t)
 
 	args := append([]string{"-origin", origin, "-redis", redisSpec, "-dev-dir", devDir}, extra...)
 	var a, b *instance
@@ -199,7 +213,7 @@ func instancesBehindOneOrigin(t *testing.T, redisSpec string, extra ...string) {
 	wg.Go(func() { b = startInstance(t, "B", sms, args...) })
 	wg.Wait()
 	require.False(t, t.Failed())
-	lb.to = []*instance{a, b}
+	lb.balance(a, b)
 
 	// The test signs with the persons' keys from the shared directory, as
 	// the NCALayer simulator of either instance would.
@@ -267,18 +281,11 @@ func instancesBehindOneOrigin(t *testing.T, redisSpec string, extra ...string) {
 // two instances each on their own state disagree — a flow started on one
 // is unknown to the other.
 func TestInstancesNeedSharedState(t *testing.T) {
-	lb := &roundRobin{}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	origin := "http://localhost:" + portOf(ln.Addr())
-	front := &http.Server{Handler: lb, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = front.Serve(ln) }()
-	t.Cleanup(func() { _ = front.Close() })
+	lb, origin := newFront(t)
 	sms := &smsLog{}
-	lb.to = []*instance{
+	lb.balance(
 		startInstance(t, "A", sms, "-origin", origin, "-dev-keys", t.TempDir()),
-		startInstance(t, "B", sms, "-origin", origin, "-dev-keys", t.TempDir()),
-	}
+		startInstance(t, "B", sms, "-origin", origin, "-dev-keys", t.TempDir()))
 	c := (&harness{t: t, origin: origin}).client()
 	require.Equal(t, http.StatusCreated, c.start("login").status)
 	r := c.begin("ecp")

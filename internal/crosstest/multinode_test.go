@@ -55,9 +55,7 @@ func TestOnCluster(t *testing.T) {
 			var guards []*redistest.Guard
 			sc.run(t, func(t *testing.T, mutate ...func(*otp.Config)) *pair {
 				return newPairWith(t, func(tb testing.TB) goredis.UniversalClient {
-					c := cl.Client(tb)
-					g := &redistest.Guard{}
-					g.Attach(c)
+					c, g := cl.GuardedClient(tb)
 					guards = append(guards, g)
 					return c
 				}, 0, mutate...)

@@ -37,17 +37,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// guarded returns the shared cluster and a new cluster client of it with
-// a Guard attached.
-func guarded(t *testing.T) (*redistest.Cluster, *goredis.ClusterClient, *redistest.Guard) {
-	t.Helper()
-	cl := multi.Get(t)
-	cc := cl.Client(t)
-	g := &redistest.Guard{}
-	g.Attach(cc)
-	return cl, cc, g
-}
-
 func newStoreWith(t testing.TB, cfg redis.Config) *redis.Store {
 	t.Helper()
 	s, err := redis.New(cfg)
@@ -125,7 +114,8 @@ func waitModes(replicas int) []struct {
 func TestMultiNodeCluster(t *testing.T) {
 	for _, mode := range waitModes(1) {
 		t.Run(mode.name, func(t *testing.T) {
-			cl, cc, g := guarded(t)
+			cl := multi.Get(t)
+			cc, g := cl.GuardedClient(t)
 			cfg := redis.Config{Client: cc, WaitReplicas: mode.wait}
 			require.NoError(t, newStoreWith(t, cfg).LoadScripts(context.Background()))
 			storetest.Run(t, storetest.Harness{
@@ -139,16 +129,7 @@ func TestMultiNodeCluster(t *testing.T) {
 			})
 			assert.Empty(t, g.CrossSlot(), "a command over two slots")
 			assert.Empty(t, g.Leaked(), "routing errors reached the caller")
-			masters := map[string]bool{}
-			nodes := cl.Nodes(t)
-			for _, slot := range g.Slots() {
-				for _, n := range nodes {
-					if n.Serves(slot) {
-						masters[n.Addr] = true
-					}
-				}
-			}
-			assert.Len(t, masters, 3, "the keys spread over every master (%d slots used)", len(g.Slots()))
+			assert.Len(t, cl.MastersServing(t, g.Slots()), 3, "the keys spread over every master (%d slots used)", len(g.Slots()))
 		})
 	}
 }
@@ -585,10 +566,8 @@ func reshardWhileFlowsRun(t *testing.T, wait int) {
 	ns := redistest.Namespace(t)
 	clock := fakeclock.New(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	var entered atomic.Int32
-	ga, gb := &redistest.Guard{}, &redistest.Guard{}
-	ca, cb := cl.Client(t), cl.Client(t)
-	ga.Attach(ca)
-	gb.Attach(cb)
+	ca, ga := cl.GuardedClient(t)
+	cb, gb := cl.GuardedClient(t)
 	a := newInstance(t, ca, ns, clock, &entered, wait)
 	b := newInstance(t, cb, ns, clock, &entered, wait)
 	ctx := context.Background()

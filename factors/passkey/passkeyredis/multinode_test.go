@@ -30,22 +30,12 @@ func TestMain(m *testing.M) {
 // spread over every master.
 func TestMultiNodeCluster(t *testing.T) {
 	cl := multi.Get(t)
-	cc := cl.Client(t)
-	g := &redistest.Guard{}
-	g.Attach(cc)
+	cc, g := cl.GuardedClient(t)
 	require.NoError(t, newCreds(t, cc).LoadScripts(context.Background()))
 	passkeytest.RunCredentialStore(t, func(t *testing.T) passkey.CredentialStore { return newCreds(t, cc) })
 	assert.Empty(t, g.CrossSlot(), "a command over two slots")
 	assert.Empty(t, g.Leaked(), "routing errors reached the caller")
-	masters := map[string]bool{}
-	for _, slot := range g.Slots() {
-		for _, n := range cl.Nodes(t) {
-			if n.Serves(slot) {
-				masters[n.Addr] = true
-			}
-		}
-	}
-	assert.Len(t, masters, 3, "keys on every master")
+	assert.Len(t, cl.MastersServing(t, g.Slots()), 3, "keys on every master")
 }
 
 // TestSentinel runs the kit through a Sentinel failover client.

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
 // CLI is the redis-cli executable NewCluster looks up on PATH (Debian:
@@ -84,11 +83,11 @@ type Cluster struct {
 	dir string
 	rm  bool // remove dir on Close
 
-	nodes []*Server
+	nodes  []*Server
+	admins admins
 
-	mu     sync.Mutex
-	admins map[string]*goredis.Client
-	heirs  map[string][]string // a killed master's replicas
+	mu    sync.Mutex
+	heirs map[string][]string // a killed master's replicas
 }
 
 // NewCluster starts a Redis Cluster for tb and stops it when the test
@@ -156,7 +155,7 @@ func (s *SharedCluster) Close() {
 }
 
 func startCluster(cfg ClusterConfig, bin, cli, dir string, rm bool) (*Cluster, error) {
-	c := &Cluster{cfg: cfg, cli: cli, dir: dir, rm: rm, admins: map[string]*goredis.Client{}, heirs: map[string][]string{}}
+	c := &Cluster{cfg: cfg, cli: cli, dir: dir, rm: rm, heirs: map[string][]string{}}
 	n := cfg.masters() * (1 + cfg.replicas())
 	args := []string{
 		"--cluster-enabled", "yes",
@@ -208,17 +207,8 @@ func startCluster(cfg ClusterConfig, bin, cli, dir string, rm bool) (*Cluster, e
 
 // Close stops every node and, for a shared cluster, removes its files.
 func (c *Cluster) Close() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, a := range c.admins {
-		_ = a.Close()
-	}
-	c.admins = map[string]*goredis.Client{}
-	var wg sync.WaitGroup
-	for _, s := range c.nodes {
-		wg.Go(s.Kill) // no persistence: nothing to flush
-	}
-	wg.Wait()
+	c.admins.close()
+	killAll(c.nodes) // no persistence: nothing to flush
 	if c.rm {
 		_ = os.RemoveAll(c.dir)
 	}
@@ -237,16 +227,43 @@ func (c *Cluster) Addrs() []string {
 // Options returns go-redis cluster options as store/redis wants them, with
 // the settings of Server.Options. Each call returns a new value.
 func (c *Cluster) Options() *goredis.ClusterOptions {
+	o := c.nodes[0].Options()
 	return &goredis.ClusterOptions{
 		Addrs:                    c.Addrs(),
-		ContextTimeoutEnabled:    true,
-		DialTimeout:              time.Second,
-		DialerRetries:            1,
-		ReadTimeout:              2 * time.Second,
-		WriteTimeout:             2 * time.Second,
-		DisableIdentity:          true,
-		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+		ContextTimeoutEnabled:    o.ContextTimeoutEnabled,
+		DialTimeout:              o.DialTimeout,
+		DialerRetries:            o.DialerRetries,
+		ReadTimeout:              o.ReadTimeout,
+		WriteTimeout:             o.WriteTimeout,
+		DisableIdentity:          o.DisableIdentity,
+		MaintNotificationsConfig: o.MaintNotificationsConfig,
 	}
+}
+
+// GuardedClient returns a new cluster client, as Client does, with a new
+// Guard attached.
+func (c *Cluster) GuardedClient(tb testing.TB) (*goredis.ClusterClient, *Guard) {
+	tb.Helper()
+	cc := c.Client(tb)
+	g := &Guard{}
+	g.Attach(cc)
+	return cc, g
+}
+
+// MastersServing returns the addresses of the masters that serve any of
+// slots (those a Guard saw, say), in the cluster's order.
+func (c *Cluster) MastersServing(tb testing.TB, slots []int) []string {
+	tb.Helper()
+	var out []string
+	for _, n := range c.Nodes(tb) {
+		for _, s := range slots {
+			if n.Serves(s) {
+				out = append(out, n.Addr)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Client returns a new cluster client with Options, closed when the test
@@ -439,17 +456,47 @@ func (c *Cluster) node(tb testing.TB, addr string) *Server {
 }
 
 // admin returns the cluster's own client of a node.
-func (c *Cluster) admin(s *Server) *goredis.Client {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	a, ok := c.admins[s.Addr()]
+func (c *Cluster) admin(s *Server) *goredis.Client { return c.admins.get(s) }
+
+// admins are a deployment's own clients of its servers, one per server,
+// never retrying.
+type admins struct {
+	mu sync.Mutex
+	m  map[string]*goredis.Client
+}
+
+func (a *admins) get(s *Server) *goredis.Client {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c, ok := a.m[s.Addr()]
 	if !ok {
 		o := s.Options()
 		o.MaxRetries = -1
-		a = goredis.NewClient(o)
-		c.admins[s.Addr()] = a
+		c = goredis.NewClient(o)
+		if a.m == nil {
+			a.m = map[string]*goredis.Client{}
+		}
+		a.m[s.Addr()] = c
 	}
-	return a
+	return c
+}
+
+func (a *admins) close() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, c := range a.m {
+		_ = c.Close()
+	}
+	a.m = nil
+}
+
+// killAll kills servers at once (SIGKILL) and waits for them.
+func killAll(servers []*Server) {
+	var wg sync.WaitGroup
+	for _, s := range servers {
+		wg.Go(s.Kill)
+	}
+	wg.Wait()
 }
 
 // topology reads CLUSTER NODES from the first live node that answers,

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -78,9 +77,7 @@ type Sentinel struct {
 	sentinels []*Server
 	proxy     *LagProxy // in front of the first master, or nil
 	first     string    // the first master's address as the others know it
-
-	mu     sync.Mutex
-	admins map[string]*goredis.Client
+	admins    admins
 }
 
 // NewSentinel starts a Sentinel deployment for tb, waits until every
@@ -90,7 +87,7 @@ type Sentinel struct {
 func NewSentinel(tb testing.TB, cfg SentinelConfig) *Sentinel {
 	tb.Helper()
 	bin := lookPath(tb, Binary, "redis-server")
-	d := &Sentinel{cfg: cfg, admins: map[string]*goredis.Client{}}
+	d := &Sentinel{cfg: cfg}
 	tb.Cleanup(d.close)
 	dir := tb.TempDir()
 	server := func(name string, args ...string) *Server {
@@ -162,17 +159,8 @@ func NewSentinel(tb testing.TB, cfg SentinelConfig) *Sentinel {
 }
 
 func (d *Sentinel) close() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, a := range d.admins {
-		_ = a.Close()
-	}
-	d.admins = map[string]*goredis.Client{}
-	var wg sync.WaitGroup
-	for _, s := range append(append([]*Server{}, d.sentinels...), d.servers...) {
-		wg.Go(s.Kill)
-	}
-	wg.Wait()
+	d.admins.close()
+	killAll(append(slices.Clone(d.sentinels), d.servers...))
 	if d.proxy != nil {
 		d.proxy.Close()
 	}
@@ -300,18 +288,7 @@ func (d *Sentinel) server(tb testing.TB, addr string) *Server {
 	return nil
 }
 
-func (d *Sentinel) admin(s *Server) *goredis.Client {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, ok := d.admins[s.Addr()]
-	if !ok {
-		o := s.Options()
-		o.MaxRetries = -1
-		a = goredis.NewClient(o)
-		d.admins[s.Addr()] = a
-	}
-	return a
-}
+func (d *Sentinel) admin(s *Server) *goredis.Client { return d.admins.get(s) }
 
 // master asks the first sentinel that answers for the master's address.
 func (d *Sentinel) master(ctx context.Context) (string, error) {
