@@ -16,6 +16,18 @@
 //	-ncalayer-addr ADDR    where the in-process simulator listens (default 127.0.0.1:0, a free port)
 //	-dev-keys DIR          where to write the test keys for a separate simulator
 //	-v                     log every audit event
+//
+// Many instances behind one origin (a load balancer in front):
+//
+//	-origin URL            the public origin, when it is not http://localhost:PORT of -addr
+//	-redis SPEC            keep flows, codes, sessions, passkeys and phones in Redis:
+//	                       HOST:PORT, cluster:HOST:PORT,… or sentinel:MASTER@HOST:PORT,…
+//	-redis-wait N          every write waits for N replicas (redis.Config.WaitReplicas)
+//	-dev-dir DIR           share the development PKI and the OTP key through DIR
+//	                       (made by the first instance; its keys are DIR/keys)
+//
+//	go run ./examples/portal -addr :8081 -origin http://localhost:8080 -redis 127.0.0.1:6379 -dev-dir /tmp/portal-dev
+//	go run ./examples/portal -addr :8082 -origin http://localhost:8080 -redis 127.0.0.1:6379 -dev-dir /tmp/portal-dev
 package main
 
 import (
@@ -46,6 +58,10 @@ func main() {
 	flag.StringVar(&o.simAddr, "ncalayer-addr", "127.0.0.1:0", "where the in-process NCALayer simulator listens")
 	flag.StringVar(&o.keysDir, "dev-keys", filepath.Join(os.TempDir(), "strongauth-portal-dev"), "where to write the test keys for a separate simulator")
 	flag.BoolVar(&o.verbose, "v", false, "log every audit event")
+	flag.StringVar(&o.origin, "origin", "", "the public origin (default http://localhost:PORT of -addr)")
+	flag.StringVar(&o.redis, "redis", "", "Redis for flows, codes, sessions, passkeys and phones: HOST:PORT, cluster:HOST:PORT,… or sentinel:MASTER@HOST:PORT,…")
+	flag.IntVar(&o.redisWait, "redis-wait", 0, "replicas every Redis write waits for")
+	flag.StringVar(&o.devDir, "dev-dir", "", "directory sharing the development PKI and the OTP key between instances")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -58,6 +74,10 @@ func main() {
 type options struct {
 	addr, ncalayer, simAddr, keysDir string
 	verbose                          bool
+	// Many instances: the public origin, the shared Redis and the shared
+	// development directory.
+	origin, redis, devDir string
+	redisWait             int
 }
 
 // run serves the portal (and the in-process simulator) until ctx ends.
@@ -77,6 +97,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	defer ln.Close()
 	origin := "http://localhost:" + portOf(ln.Addr())
+	if o.origin != "" {
+		origin = o.origin
+	}
 
 	var simLn net.Listener
 	ncalayerURL := o.ncalayer
@@ -87,13 +110,24 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		defer simLn.Close()
 		ncalayerURL = "ws://127.0.0.1:" + portOf(simLn.Addr())
 	}
-	p, err := New(Config{Origin: origin, NCALayerURL: ncalayerURL, Log: log, SMS: &insecureConsoleSender{w: out},
-		QRMaxFrameAge: 10 * time.Second}) // time to scan a screenshot with examples/mobile
+	cfg := Config{Origin: origin, NCALayerURL: ncalayerURL, Log: log, SMS: &insecureConsoleSender{w: out},
+		QRMaxFrameAge: 10 * time.Second, // time to scan a screenshot with examples/mobile
+		DevDir:        o.devDir}
+	if o.redis != "" {
+		closeRedis, err := useRedis(ctx, &cfg, o.redis, o.redisWait)
+		if err != nil {
+			return err
+		}
+		defer closeRedis()
+	}
+	p, err := New(cfg)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
-	if err := p.pki.writeDir(o.keysDir); err != nil {
+	if o.devDir != "" {
+		o.keysDir = filepath.Join(o.devDir, devKeys) // written there by the first instance
+	} else if err := p.pki.writeDir(o.keysDir); err != nil {
 		return fmt.Errorf("writing the dev keys: %w", err)
 	}
 

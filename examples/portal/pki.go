@@ -21,7 +21,7 @@ import (
 // signature/revocation, as it would against the NCA's. Nothing of it is
 // trusted anywhere else; the real NCA roots never appear here.
 type devPKI struct {
-	root, ca *devpki.CA
+	root, ca *x509.Certificate
 	leaves   []devLeaf
 	// crls are the root's CRL (for the issuing CA) and the CA's (for the
 	// persons), valid for a year.
@@ -43,7 +43,7 @@ func newDevPKI(people []Person, now func() time.Time) (*devPKI, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &devPKI{root: root, ca: ca}
+	p := &devPKI{root: root.Cert, ca: ca.Cert}
 	var revoked []devpki.Revoked
 	for _, person := range people {
 		leaf, err := ca.Issue(devpki.LeafOptions{Kind: devpki.Individual, Surname: person.Surname, Name: person.Name,
@@ -69,8 +69,8 @@ func newDevPKI(people []Person, now func() time.Time) (*devPKI, error) {
 	return p, nil
 }
 
-func (p *devPKI) roots() []*x509.Certificate         { return []*x509.Certificate{p.root.Cert} }
-func (p *devPKI) intermediates() []*x509.Certificate { return []*x509.Certificate{p.ca.Cert} }
+func (p *devPKI) roots() []*x509.Certificate         { return []*x509.Certificate{p.root} }
+func (p *devPKI) intermediates() []*x509.Certificate { return []*x509.Certificate{p.ca} }
 
 // revocation returns a checker of the dev PKI's CRLs (no network).
 func (p *devPKI) revocation(now func() time.Time, st store.Store, audit auth.Auditor) (*revocation.Checker, error) {

@@ -60,9 +60,20 @@ type Config struct {
 	NCALayerURL string
 	// People are the test persons. Nil means DefaultPeople().
 	People []Person
-	// Store keeps flows, challenges, codes and counters. Nil means a new
-	// in-memory store, closed by Close.
+	// Store keeps flows, challenges, codes and counters, and the portal's
+	// sessions and phone-linking tokens. Nil means a new in-memory store,
+	// closed by Close.
 	Store store.Store
+	// Credentials and Devices keep the registered passkeys and the linked
+	// phones. Nil means in memory. Instances behind one origin share them
+	// (the command: -redis), as they share Store.
+	Credentials passkey.CredentialStore
+	Devices     qr.DeviceStore
+	// DevDir is a directory holding the development PKI and the OTP key,
+	// made by the first instance that finds it missing, so that every
+	// instance started with it trusts the same test keys and hashes codes
+	// alike. Empty means both are made in memory for this process.
+	DevDir string
 	// Now is the clock of everything: engine, factors, store, sessions.
 	// Nil means time.Now.
 	Now func() time.Time
@@ -93,9 +104,9 @@ type Portal struct {
 	engine   *auth.Engine
 	auth     *authhttp.Handler
 	passkeys *passkey.Factor
-	creds    *passkey.MemoryCredentials
+	creds    passkey.CredentialStore
 	qr       *qrfactor.Factor
-	devices  *qr.MemoryDevices
+	devices  qr.DeviceStore
 	// The qr factor's handlers: the app's (scan, approve, deny), the
 	// waiting browser's (frames, status) and the app's enrolment (with a
 	// phone-linking token).
@@ -139,12 +150,13 @@ func New(cfg Config) (*Portal, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	p := &Portal{cfg: cfg, origin: o, dir: &directory{people: cfg.People}, store: cfg.Store,
-		sessions: newSessions(cfg.Now, cfg.Rand), mux: http.NewServeMux(), secure: o.Scheme == "https"}
+		mux: http.NewServeMux(), secure: o.Scheme == "https"}
 	p.cookie = sessionCookieName(p.secure)
 	if p.store == nil {
 		p.ownStore = memory.New(memory.Config{Now: cfg.Now})
 		p.store = p.ownStore
 	}
+	p.sessions = newSessions(p.store, cfg.Now, cfg.Rand)
 	if err := p.build(); err != nil {
 		p.Close()
 		return nil, err
@@ -156,10 +168,11 @@ func New(cfg Config) (*Portal, error) {
 func (p *Portal) build() error {
 	cfg := p.cfg
 	audit := auth.SlogAuditor(cfg.Log)
-	var err error
-	if p.pki, err = newDevPKI(cfg.People, cfg.Now); err != nil {
+	pki, key, err := p.secrets()
+	if err != nil {
 		return fmt.Errorf("portal: dev PKI: %w", err)
 	}
+	p.pki = pki
 	checker, err := p.pki.revocation(cfg.Now, p.store, audit) // production: OCSP then CRL from the NCA
 	if err != nil {
 		return err
@@ -183,10 +196,6 @@ func (p *Portal) build() error {
 	if err != nil {
 		return err
 	}
-	key := make(otp.Key, 32)
-	if _, err := io.ReadFull(cfg.Rand, key); err != nil {
-		return err
-	}
 	codes, err := otp.New(otp.Config{Store: p.store, Sender: cfg.SMS, Keys: []otp.Key{key}, Domain: p.origin.Hostname(),
 		Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Log, Cooldown: cfg.SMSCooldown, Budgets: cfg.SMSBudgets})
 	if err != nil {
@@ -196,12 +205,16 @@ func (p *Portal) build() error {
 	if err != nil {
 		return err
 	}
-	p.creds = passkey.NewMemoryCredentials()
+	if p.creds = cfg.Credentials; p.creds == nil {
+		p.creds = passkey.NewMemoryCredentials()
+	}
 	if p.passkeys, err = passkey.New(passkey.Config{RPID: p.origin.Hostname(), RPName: "eGov demo portal",
 		Origins: []string{cfg.Origin}, Store: p.store, Credentials: p.creds, Now: cfg.Now, Rand: cfg.Rand, Audit: audit}); err != nil {
 		return err
 	}
-	p.devices = qr.NewMemoryDevices()
+	if p.devices = cfg.Devices; p.devices == nil {
+		p.devices = qr.NewMemoryDevices()
+	}
 	qrService, err := qr.New(qr.Config{Store: p.store, Devices: p.devices, Service: "eGov demo (development)",
 		MaxFrameAge: cfg.QRMaxFrameAge, Now: cfg.Now, Rand: cfg.Rand,
 		// Mode B: eGov Mobile signs the challenge with the person's ECP key,
@@ -315,9 +328,9 @@ func (p *Portal) routes() {
 func (p *Portal) onResult(w http.ResponseWriter, r *http.Request, res *auth.Result) error {
 	if res.Action == actionLogin {
 		if old, ok := p.sessionID(r); ok {
-			p.sessions.delete(old)
+			p.sessions.delete(r.Context(), old)
 		}
-		id, err := p.sessions.create(res)
+		id, err := p.sessions.create(r.Context(), res)
 		if err != nil {
 			return err
 		}
@@ -328,7 +341,7 @@ func (p *Portal) onResult(w http.ResponseWriter, r *http.Request, res *auth.Resu
 	if !ok {
 		return errors.New("portal: a step-up without a session")
 	}
-	return p.sessions.add(id, res)
+	return p.sessions.add(r.Context(), id, res)
 }
 
 // subjectFor makes every flow but a login prove the session's person.
@@ -369,7 +382,7 @@ func (p *Portal) session(r *http.Request) (*session, bool) {
 	if !ok {
 		return nil, false
 	}
-	return p.sessions.get(id)
+	return p.sessions.get(r.Context(), id)
 }
 
 // Map implements ecp.Mapper: the signer's IIN must be a person of the
@@ -470,7 +483,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func (p *Portal) logout(r *http.Request) (any, error) {
 	if id, ok := p.sessionID(r); ok {
-		p.sessions.delete(id)
+		p.sessions.delete(r.Context(), id)
 	}
 	return sessionCookie(p.cookie, "", p.secure, -1), nil
 }

@@ -1,120 +1,148 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
-	"maps"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/store"
 )
 
 // The host's own sessions: the library never owns them. A session is made
 // when a login flow completes (authhttp's OnResult) and keeps the latest
 // Result per action, which the step-up middleware (Require) checks.
+// Sessions live in the portal's Store, so that every instance behind one
+// origin knows them: a session made by one is used by the next request,
+// whichever instance takes it.
 const (
 	sessionIdle = 30 * time.Minute
-	maxSessions = 10000
+	// sessionTouch is how stale a session's last use may get before a
+	// request writes the new one: a session's idle timeout is exact to
+	// within this, at the cost of a write a minute instead of one per
+	// request.
+	sessionTouch = time.Minute
+	// sessionPrefix prefixes the store keys of sessions.
+	sessionPrefix = "portal:session:"
 )
 
 var errSessionMismatch = errors.New("portal: the result is for another person than the session's")
 
 type session struct {
-	Subject string
-	Results map[string]*auth.Result
-	Created time.Time
-	Seen    time.Time
+	Subject string                  `json:"subject"`
+	Results map[string]*auth.Result `json:"results"`
+	Created time.Time               `json:"created"`
+	Seen    time.Time               `json:"seen"`
 }
 
-// sessions is an in-memory session table keyed by the SHA-256 of the
-// session cookie, so the table holds no usable secret.
+// sessions keeps sessions in a store.Store under the SHA-256 of the
+// session cookie, so the store holds no usable secret, each with the idle
+// timeout as its lifetime.
 type sessions struct {
-	mu   sync.Mutex
-	m    map[string]*session
+	st   store.Store
 	now  func() time.Time
 	rand io.Reader
 }
 
-func newSessions(now func() time.Time, rand io.Reader) *sessions {
-	return &sessions{m: make(map[string]*session), now: now, rand: rand}
+func newSessions(st store.Store, now func() time.Time, rand io.Reader) *sessions {
+	return &sessions{st: st, now: now, rand: rand}
 }
 
 func sessionKey(id string) string {
 	h := sha256.Sum256([]byte("portal/session\x00" + id))
-	return hex.EncodeToString(h[:])
+	return sessionPrefix + hex.EncodeToString(h[:])
 }
 
 // create starts a fresh session (a new ID, so a fixed cookie never becomes
 // a logged-in one) for the subject of a login result.
-func (s *sessions) create(res *auth.Result) (string, error) {
+func (s *sessions) create(ctx context.Context, res *auth.Result) (string, error) {
 	var b [32]byte
 	if _, err := io.ReadFull(s.rand, b[:]); err != nil {
 		return "", err
 	}
 	id := base64.RawURLEncoding.EncodeToString(b[:])
 	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.expire(now)
-	if len(s.m) >= maxSessions {
-		return "", errors.New("portal: too many sessions")
+	v, err := json.Marshal(&session{Subject: res.Subject, Results: map[string]*auth.Result{res.Action: res}, Created: now, Seen: now})
+	if err != nil {
+		return "", err
 	}
-	s.m[sessionKey(id)] = &session{Subject: res.Subject, Results: map[string]*auth.Result{res.Action: res}, Created: now, Seen: now}
+	if _, err := s.st.Put(ctx, sessionKey(id), v, sessionIdle); err != nil {
+		return "", err
+	}
 	return id, nil
 }
 
-// expire drops idle sessions; the caller holds mu.
-func (s *sessions) expire(now time.Time) {
-	for k, v := range s.m {
-		if now.Sub(v.Seen) > sessionIdle {
-			delete(s.m, k)
-		}
+// load reads the session of id and its version; ok is false for none, an
+// idle one or one the store cannot give (every failure denies).
+func (s *sessions) load(ctx context.Context, id string) (*session, uint64, bool) {
+	if id == "" {
+		return nil, 0, false
 	}
+	b, ver, err := s.st.Get(ctx, sessionKey(id))
+	if err != nil {
+		return nil, 0, false
+	}
+	var v session
+	if err := json.Unmarshal(b, &v); err != nil || v.Subject == "" || v.Results == nil {
+		return nil, 0, false
+	}
+	if s.now().Sub(v.Seen) > sessionIdle {
+		return nil, 0, false
+	}
+	return &v, ver, true
 }
 
-// get returns a copy of the session of id, if it is live.
-func (s *sessions) get(id string) (*session, bool) {
-	if id == "" {
+// get returns the session of id, if it is live, and records its use when
+// the last one is older than sessionTouch.
+func (s *sessions) get(ctx context.Context, id string) (*session, bool) {
+	v, ver, ok := s.load(ctx, id)
+	if !ok {
 		return nil, false
 	}
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.m[sessionKey(id)]
-	if !ok || now.Sub(v.Seen) > sessionIdle {
-		return nil, false
+	if now := s.now(); now.Sub(v.Seen) > sessionTouch {
+		v.Seen = now
+		if b, err := json.Marshal(v); err == nil {
+			// A conflict means another request wrote it meanwhile, which
+			// recorded a use as well.
+			_, _ = s.st.CompareAndSwap(ctx, sessionKey(id), ver, b, sessionIdle)
+		}
 	}
-	v.Seen = now
-	c := *v
-	c.Results = maps.Clone(v.Results)
-	return &c, true
+	return v, true
 }
 
 // add keeps a step-up result in the session; it must be the session's
 // person.
-func (s *sessions) add(id string, res *auth.Result) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.m[sessionKey(id)]
-	if !ok {
-		return errors.New("portal: no session")
+func (s *sessions) add(ctx context.Context, id string, res *auth.Result) error {
+	for range 8 { // concurrent writers: read again and retry
+		v, ver, ok := s.load(ctx, id)
+		if !ok {
+			return errors.New("portal: no session")
+		}
+		if v.Subject != res.Subject {
+			return errSessionMismatch
+		}
+		v.Results[res.Action] = res
+		v.Seen = s.now()
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = s.st.CompareAndSwap(ctx, sessionKey(id), ver, b, sessionIdle)
+		if !errors.Is(err, store.ErrConflict) {
+			return err
+		}
 	}
-	if v.Subject != res.Subject {
-		return errSessionMismatch
-	}
-	v.Results[res.Action] = res
-	return nil
+	return errors.New("portal: the session changed too often to add a result")
 }
 
-func (s *sessions) delete(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, sessionKey(id))
+func (s *sessions) delete(ctx context.Context, id string) {
+	_ = s.st.Delete(ctx, sessionKey(id))
 }
 
 // cookie names the session cookie: "__Host-portal" over HTTPS.

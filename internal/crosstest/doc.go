@@ -35,8 +35,17 @@
 //     a send cooldown set on A refuses a resend on B, and a send budget is
 //     one budget for both.
 //
+// # Deployments
+//
+// Each scenario runs on one redis-server by its own Test function, and
+// again in TestOnCluster on a real 3-master / 3-replica Redis Cluster
+// (each instance through its own ClusterClient, a redistest.Guard checking
+// that no command's keys span two slots and no routing error reaches a
+// factor) and in TestOnSentinel through Sentinel failover clients, every
+// write waiting for both replicas (store/redis Config.WaitReplicas).
+//
 // # Requirements
 //
-// redis-server (store/redis/redistest): the tests fail without it when
-// CI=true and are skipped with a message otherwise.
+// redis-server and redis-cli (store/redis/redistest): the tests fail
+// without them when CI=true and are skipped with a message otherwise.
 package crosstest

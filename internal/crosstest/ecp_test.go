@@ -14,7 +14,9 @@ import (
 // finished on B; the same signature is then refused everywhere — by
 // either engine, by either factor directly (the challenge is spent), and
 // in a fresh flow (it signs another challenge).
-func TestECPOnceAcrossInstances(t *testing.T) {
+func TestECPOnceAcrossInstances(t *testing.T) { ecpOnceAcrossInstances(t, newPair) }
+
+func ecpOnceAcrossInstances(t *testing.T, newPair pairMaker) {
 	p := newPair(t)
 	flow := p.a.start(t, "login", "")
 	ch, err := p.a.begin(flow, auth.KindECP)
@@ -45,7 +47,9 @@ func TestECPOnceAcrossInstances(t *testing.T) {
 // TestECPRaceAcrossInstances: 40 requests with the one valid signature,
 // split across both instances and all past the engines' flow checks: the
 // challenge is consumed once, one request wins.
-func TestECPRaceAcrossInstances(t *testing.T) {
+func TestECPRaceAcrossInstances(t *testing.T) { ecpRaceAcrossInstances(t, newPair) }
+
+func ecpRaceAcrossInstances(t *testing.T, newPair pairMaker) {
 	p := newPair(t)
 	flow := p.b.start(t, "login", "")
 	ch, err := p.a.begin(flow, auth.KindECP)
@@ -58,7 +62,9 @@ func TestECPRaceAcrossInstances(t *testing.T) {
 // TestECPOpensSMSGateAcrossInstances: a signature verified by B is the
 // strong factor that lets A send a code, which B then accepts: the SMS
 // gate reads the evidence the other instance recorded.
-func TestECPOpensSMSGateAcrossInstances(t *testing.T) {
+func TestECPOpensSMSGateAcrossInstances(t *testing.T) { ecpOpensSMSGateAcrossInstances(t, newPair) }
+
+func ecpOpensSMSGateAcrossInstances(t *testing.T, newPair pairMaker) {
 	p := newPair(t)
 	flow := p.a.start(t, "sign-document", "alice")
 	_, err := p.b.begin(flow, auth.KindSMS)

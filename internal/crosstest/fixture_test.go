@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/descope/virtualwebauthn"
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -98,12 +99,14 @@ type instance struct {
 
 // pair is two instances on one server.
 type pair struct {
-	t     *testing.T
-	srv   *redistest.Server
-	clock *fakeclock.Clock
-	a, b  *instance
-	rp    virtualwebauthn.RelyingParty
-	pki   *sigtest.PKI
+	t      *testing.T
+	srv    *redistest.Server // nil unless the pair runs on one server
+	client func(testing.TB) goredis.UniversalClient
+	wait   int // the Stores' WaitReplicas
+	clock  *fakeclock.Clock
+	a, b   *instance
+	rp     virtualwebauthn.RelyingParty
+	pki    *sigtest.PKI
 
 	// Held factor calls, for races: see hold.
 	entered atomic.Int32
@@ -112,8 +115,11 @@ type pair struct {
 	wins sync.Map // auth.Kind → *atomic.Int32
 }
 
-// newPair starts a server and two instances on it. mutate adjusts the
-// OTP configuration of both alike.
+// pairMaker makes two instances on one Redis deployment. mutate adjusts
+// the OTP configuration of both alike.
+type pairMaker func(t *testing.T, mutate ...func(*otp.Config)) *pair
+
+// newPair starts a server and two instances on it.
 func newPair(t *testing.T, mutate ...func(*otp.Config)) *pair {
 	t.Helper()
 	return newPairOn(t, redistest.Start(t), mutate...)
@@ -122,12 +128,23 @@ func newPair(t *testing.T, mutate ...func(*otp.Config)) *pair {
 // newPairOn makes two instances on srv.
 func newPairOn(t *testing.T, srv *redistest.Server, mutate ...func(*otp.Config)) *pair {
 	t.Helper()
+	p := newPairWith(t, func(tb testing.TB) goredis.UniversalClient { return srv.Client(tb) }, 0, mutate...)
+	p.srv = srv
+	return p
+}
+
+// newPairWith makes two instances, each with its own client from client
+// (a single server's, a Cluster's, a Sentinel failover client) and a Store
+// that waits for wait replicas (redis.Config.WaitReplicas).
+func newPairWith(t *testing.T, client func(testing.TB) goredis.UniversalClient, wait int, mutate ...func(*otp.Config)) *pair {
+	t.Helper()
 	p := &pair{
-		t:     t,
-		srv:   srv,
-		clock: fakeclock.New(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)),
-		rp:    virtualwebauthn.RelyingParty{ID: rpID, Name: "Example", Origin: origin},
-		pki:   pkis.Get(t, devpki.ECDSAP256),
+		t:      t,
+		client: client,
+		wait:   wait,
+		clock:  fakeclock.New(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)),
+		rp:     virtualwebauthn.RelyingParty{ID: rpID, Name: "Example", Origin: origin},
+		pki:    pkis.Get(t, devpki.ECDSAP256),
 	}
 	ns := redistest.Namespace(t)
 	p.a, p.b = p.instance("A", ns, mutate), p.instance("B", ns, mutate)
@@ -137,10 +154,10 @@ func newPairOn(t *testing.T, srv *redistest.Server, mutate ...func(*otp.Config))
 func (p *pair) instance(name, ns string, mutate []func(*otp.Config)) *instance {
 	t := p.t
 	t.Helper()
-	client := p.srv.Client(t)
+	client := p.client(t)
 	in := &instance{name: name, sent: &otptest.Recorder{}}
 	var err error
-	in.store, err = redis.New(redis.Config{Client: client, Namespace: ns})
+	in.store, err = redis.New(redis.Config{Client: client, Namespace: ns, WaitReplicas: p.wait})
 	require.NoError(t, err)
 	in.creds, err = passkeyredis.New(passkeyredis.Config{Client: client, Namespace: ns})
 	require.NoError(t, err)

@@ -21,7 +21,9 @@ import (
 // QR login begun on A is scanned through B, approved through A with the
 // number A's browser shows, and redeemed on B. The approval is then
 // refused through B, and the redemption is refused everywhere.
-func TestQROnceAcrossInstances(t *testing.T) {
+func TestQROnceAcrossInstances(t *testing.T) { qrOnceAcrossInstances(t, newPair) }
+
+func qrOnceAcrossInstances(t *testing.T, newPair pairMaker) {
 	p := newPair(t)
 	ctx := context.Background()
 	ph := p.phone("alice")
@@ -64,7 +66,9 @@ func TestQROnceAcrossInstances(t *testing.T) {
 // through both instances' phone APIs, one is accepted; then 40 browser
 // requests redeem the approval on both instances, all past the engines'
 // flow checks, one wins.
-func TestQRRaceAcrossInstances(t *testing.T) {
+func TestQRRaceAcrossInstances(t *testing.T) { qrRaceAcrossInstances(t, newPair) }
+
+func qrRaceAcrossInstances(t *testing.T, newPair pairMaker) {
 	p := newPair(t)
 	ctx := context.Background()
 	ph := p.phone("alice")

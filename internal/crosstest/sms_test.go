@@ -29,7 +29,9 @@ func (p *pair) codeSent(subject string, d *device, send *instance) string {
 // TestSMSOnceAcrossInstances: a code sent by B is accepted by A, once; a
 // replay is refused by either engine and, straight at either instance's
 // factor, by the one-time code itself.
-func TestSMSOnceAcrossInstances(t *testing.T) {
+func TestSMSOnceAcrossInstances(t *testing.T) { smsOnceAcrossInstances(t, newPair) }
+
+func smsOnceAcrossInstances(t *testing.T, newPair pairMaker) {
 	p := newPair(t)
 	d := p.enrol("alice")
 	flow := p.codeSent("alice", d, p.b)
@@ -57,7 +59,9 @@ func TestSMSOnceAcrossInstances(t *testing.T) {
 // counted before comparing, so at most five compare (one wins, the other
 // four find it used); those that read the code once it was used are
 // refused before counting.
-func TestSMSRaceAcrossInstances(t *testing.T) {
+func TestSMSRaceAcrossInstances(t *testing.T) { smsRaceAcrossInstances(t, newPair) }
+
+func smsRaceAcrossInstances(t *testing.T, newPair pairMaker) {
 	p := newPair(t)
 	d := p.enrol("alice")
 	flow := p.codeSent("alice", d, p.a)
@@ -83,7 +87,9 @@ func TestSMSRaceAcrossInstances(t *testing.T) {
 // TestSMSAttemptLimitAcrossInstances: wrong codes alternate between the
 // instances; the sixth attempt is refused on either, even with the right
 // code. Of 20 concurrent wrong codes on both, exactly five are compared.
-func TestSMSAttemptLimitAcrossInstances(t *testing.T) {
+func TestSMSAttemptLimitAcrossInstances(t *testing.T) { smsAttemptLimitAcrossInstances(t, newPair) }
+
+func smsAttemptLimitAcrossInstances(t *testing.T, newPair pairMaker) {
 	p := newPair(t)
 	d := p.enrol("alice")
 	flow := p.codeSent("alice", d, p.b)
@@ -125,7 +131,9 @@ func TestSMSAttemptLimitAcrossInstances(t *testing.T) {
 // TestSMSCooldownAcrossInstances: a code sent by A starts the phone's
 // cooldown; a resend asked of B is refused with the time left, and
 // nothing is sent.
-func TestSMSCooldownAcrossInstances(t *testing.T) {
+func TestSMSCooldownAcrossInstances(t *testing.T) { smsCooldownAcrossInstances(t, newPair) }
+
+func smsCooldownAcrossInstances(t *testing.T, newPair pairMaker) {
 	p := newPair(t)
 	d := p.enrol("alice")
 	flow := p.codeSent("alice", d, p.a)
@@ -143,7 +151,9 @@ func TestSMSCooldownAcrossInstances(t *testing.T) {
 // TestSMSSendBudgetAcrossInstances: five accounts ask for codes from one
 // client address at once, on both instances, against a budget of three
 // sends per address: three codes go out, two requests are refused.
-func TestSMSSendBudgetAcrossInstances(t *testing.T) {
+func TestSMSSendBudgetAcrossInstances(t *testing.T) { smsSendBudgetAcrossInstances(t, newPair) }
+
+func smsSendBudgetAcrossInstances(t *testing.T, newPair pairMaker) {
 	const budget = 3
 	p := newPair(t, func(c *otp.Config) { c.Budgets.IP = otp.Limit{Max: budget, Per: time.Hour} })
 	subjects := []string{"alice", "bob", "carol", "dave", "erin"}

@@ -15,7 +15,9 @@ import (
 // found by A; a login begun on A is finished on B; the same assertion is
 // then refused everywhere — by either engine, by either factor directly,
 // and in a fresh flow (another challenge).
-func TestWebAuthnOnceAcrossInstances(t *testing.T) {
+func TestWebAuthnOnceAcrossInstances(t *testing.T) { webAuthnOnceAcrossInstances(t, newPair) }
+
+func webAuthnOnceAcrossInstances(t *testing.T, newPair pairMaker) {
 	p := newPair(t)
 	ctx := context.Background()
 	d := p.enrol("alice")
@@ -57,7 +59,9 @@ func TestWebAuthnOnceAcrossInstances(t *testing.T) {
 // TestWebAuthnRaceAcrossInstances: 50 requests with the one valid
 // assertion, split across both instances and all past the engines' flow
 // checks: the challenge is consumed once, one request wins.
-func TestWebAuthnRaceAcrossInstances(t *testing.T) {
+func TestWebAuthnRaceAcrossInstances(t *testing.T) { webAuthnRaceAcrossInstances(t, newPair) }
+
+func webAuthnRaceAcrossInstances(t *testing.T, newPair pairMaker) {
 	p := newPair(t)
 	d := p.enrol("alice")
 	flow := p.b.start(t, "login", "alice")
@@ -73,6 +77,10 @@ func TestWebAuthnRaceAcrossInstances(t *testing.T) {
 // same signature counter, race to the credential store: the counter
 // advances once, one login passes and nine are refused as clones.
 func TestClonedAuthenticatorAcrossInstances(t *testing.T) {
+	clonedAuthenticatorAcrossInstances(t, newPair)
+}
+
+func clonedAuthenticatorAcrossInstances(t *testing.T, newPair pairMaker) {
 	p := newPair(t)
 	d := p.enrol("alice")
 	d.cred.Counter = 41

@@ -14,6 +14,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/strongauth/strongauth/signature/sigtest"
 	"github.com/strongauth/strongauth/store/redis"
 	"github.com/strongauth/strongauth/store/redis/redistest"
 )
@@ -195,5 +196,115 @@ func BenchmarkLoopback(b *testing.B) {
 				return err
 			})
 		})
+	}
+}
+
+// benchOps are the Store operations the deployment benchmarks compare,
+// each on a key of its own per iteration where it must be.
+func benchOps() []struct {
+	name string
+	run  func(ctx context.Context, s *redis.Store, i int64) error
+} {
+	return []struct {
+		name string
+		run  func(ctx context.Context, s *redis.Store, i int64) error
+	}{
+		{"get", func(ctx context.Context, s *redis.Store, _ int64) error { _, _, err := s.Get(ctx, "k"); return err }},
+		{"put", func(ctx context.Context, s *redis.Store, _ int64) error {
+			_, err := s.Put(ctx, "p", benchValue, time.Hour)
+			return err
+		}},
+		{"incr", func(ctx context.Context, s *redis.Store, _ int64) error {
+			_, err := s.Incr(ctx, "c", 1, time.Hour)
+			return err
+		}},
+		{"put+consume", func(ctx context.Context, s *redis.Store, i int64) error {
+			k := "once:" + strconv.FormatInt(i, 10)
+			if _, err := s.Put(ctx, k, benchValue, time.Hour); err != nil {
+				return err
+			}
+			_, err := s.Consume(ctx, k)
+			return err
+		}},
+	}
+}
+
+// ratio runs op on raw and on full, interleaved (sigtest.Ratio), and
+// reports full/raw and the round trips each made per iteration.
+func ratio(b *testing.B, op func(ctx context.Context, s *redis.Store, i int64) error, raw, full *redis.Store, rawTrips, fullTrips *redistest.Trips) {
+	ctx := context.Background()
+	var i int64
+	r0, f0 := rawTrips.Count(), fullTrips.Count()
+	sigtest.Ratio(b,
+		func(b *testing.B) {
+			i++
+			if err := op(ctx, raw, i); err != nil {
+				b.Fatal(err)
+			}
+		},
+		func(b *testing.B) {
+			if err := op(ctx, full, i); err != nil {
+				b.Fatal(err)
+			}
+		})
+	b.ReportMetric(float64(rawTrips.Count()-r0)/float64(b.N), "raw-trips/op")
+	b.ReportMetric(float64(fullTrips.Count()-f0)/float64(b.N), "full-trips/op")
+}
+
+// BenchmarkClusterVsSingle compares each operation on the shared 3+3
+// Redis Cluster (through a ClusterClient, raw) with the same operation on
+// one server (raw): x-median is cluster/single. Round trips are counted on
+// the node clients, where they happen.
+//
+//	go test -run '^$' -bench ClusterVsSingle ./store/redis/
+func BenchmarkClusterVsSingle(b *testing.B) {
+	ctx := context.Background()
+	single := redistest.Start(b).Client(b)
+	singleTrips := &redistest.Trips{CountOnly: true}
+	single.AddHook(singleTrips)
+	cc := multi.Get(b).Client(b)
+	clusterTrips := &redistest.Trips{CountOnly: true}
+	cc.OnNewNode(func(c *goredis.Client) { c.AddHook(clusterTrips) })
+	raw := newStoreWith(b, redis.Config{Client: single, Namespace: "bench"})
+	full := newStoreWith(b, redis.Config{Client: cc, Namespace: "bench"})
+	for _, s := range []*redis.Store{raw, full} {
+		if err := s.LoadScripts(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Put(ctx, "k", benchValue, time.Hour); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, op := range benchOps() {
+		b.Run(op.name, func(b *testing.B) { ratio(b, op.run, raw, full, singleTrips, clusterTrips) })
+	}
+}
+
+// BenchmarkWaitReplicas compares each operation with WaitReplicas 1 (full)
+// against the same without (raw), on the shared 3+3 Redis Cluster whose
+// replicas are on loopback: x-median is the cost of waiting for a replica
+// that is a loopback hop away; a replica farther away adds its round trip.
+//
+//	go test -run '^$' -bench WaitReplicas ./store/redis/
+func BenchmarkWaitReplicas(b *testing.B) {
+	ctx := context.Background()
+	cl := multi.Get(b)
+	mk := func(wait int) (*redis.Store, *redistest.Trips) {
+		cc := cl.Client(b)
+		trips := &redistest.Trips{CountOnly: true}
+		cc.OnNewNode(func(c *goredis.Client) { c.AddHook(trips) })
+		s := newStoreWith(b, redis.Config{Client: cc, Namespace: "bench-wait", WaitReplicas: wait, WaitTimeout: time.Second})
+		if err := s.LoadScripts(ctx); err != nil {
+			b.Fatal(err)
+		}
+		return s, trips
+	}
+	raw, rawTrips := mk(0)
+	full, fullTrips := mk(1)
+	if _, err := full.Put(ctx, "k", benchValue, time.Hour); err != nil {
+		b.Fatal(err)
+	}
+	for _, op := range benchOps() {
+		b.Run(op.name, func(b *testing.B) { ratio(b, op.run, raw, full, rawTrips, fullTrips) })
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -54,17 +55,27 @@ func newCluster(t *testing.T) *cluster {
 
 func (c *cluster) instance(t *testing.T, ns string) *instance {
 	t.Helper()
+	return newInstance(t, c.srv.Client(t), ns, c.clock, &c.entered, 0)
+}
+
+// newInstance makes an instance on client: an engine on a Store (waiting
+// for wait replicas, if positive) with the authtest fakes, the passkey
+// one counting its Finish calls in entered.
+func newInstance(t *testing.T, client goredis.UniversalClient, ns string, clock *fakeclock.Clock, entered *atomic.Int32, wait int) *instance {
+	t.Helper()
+	st, err := redis.New(redis.Config{Client: client, Namespace: ns, WaitReplicas: wait})
+	require.NoError(t, err)
 	in := &instance{
-		store:   newStore(t, c.srv.Client(t), ns),
+		store:   st,
 		ecp:     authtest.Strong(auth.KindECP),
 		passkey: authtest.Strong(auth.KindWebAuthn),
 		sms:     authtest.Weak(auth.KindSMS),
 	}
 	eng, err := auth.New(auth.Config{
 		Store:    in.store,
-		Factors:  []auth.Factor{in.ecp, in.sms, &observed{Factor: in.passkey, entered: &c.entered}},
+		Factors:  []auth.Factor{in.ecp, in.sms, &observed{Factor: in.passkey, entered: entered}},
 		Policies: []auth.Policy{{Action: "login", Rule: mustRule(t, "(ecp & sms) | webauthn")}},
-		Now:      c.clock.Now,
+		Now:      clock.Now,
 	})
 	require.NoError(t, err)
 	in.eng = eng

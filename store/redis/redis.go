@@ -51,6 +51,31 @@ type Config struct {
 	// digits, '.', '_' and '-' only (no ':', so that two namespaces never
 	// share a key), at most 64 bytes. Empty means DefaultNamespace.
 	Namespace string
+
+	// WaitReplicas, if positive, makes every write (Put, CompareAndSwap,
+	// Consume, Incr, Delete) count only once that many replicas have it:
+	// the write is sent together with Redis's WAIT on the same connection
+	// (still one round trip), and when fewer replicas acknowledge it within
+	// WaitTimeout the operation fails with ErrNotReplicated (a *Error,
+	// store.ErrUnavailable) and the request is denied. A Consume so denied
+	// has spent the secret on the master; if a failover then brings it
+	// back, it is used at most once, by a later request.
+	//
+	// Replication is asynchronous: without this, a failover can undo the
+	// last writes a master acknowledged, and a consumed code, challenge or
+	// flow step becomes usable once more (README, "Running on Redis
+	// Cluster / Sentinel", gives the numbers). Set it to the number of
+	// replicas that a failover may promote — every replica of a Sentinel
+	// master, since Sentinel may promote any; 1 for a Cluster with one
+	// replica per master. Zero (the default) waits for nothing: a single
+	// server has no replicas, and the wait costs a replica's round trip on
+	// every write. It needs a *goredis.Client (single node or Sentinel
+	// failover client) or a *goredis.ClusterClient.
+	WaitReplicas int
+	// WaitTimeout bounds the wait for replicas. Zero means
+	// DefaultWaitTimeout. It should stay well below the client's
+	// ReadTimeout and the requests' deadlines.
+	WaitTimeout time.Duration
 }
 
 // Store is a store.Store on Redis. It is safe for concurrent use and keeps
@@ -60,6 +85,9 @@ type Store struct {
 	c      goredis.UniversalClient
 	ns     string
 	prefix string // ns + ":s:"
+
+	waitReplicas int           // Config.WaitReplicas
+	waitTimeout  time.Duration // Config.WaitTimeout or its default
 }
 
 var _ store.Store = (*Store)(nil)
@@ -80,7 +108,25 @@ func New(cfg Config) (*Store, error) {
 	if !validNamespace(ns) {
 		return nil, fmt.Errorf("%w: Namespace must be 1 to %d letters, digits, '.', '_' or '-'", ErrConfig, maxNamespace)
 	}
-	return &Store{c: cfg.Client, ns: ns, prefix: ns + ":" + shortLived}, nil
+	st := &Store{c: cfg.Client, ns: ns, prefix: ns + ":" + shortLived}
+	switch {
+	case cfg.WaitReplicas < 0 || cfg.WaitTimeout < 0:
+		return nil, fmt.Errorf("%w: WaitReplicas and WaitTimeout must not be negative", ErrConfig)
+	case cfg.WaitReplicas > 0:
+		switch cfg.Client.(type) {
+		case *goredis.Client, *goredis.ClusterClient:
+		default:
+			return nil, fmt.Errorf("%w: WaitReplicas needs a *goredis.Client or a *goredis.ClusterClient, not %T", ErrConfig, cfg.Client)
+		}
+		st.waitReplicas, st.waitTimeout = cfg.WaitReplicas, cfg.WaitTimeout
+		if st.waitTimeout == 0 {
+			st.waitTimeout = DefaultWaitTimeout
+		}
+		if st.waitTimeout < time.Millisecond {
+			return nil, fmt.Errorf("%w: WaitTimeout must be at least a millisecond", ErrConfig)
+		}
+	}
+	return st, nil
 }
 
 // checkClient refuses the client settings that would break the contract on
@@ -151,7 +197,7 @@ func (s *Store) Key(k string) string { return s.key(k) }
 func (s *Store) LoadScripts(ctx context.Context) error {
 	for _, sc := range scripts {
 		if err := sc.Load(ctx, s.c); err != nil {
-			return fail(ctx, "load", err)
+			return s.fail(ctx, "load", err)
 		}
 	}
 	return nil
@@ -165,11 +211,11 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, uint64, error) {
 	}
 	vals, err := s.c.HMGet(ctx, s.key(key), fieldValue, fieldVersion).Result()
 	if err != nil {
-		return nil, 0, fail(ctx, op, err)
+		return nil, 0, s.fail(ctx, op, err)
 	}
 	v, ver, err := parseGet(vals)
 	if err != nil {
-		return nil, 0, fail(ctx, op, err)
+		return nil, 0, s.fail(ctx, op, err)
 	}
 	return v, ver, nil
 }
@@ -193,16 +239,19 @@ func (s *Store) set(ctx context.Context, op, key, expect string, value []byte, t
 	if value == nil {
 		value = []byte{}
 	}
-	r, err := s.run(ctx, setScript, key, expect, value, millis(ttl))
+	r, a, err := s.script(ctx, setScript, key, expect, value, millis(ttl))
 	if err != nil {
-		return 0, fail(ctx, op, err)
+		return 0, s.fail(ctx, op, err)
 	}
 	n, ok := r.(int64)
 	switch {
 	case !ok || n < 0:
-		return 0, fail(ctx, op, fmt.Errorf("%w: version is not a non-negative integer", ErrUnexpectedReply))
+		return 0, s.fail(ctx, op, fmt.Errorf("%w: version is not a non-negative integer", ErrUnexpectedReply))
 	case n == 0:
 		return 0, store.ErrConflict
+	}
+	if err := s.replicated(ctx, op, a); err != nil {
+		return 0, err
 	}
 	return uint64(n), nil
 }
@@ -213,16 +262,19 @@ func (s *Store) Consume(ctx context.Context, key string) ([]byte, error) {
 	if err := begin(ctx, op, key, 0, false); err != nil {
 		return nil, err
 	}
-	r, err := s.run(ctx, consumeScript, key)
+	r, a, err := s.script(ctx, consumeScript, key)
 	if errors.Is(err, goredis.Nil) {
 		return nil, store.ErrNotFound
 	}
 	if err != nil {
-		return nil, fail(ctx, op, err)
+		return nil, s.fail(ctx, op, err)
 	}
 	v, ok := r.(string)
 	if !ok {
-		return nil, fail(ctx, op, fmt.Errorf("%w: value is not a string", ErrUnexpectedReply))
+		return nil, s.fail(ctx, op, fmt.Errorf("%w: value is not a string", ErrUnexpectedReply))
+	}
+	if err := s.replicated(ctx, op, a); err != nil {
+		return nil, err
 	}
 	return []byte(v), nil
 }
@@ -237,16 +289,28 @@ func (s *Store) Incr(ctx context.Context, key string, delta int64, ttl time.Dura
 	if delta != 0 {
 		ms = millis(ttl)
 	}
-	r, err := s.run(ctx, incrScript, key, strconv.FormatInt(delta, 10), ms)
+	var (
+		r   any
+		a   *acked
+		err error
+	)
+	if delta == 0 {
+		r, err = s.run(ctx, incrScript, key, "0", ms) // a read: nothing to replicate
+	} else {
+		r, a, err = s.script(ctx, incrScript, key, strconv.FormatInt(delta, 10), ms)
+	}
 	if err != nil {
-		return 0, fail(ctx, op, err)
+		return 0, s.fail(ctx, op, err)
 	}
 	n, err := parseIncr(r)
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return 0, err
 		}
-		return 0, fail(ctx, op, err)
+		return 0, s.fail(ctx, op, err)
+	}
+	if err := s.replicated(ctx, op, a); err != nil {
+		return 0, err
 	}
 	return n, nil
 }
@@ -257,10 +321,50 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := begin(ctx, op, key, 0, false); err != nil {
 		return err
 	}
-	if err := s.c.Del(ctx, s.key(key)).Err(); err != nil {
-		return fail(ctx, op, err)
+	if s.waitReplicas == 0 {
+		if err := s.c.Del(ctx, s.key(key)).Err(); err != nil {
+			return s.fail(ctx, op, err)
+		}
+		return nil
 	}
-	return nil
+	k := s.key(key)
+	a := s.sendAcked(ctx, k, func() goredis.Cmder { return goredis.NewIntCmd(ctx, "del", k) })
+	n, err := a.cmd.(*goredis.IntCmd).Result()
+	if err != nil {
+		return s.fail(ctx, op, err)
+	}
+	if n == 0 {
+		return nil // nothing deleted: nothing to replicate
+	}
+	return s.replicated(ctx, op, &a)
+}
+
+// script runs sc on the contract key key, followed by WAIT when the Store
+// waits for replicas (then the acknowledgement is returned too).
+func (s *Store) script(ctx context.Context, sc *Script, key string, args ...any) (any, *acked, error) {
+	if s.waitReplicas == 0 {
+		r, err := s.run(ctx, sc, key, args...)
+		return r, nil, err
+	}
+	r, a, err := s.runAcked(ctx, sc, key, args...)
+	return r, &a, err
+}
+
+// replicated fails a write that changed something if fewer replicas than
+// WaitReplicas acknowledged it; a is nil when the Store does not wait.
+func (s *Store) replicated(ctx context.Context, op string, a *acked) error {
+	if a == nil || a.replicated(s.waitReplicas) {
+		return nil
+	}
+	return s.fail(ctx, op, a.notReplicated(s.waitReplicas))
+}
+
+// fail wraps the cause of a failed operation in an *Error and, on a
+// cluster client, asks for a fresh slot map if the failure may come from a
+// failover or a move.
+func (s *Store) fail(ctx context.Context, op string, cause error) error {
+	reloadOnFailure(s.c, cause)
+	return NewError(ctx, op, cause)
 }
 
 // begin checks the arguments and the context before any I/O, so that a

@@ -102,12 +102,17 @@ func (sc *Script) Run(ctx context.Context, c goredis.UniversalClient, key string
 }
 
 func (sc *Script) eval(ctx context.Context, c goredis.UniversalClient, verb, script, key string, args []any) (any, error) {
+	cmd := sc.cmd(ctx, verb, script, key, args)
+	_ = c.Process(ctx, cmd)
+	return cmd.Result()
+}
+
+// cmd returns the command "<verb> <script> 1 <key> <args>…", never retried.
+func (sc *Script) cmd(ctx context.Context, verb, script, key string, args []any) noRetryCmd {
 	a := make([]any, 0, 4+len(args))
 	a = append(a, verb, script, "1", key)
 	a = append(a, args...)
-	cmd := noRetryCmd{goredis.NewCmd(ctx, a...)}
-	_ = c.Process(ctx, cmd)
-	return cmd.Result()
+	return noRetryCmd{goredis.NewCmd(ctx, a...)}
 }
 
 // noRetryCmd is a command that go-redis never sends a second time once it

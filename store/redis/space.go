@@ -61,3 +61,13 @@ func Live(ctx context.Context, op string) error {
 func Unexpected(ctx context.Context, op string, r any) error {
 	return NewError(ctx, op, fmt.Errorf("%w: script returned %T", ErrUnexpectedReply, r))
 }
+
+// Error returns the *Error of op for cause, as NewError does, and on a
+// cluster client asks for a fresh slot map when the failure may come from
+// a failover or a moved slot, as the Store does: go-redis would otherwise
+// keep sending a failed-over master's slots to the dead node until its
+// next periodic reload.
+func (sp *Space) Error(ctx context.Context, op string, cause error) *Error {
+	reloadOnFailure(sp.Client, cause)
+	return NewError(ctx, op, cause)
+}

@@ -69,13 +69,27 @@ func WriteDir(dir string, leaves []*devpki.Leaf) error {
 // LoadDir reads the keys WriteDir wrote, checking each key against its
 // certificate.
 func LoadDir(dir string) ([]Key, error) {
+	leaves, err := LoadLeaves(dir)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]Key, len(leaves))
+	for i, l := range leaves {
+		keys[i] = DevKey(l)
+	}
+	return keys, nil
+}
+
+// LoadLeaves reads the development leaves WriteDir wrote, in file name
+// order, checking each key against its certificate.
+func LoadLeaves(dir string) ([]*devpki.Leaf, error) {
 	certFiles, err := filepath.Glob(filepath.Join(dir, "*.crt.pem"))
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(certFiles)
 	g := devpki.New(devpki.Config{})
-	var keys []Key
+	var leaves []*devpki.Leaf
 	for _, cf := range certFiles {
 		base := strings.TrimSuffix(cf, ".crt.pem")
 		certs, err := readCerts(cf)
@@ -90,12 +104,12 @@ func LoadDir(dir string) ([]Key, error) {
 		if err != nil {
 			return nil, err
 		}
-		keys = append(keys, DevKey(leaf))
+		leaves = append(leaves, leaf)
 	}
-	if len(keys) == 0 {
+	if len(leaves) == 0 {
 		return nil, fmt.Errorf("ecptest: no NAME.crt.pem files in %s", dir)
 	}
-	return keys, nil
+	return leaves, nil
 }
 
 func readCerts(path string) ([]*x509.Certificate, error) {

@@ -1,8 +1,9 @@
 // Package passkeyredis keeps registered WebAuthn credentials (the passkey
 // factor's passkey.CredentialStore) on Redis, for services that run several
 // instances and have no database of their own for them. It passes the
-// passkeytest conformance kit against a real server, on a single node and
-// through a Cluster client, including its 100-goroutine races.
+// passkeytest conformance kit, including its 100-goroutine races, against
+// a real server, a one-node Cluster, a 3-master / 3-replica Cluster and a
+// Sentinel deployment.
 //
 //	durable := goredis.NewClient(&goredis.Options{Addr: "redis-aof:6379", ContextTimeoutEnabled: true})
 //	creds, err := passkeyredis.New(passkeyredis.Config{Client: durable, Namespace: "portal"})
@@ -100,8 +101,11 @@
 // # Testing
 //
 // The tests run the conformance kit against a private redis-server
-// (store/redis/redistest) over RESP2 and RESP3 and through a one-node
-// Cluster, count round trips with a client hook, race Adds and Removes
+// (store/redis/redistest) over RESP2 and RESP3, through a one-node
+// Cluster, on a real 3-master / 3-replica Cluster (a redistest.Guard
+// checking that no command spans two slots and no MOVED, ASK or CROSSSLOT
+// reaches the caller) and through a Sentinel failover client, count round
+// trips with a client hook, race Adds and Removes
 // against the index invariant, feed the reader hostile records (and fuzz
 // it, FuzzParseRecord), and stop and freeze the server.
 package passkeyredis

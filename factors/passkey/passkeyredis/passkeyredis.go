@@ -105,11 +105,11 @@ func (s *Credentials) Find(ctx context.Context, id []byte) (*passkey.Credential,
 	idh := idHash(id)
 	vals, err := s.c.HMGet(ctx, s.recordKey(idh), recordFields...).Result()
 	if err != nil {
-		return nil, redis.NewError(ctx, op, err)
+		return nil, s.space.Error(ctx, op, err)
 	}
 	c, err := parseRecord(vals, idh)
 	if err != nil {
-		return nil, redis.NewError(ctx, op, err)
+		return nil, s.space.Error(ctx, op, err)
 	}
 	if c == nil {
 		return nil, passkey.ErrCredentialNotFound
@@ -132,14 +132,14 @@ func (s *Credentials) List(ctx context.Context, subject string) ([]passkey.Crede
 	}
 	names, err := s.c.HKeys(ctx, s.indexKey(subject)).Result()
 	if err != nil {
-		return nil, redis.NewError(ctx, op, err)
+		return nil, s.space.Error(ctx, op, err)
 	}
 	if len(names) == 0 {
 		return out, nil
 	}
 	for _, idh := range names {
 		if !isIDHash(idh) {
-			return nil, redis.NewError(ctx, op, fmt.Errorf("%w: index entry is not a credential name", redis.ErrUnexpectedReply))
+			return nil, s.space.Error(ctx, op, fmt.Errorf("%w: index entry is not a credential name", redis.ErrUnexpectedReply))
 		}
 	}
 	cmds := make([]*goredis.SliceCmd, len(names))
@@ -150,12 +150,12 @@ func (s *Credentials) List(ctx context.Context, subject string) ([]passkey.Crede
 		return nil
 	})
 	if err != nil {
-		return nil, redis.NewError(ctx, op, err)
+		return nil, s.space.Error(ctx, op, err)
 	}
 	for i, cmd := range cmds {
 		c, err := parseRecord(cmd.Val(), names[i])
 		if err != nil {
-			return nil, redis.NewError(ctx, op, err)
+			return nil, s.space.Error(ctx, op, err)
 		}
 		if c != nil && c.Subject == subject {
 			out = append(out, *c)
@@ -191,19 +191,19 @@ func (s *Credentials) Add(ctx context.Context, c passkey.Credential) error {
 	index := s.indexKey(c.Subject)
 	// The index entry first: whenever a record exists, so does its entry.
 	if _, err := claimScript.Run(ctx, s.c, index, idh); err != nil {
-		return redis.NewError(ctx, op, err)
+		return s.space.Error(ctx, op, err)
 	}
 	r, err := createScript.Run(ctx, s.c, s.recordKey(idh), fields[1], fields[2], fields[3], fields[4], fields[5], fields[6])
 	if err != nil {
 		// The record may or may not have been created: the entry stays.
-		return redis.NewError(ctx, op, err)
+		return s.space.Error(ctx, op, err)
 	}
 	switch r {
 	case int64(1):
 		return nil
 	case int64(0):
 		if _, err := releaseScript.Run(ctx, s.c, index, idh); err != nil {
-			return redis.NewError(ctx, op, err)
+			return s.space.Error(ctx, op, err)
 		}
 		return passkey.ErrCredentialExists
 	}
@@ -226,7 +226,7 @@ func (s *Credentials) Update(ctx context.Context, id []byte, u passkey.Use) erro
 	r, err := updateScript.Run(ctx, s.c, s.recordKey(idHash(id)),
 		strconv.FormatUint(uint64(u.SignCount), 10), flag(u.BackupState), timeText(u.At), flag(u.BackupEligible))
 	if err != nil {
-		return redis.NewError(ctx, op, err)
+		return s.space.Error(ctx, op, err)
 	}
 	switch r {
 	case int64(1):
@@ -253,7 +253,7 @@ func (s *Credentials) Remove(ctx context.Context, subject string, id []byte) err
 	idh := idHash(id)
 	r, err := removeScript.Run(ctx, s.c, s.recordKey(idh), subject)
 	if err != nil {
-		return redis.NewError(ctx, op, err)
+		return s.space.Error(ctx, op, err)
 	}
 	switch r {
 	case int64(0):
@@ -265,7 +265,7 @@ func (s *Credentials) Remove(ctx context.Context, subject string, id []byte) err
 	// The record is gone; should this fail, the entry only stays behind,
 	// and List passes over it.
 	if _, err := releaseScript.Run(ctx, s.c, s.indexKey(subject), idh); err != nil {
-		return redis.NewError(ctx, op, err)
+		return s.space.Error(ctx, op, err)
 	}
 	return nil
 }

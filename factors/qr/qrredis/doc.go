@@ -1,9 +1,10 @@
 // Package qrredis keeps enrolled QR devices (the qr package's
 // qr.DeviceStore) on Redis, for services that run several instances and
 // have no database of their own for them. It passes the qr/devicetest
-// conformance kit against a real server, on a single node and through a
-// Cluster client, including its races (the per-account device limit, one
-// device ID).
+// conformance kit, including its races (the per-account device limit, one
+// device ID), against a real server, a one-node Cluster, a 3-master /
+// 3-replica Cluster (no command spanning two slots, no routing error
+// reaching the caller) and a Sentinel deployment.
 //
 //	durable := goredis.NewClient(&goredis.Options{Addr: "redis-aof:6379", ContextTimeoutEnabled: true})
 //	devices, err := qrredis.New(qrredis.Config{Client: durable, Namespace: "portal"})

@@ -108,7 +108,7 @@ func (s *Devices) Add(ctx context.Context, d qr.Device, limit int) error {
 	claim := s.claimKey(idh)
 	r, err := claimScript.Run(ctx, s.c, claim, d.Subject)
 	if err != nil {
-		return redis.NewError(ctx, op, err)
+		return s.space.Error(ctx, op, err)
 	}
 	switch r {
 	case int64(1):
@@ -121,7 +121,7 @@ func (s *Devices) Add(ctx context.Context, d qr.Device, limit int) error {
 		strconv.Itoa(max(limit, 0)), usedText(d.LastUsed))
 	if err != nil {
 		// The device may or may not have been added: the claim stays.
-		return redis.NewError(ctx, op, err)
+		return s.space.Error(ctx, op, err)
 	}
 	n, ok := r.(int64)
 	var refusal error
@@ -138,7 +138,7 @@ func (s *Devices) Add(ctx context.Context, d qr.Device, limit int) error {
 		return redis.Unexpected(ctx, op, r)
 	}
 	if _, err := unclaimScript.Run(ctx, s.c, claim, d.Subject); err != nil {
-		return redis.NewError(ctx, op, err)
+		return s.space.Error(ctx, op, err)
 	}
 	return refusal
 }
@@ -150,9 +150,9 @@ func (s *Devices) owner(ctx context.Context, op, idh string) (string, error) {
 	case errors.Is(err, goredis.Nil):
 		return "", nil
 	case err != nil:
-		return "", redis.NewError(ctx, op, err)
+		return "", s.space.Error(ctx, op, err)
 	case v == "":
-		return "", redis.NewError(ctx, op, fmt.Errorf("%w: empty claim", redis.ErrUnexpectedReply))
+		return "", s.space.Error(ctx, op, fmt.Errorf("%w: empty claim", redis.ErrUnexpectedReply))
 	}
 	return v, nil
 }
@@ -174,12 +174,12 @@ func (s *Devices) Get(ctx context.Context, id string) (qr.Device, error) {
 	}
 	vals, err := s.c.HMGet(ctx, s.SubjectKey(subject), "d:"+idh, "s:"+idh, "t:"+idh, "u:"+idh).Result()
 	if err != nil {
-		return qr.Device{}, redis.NewError(ctx, op, err)
+		return qr.Device{}, s.space.Error(ctx, op, err)
 	}
 	d, ok, err := parseGet(vals, idh, subject)
 	switch {
 	case err != nil:
-		return qr.Device{}, redis.NewError(ctx, op, err)
+		return qr.Device{}, s.space.Error(ctx, op, err)
 	case !ok:
 		return qr.Device{}, qr.ErrDeviceNotFound // a claim left by an interrupted Add
 	}
@@ -198,11 +198,11 @@ func (s *Devices) List(ctx context.Context, subject string) ([]qr.Device, error)
 	}
 	h, err := s.c.HGetAll(ctx, s.SubjectKey(subject)).Result()
 	if err != nil {
-		return nil, redis.NewError(ctx, op, err)
+		return nil, s.space.Error(ctx, op, err)
 	}
 	ds, err := parseSubject(h, subject)
 	if err != nil {
-		return nil, redis.NewError(ctx, op, err)
+		return nil, s.space.Error(ctx, op, err)
 	}
 	return ds, nil
 }
@@ -231,7 +231,7 @@ func (s *Devices) Remove(ctx context.Context, subject, id string) error {
 	}
 	r, err := removeScript.Run(ctx, s.c, s.SubjectKey(subject), idh)
 	if err != nil {
-		return redis.NewError(ctx, op, err)
+		return s.space.Error(ctx, op, err)
 	}
 	switch r {
 	case int64(0):
@@ -242,7 +242,7 @@ func (s *Devices) Remove(ctx context.Context, subject, id string) error {
 	}
 	// The device is gone; should this fail, the claim only stays behind.
 	if _, err := unclaimScript.Run(ctx, s.c, s.claimKey(idh), subject); err != nil {
-		return redis.NewError(ctx, op, err)
+		return s.space.Error(ctx, op, err)
 	}
 	return nil
 }
@@ -271,7 +271,7 @@ func (s *Devices) Touch(ctx context.Context, id string, t time.Time) error {
 func (s *Devices) touch(ctx context.Context, op, subject, idh string, t time.Time) error {
 	r, err := touchScript.Run(ctx, s.c, s.SubjectKey(subject), idh, usedText(t))
 	if err != nil {
-		return redis.NewError(ctx, op, err)
+		return s.space.Error(ctx, op, err)
 	}
 	switch r {
 	case int64(1):

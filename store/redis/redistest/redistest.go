@@ -37,6 +37,7 @@ type Server struct {
 	bin  string
 	dir  string
 	port int
+	conf string // a configuration file, passed first (sentinels)
 	args []string
 
 	mu     sync.Mutex
@@ -56,26 +57,41 @@ type Server struct {
 // variable CI is "true" and skips it otherwise.
 func Start(tb testing.TB, args ...string) *Server {
 	tb.Helper()
-	bin, err := exec.LookPath(Binary)
+	s := &Server{tb: tb, bin: lookPath(tb, Binary, "redis-server"), dir: tb.TempDir(), args: args}
+	tb.Cleanup(s.Stop)
+	if err := s.start(); err != nil {
+		tb.Fatalf("redistest: redis-server did not start: %v\n%s", err, s.output.String())
+	}
+	return s
+}
+
+// lookPath finds a tool on PATH; without it, it fails tb when the
+// environment variable CI is "true" and skips it otherwise.
+func lookPath(tb testing.TB, name, pkg string) string {
+	tb.Helper()
+	bin, err := exec.LookPath(name)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			tb.Fatalf("redistest: %s is required when CI=true but was not found: %v", Binary, err)
+			tb.Fatalf("redistest: %s is required when CI=true but was not found: %v", name, err)
 		}
-		tb.Skipf("redistest: %s not found on PATH (apt-get install redis-server); skipping", Binary)
+		tb.Skipf("redistest: %s not found on PATH (apt-get install %s); skipping", name, pkg)
 	}
-	s := &Server{tb: tb, bin: bin, dir: tb.TempDir(), args: args}
-	tb.Cleanup(s.Stop)
-	var last error
+	return bin
+}
+
+// start launches the server on a free port, trying another port when one
+// was taken before the server could bind it.
+func (s *Server) start() error {
+	var err error
 	for range startAttempts {
 		if s.port, err = freePort(); err != nil {
-			tb.Fatalf("redistest: no free loopback port: %v", err)
+			return fmt.Errorf("no free loopback port: %w", err)
 		}
-		if last = s.launch(); last == nil {
-			return s
+		if err = s.launch(); err == nil {
+			return nil
 		}
 	}
-	tb.Fatalf("redistest: redis-server did not start: %v\n%s", last, s.output.String())
-	return nil
+	return err
 }
 
 // Addr returns the server's "127.0.0.1:port" address. It stays the same
@@ -176,6 +192,27 @@ func (s *Server) Stop() {
 	s.proc = nil
 }
 
+// Kill kills the server at once (SIGKILL), as a crash would: nothing is
+// flushed, replicas get no last word. Killing a stopped server does
+// nothing.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return
+	}
+	_ = s.proc.Process.Kill()
+	<-s.done
+	s.proc = nil
+}
+
+// Running reports whether the server process runs (it may be paused).
+func (s *Server) Running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proc != nil
+}
+
 // Restart stops the server if it runs and starts a new, empty one on the
 // same port.
 func (s *Server) Restart() {
@@ -212,7 +249,11 @@ func (s *Server) launch() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.output = &syncBuffer{}
-	args := append([]string{
+	var args []string
+	if s.conf != "" {
+		args = append(args, s.conf)
+	}
+	args = append(args,
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--save", "",
@@ -220,7 +261,11 @@ func (s *Server) launch() error {
 		"--dir", s.dir,
 		"--daemonize", "no",
 		"--logfile", "",
-	}, s.args...)
+		// A replica gets its first copy at once, not after the default
+		// five seconds of waiting for other replicas to share it.
+		"--repl-diskless-sync-delay", "0",
+	)
+	args = append(args, s.args...)
 	cmd := exec.Command(s.bin, args...)
 	cmd.Dir = s.dir
 	cmd.Stdout = s.output
