@@ -32,11 +32,12 @@ const (
 // TestCodesComplete keeps it in step with the sources.
 func Codes() []string {
 	return []string{
-		"binding_mismatch", "binding_missing", "config", "content_type", "csrf", "expired",
+		"authenticator_not_allowed", "binding_mismatch", "binding_missing", "config", "content_type",
+		"credential_not_allowed", "csrf", "expired",
 		"factor_already_completed", "factor_not_allowed", "factor_not_begun", "flow_cancelled",
 		"flow_completed", "flow_expired", "flow_not_found", "fraud_reported", "internal",
 		"invalid_input", "invalid_request", "locked", "login_required", "not_allowed", "not_found",
-		"origin", "policy_syntax", "rate_limited", "replayed", "revocation_unavailable",
+		"origin", "passkey_backup_changed", "passkey_synced", "policy_syntax", "rate_limited", "replayed", "revocation_unavailable",
 		"revocation_unchecked", "revocation_unknown", "revoked", "step_up_required",
 		"subject_mismatch", "subject_unknown", "too_large", "unavailable", "unknown_action",
 		"unknown_factor", "unmet_authentication_requirements", "verification_failed", "weak_policy",
@@ -51,7 +52,7 @@ func EventTypes() []string {
 		auth.EventFlowStarted, auth.EventFactorBegun, auth.EventFactorRefused, auth.EventFactorFinished,
 		auth.EventFactorFailed, auth.EventDecision, auth.EventFlowCompleted, auth.EventFlowCancelled,
 		auth.EventFraudReported, EventRevocation,
-		"passkey_counter_regression", "passkey_registered", "passkey_registration_refused",
+		"passkey_backup_changed", "passkey_counter_regression", "passkey_registered", "passkey_registration_refused",
 	}
 }
 
