@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -298,4 +299,14 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema, component string, 
 		return NewError(ctx, op, err)
 	}
 	return nil
+}
+
+// ValidName reports whether name can be a user-given name of a stored
+// credential: UTF-8, at most maxLen characters, no control characters
+// (C0, DEL, C1).
+func ValidName(name string, maxLen int) bool {
+	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxLen {
+		return false
+	}
+	return !strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 })
 }

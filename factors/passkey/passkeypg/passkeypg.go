@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -299,11 +297,6 @@ func validName(name string) error {
 	return nil
 }
 
-// ValidName reports whether name can be a credential's name: UTF-8, at
-// most MaxNameLen characters, no control characters.
-func ValidName(name string) bool {
-	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > MaxNameLen {
-		return false
-	}
-	return !strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 })
-}
+// ValidName reports whether name can be a stored name: UTF-8, at most
+// MaxNameLen characters, no control characters.
+func ValidName(name string) bool { return postgres.ValidName(name, MaxNameLen) }
