@@ -35,8 +35,8 @@ const (
 // holder, after a '#' (never in a query string that reaches access logs).
 type ReportToken string
 
-func (t ReportToken) String() string      { return redacted(t) }
-func (t ReportToken) GoString() string    { return "lifecycle.ReportToken(" + redacted(t) + ")" }
+func (t ReportToken) String() string       { return redacted(t) }
+func (t ReportToken) GoString() string     { return "lifecycle.ReportToken(" + redacted(t) + ")" }
 func (t ReportToken) LogValue() slog.Value { return slog.StringValue(redacted(t)) }
 
 func redacted(t ReportToken) string {
