@@ -291,13 +291,12 @@ func (m *MemoryPhones) Bind(ctx context.Context, b Binding) error {
 	cur := ""
 	if len(h) > 0 {
 		cur = h[len(h)-1].Phone
-		h[len(h)-1].UnboundAt = b.BoundAt
 	}
 	if cur != b.Previous {
-		if len(h) > 0 {
-			h[len(h)-1].UnboundAt = time.Time{}
-		}
 		return ErrConflict
+	}
+	if len(h) > 0 {
+		h[len(h)-1].UnboundAt = b.BoundAt
 	}
 	b.UnboundAt = time.Time{}
 	m.history[b.Subject] = append(h, b)
