@@ -493,3 +493,15 @@ func validName(name string) bool {
 	}
 	return n <= MaxNameLen && !slices.Contains([]byte(name), 0)
 }
+
+// StepUp returns, of results (those the host's session keeps), one that
+// holds strong evidence of subject from the last StepUpAge, or nil: the
+// HTTP layer asks for a step-up then.
+func (m *Manager) StepUp(results []*auth.Result, subject string) *auth.Result {
+	for _, r := range results {
+		if m.stepUp(r, subject) == nil {
+			return r
+		}
+	}
+	return nil
+}

@@ -317,3 +317,16 @@ func (m *MemoryPhones) History(ctx context.Context, subject string) ([]Binding, 
 	}
 	return out, nil
 }
+
+// Phone returns the account's current binding (ErrNoPhone: none), for
+// pages that show the number and its quarantine.
+func (m *Manager) Phone(ctx context.Context, subject string) (Binding, error) {
+	if m.cfg.Phones == nil {
+		return Binding{}, ErrNoPhone
+	}
+	b, err := m.cfg.Phones.Current(ctx, subject)
+	if err != nil && !errors.Is(err, ErrNoPhone) {
+		return Binding{}, unavailable(err)
+	}
+	return b, err
+}
