@@ -280,7 +280,9 @@ func (c *credentials) report(w http.ResponseWriter, r *http.Request) {
 // stepUpNeeded is the 401 of a change without a fresh strong factor.
 type stepUpNeeded struct{ action string }
 
-func (e *stepUpNeeded) Error() string     { return "authhttp: a fresh strong factor is required for " + e.action }
+func (e *stepUpNeeded) Error() string {
+	return "authhttp: a fresh strong factor is required for " + e.action
+}
 func (e *stepUpNeeded) ErrorCode() string { return "step_up_required" }
 
 // credentialStatus maps the life cycle's codes to HTTP statuses.

@@ -60,7 +60,7 @@ func newCredEnv(t *testing.T) *credEnv {
 	recovery, err := e.m.RecoveryPolicy(auth.AnyOf(auth.KindECP, auth.KindQR))
 	require.NoError(t, err)
 	eng, err := auth.New(auth.Config{Store: st, Now: e.clock.Now,
-		Factors: []auth.Factor{authtest.Strong(auth.KindECP), authtest.Strong(auth.KindQR)},
+		Factors:  []auth.Factor{authtest.Strong(auth.KindECP), authtest.Strong(auth.KindQR)},
 		Policies: []auth.Policy{{Action: "manage", Rule: auth.AnyStrong(), MaxAge: 5 * time.Minute}, recovery}})
 	require.NoError(t, err)
 	mux := http.NewServeMux()
