@@ -98,7 +98,9 @@ func (p *Portal) credentialStores() error {
 
 // notify is the portal's Notifier: the informational SMS (printed in the
 // console in development, like the codes).
-func (p *Portal) notify(ctx context.Context, n lifecycle.Notice) error { return p.notices.Notify(ctx, n) }
+func (p *Portal) notify(ctx context.Context, n lifecycle.Notice) error {
+	return p.notices.Notify(ctx, n)
+}
 
 // accountHandler makes the life-cycle endpoints under /account/.
 func (p *Portal) accountHandler() error {
