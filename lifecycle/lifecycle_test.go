@@ -347,11 +347,22 @@ func TestSilentAddRefused(t *testing.T) {
 	}
 }
 
-func TestRenameUnsupported(t *testing.T) {
+// renameless hides the memory store's Rename.
+type renameless struct{ passkey.CredentialStore }
+
+func TestRename(t *testing.T) {
 	e := newEnv(t)
 	c := e.addPasskey(t, "alice", 1)
-	if err := e.m.Rename(ctx, lifecycle.Request{Subject: "alice", Kind: c.Kind, ID: c.ID}, "Laptop"); !errors.Is(err, lifecycle.ErrUnsupported) {
-		t.Fatalf("Rename on a memory store = %v", err)
+	if err := e.m.Rename(ctx, lifecycle.Request{Subject: "alice", Kind: c.Kind, ID: c.ID}, "Ноутбук"); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := e.m.List(ctx, "alice"); list[0].Name != "Ноутбук" {
+		t.Fatalf("name after Rename = %q", list[0].Name)
+	}
+	e2 := newEnv(t, func(cfg *lifecycle.Config) { cfg.Passkeys = renameless{cfg.Passkeys} })
+	c2 := e2.addPasskey(t, "alice", 1)
+	if err := e2.m.Rename(ctx, lifecycle.Request{Subject: "alice", Kind: c2.Kind, ID: c2.ID}, "Laptop"); !errors.Is(err, lifecycle.ErrUnsupported) {
+		t.Fatalf("Rename on a store without names = %v", err)
 	}
 	for _, bad := range []string{"", "a\nb", strings.Repeat("я", 65)} {
 		if err := e.m.Rename(ctx, lifecycle.Request{Subject: "alice", Kind: c.Kind, ID: c.ID}, bad); !errors.Is(err, lifecycle.ErrInvalid) {
