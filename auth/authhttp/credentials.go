@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"time"
 
 	"github.com/strongauth/strongauth/auth"
@@ -88,6 +89,10 @@ type credentials struct {
 func (c *credentials) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if p := r.URL.Path; p == "" || p != path.Clean(p) {
+		c.fail(w, r, ErrNotFound)
+		return
+	}
 	if _, pattern := c.mux.Handler(r); pattern == "" {
 		c.fail(w, r, ErrNotFound)
 		return

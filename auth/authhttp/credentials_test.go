@@ -35,9 +35,10 @@ type credEnv struct {
 	mu      sync.Mutex
 	results map[string][]*auth.Result
 	notices []lifecycle.Notice
+	account http.Handler // the endpoints, without the prefix
 }
 
-func newCredEnv(t *testing.T) *credEnv {
+func newCredEnv(t testing.TB) *credEnv {
 	t.Helper()
 	e := &credEnv{clock: fakeclock.New(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), results: map[string][]*auth.Result{}}
 	st := memory.New(memory.Config{Now: e.clock.Now})
@@ -82,6 +83,7 @@ func newCredEnv(t *testing.T) *credEnv {
 			return e.results[r.Header.Get("X-Test-Subject")]
 		}})
 	require.NoError(t, err)
+	e.account = ch
 	mux.Handle("/account/", http.StripPrefix("/account", ch))
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)
