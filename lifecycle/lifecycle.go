@@ -10,8 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/factors/passkey"
@@ -481,17 +482,10 @@ func unavailable(err error) error {
 }
 
 func validName(name string) bool {
-	if name == "" || len(name) > 4*MaxNameLen {
+	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > MaxNameLen {
 		return false
 	}
-	n := 0
-	for _, r := range name {
-		n++
-		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r == 0xfffd {
-			return false
-		}
-	}
-	return n <= MaxNameLen && !slices.Contains([]byte(name), 0)
+	return !strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 })
 }
 
 // StepUp returns, of results (those the host's session keeps), one that

@@ -498,3 +498,43 @@ func mustRule(t *testing.T, s string) auth.Expr {
 	}
 	return r
 }
+
+// flaky fails Remove while fail is set.
+type flaky struct {
+	passkey.CredentialStore
+	fail atomic.Bool
+}
+
+func (f *flaky) Remove(ctx context.Context, subject string, id []byte) error {
+	if f.fail.Load() {
+		return errors.New("database down")
+	}
+	return f.CredentialStore.Remove(ctx, subject, id)
+}
+
+// TestReportRetriedAfterFailure: a report that could not remove the
+// credential keeps its token, and works once the store is back.
+func TestReportRetriedAfterFailure(t *testing.T) {
+	var fl *flaky
+	e := newEnv(t, func(c *lifecycle.Config) {
+		if fl == nil {
+			fl = &flaky{CredentialStore: c.Passkeys}
+		}
+		c.Passkeys = fl
+	})
+	e.ecp.Store(true)
+	e.addPasskey(t, "alice", 1)
+	token := string(e.inbox.last(t).Token)
+	fl.fail.Store(true)
+	if _, err := e.m.Report(ctx, token, auth.ClientInfo{}); !errors.Is(err, auth.ErrUnavailable) {
+		t.Fatalf("Report with the store down = %v, want ErrUnavailable", err)
+	}
+	fl.fail.Store(false)
+	out, err := e.m.Report(ctx, token, auth.ClientInfo{})
+	if err != nil || out.Removed == "" {
+		t.Fatalf("Report once the store is back = %+v, %v", out, err)
+	}
+	if _, err := e.m.Report(ctx, token, auth.ClientInfo{}); !errors.Is(err, lifecycle.ErrReportToken) {
+		t.Fatalf("third Report = %v", err)
+	}
+}

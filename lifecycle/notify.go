@@ -136,12 +136,15 @@ type Outcome struct {
 // previous number again (usable at once: it was the trusted one), ends
 // the account's flows and sessions (EndFlows), and raises
 // auth.EventFraudReported. An unknown, used or expired token is
-// ErrReportToken. It needs no session: the token is the proof.
+// ErrReportToken. It needs no session: the token is the proof. The token
+// is used up when the report has done its work; after a failure (a store
+// that could not answer) it works again.
 func (m *Manager) Report(ctx context.Context, token string, client auth.ClientInfo) (*Outcome, error) {
 	if len(token) != 43 {
 		return nil, ErrReportToken
 	}
-	raw, err := m.cfg.Store.Consume(ctx, m.reportKey(ReportToken(token)))
+	key := m.reportKey(ReportToken(token))
+	raw, _, err := m.cfg.Store.Get(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrReportToken
 	}
@@ -200,7 +203,13 @@ func (m *Manager) Report(ctx context.Context, token string, client auth.ClientIn
 	}
 	m.cfg.Audit.Audit(ctx, auth.Event{Type: auth.EventFraudReported, Time: m.cfg.Now(), Subject: r.Subject, Attrs: attrs})
 	if err != nil {
-		return nil, err
+		return nil, err // the token stays: the holder may try again
+	}
+	// Used up only once it has done its work: a failure above leaves it
+	// for another try, and what it does is idempotent should two reports
+	// race.
+	if err := m.cfg.Store.Delete(ctx, key); err != nil {
+		return nil, unavailable(err)
 	}
 	return out, nil
 }

@@ -225,6 +225,10 @@ const lockClass = 0x5354524e
 // documentation.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema, component string, fsys fs.FS) error {
 	const op = "migrate"
+	ms, err := readMigrations(fsys)
+	if err != nil {
+		return err
+	}
 	if pool == nil {
 		return fmt.Errorf("%w: nil pool", ErrConfig)
 	}
@@ -232,10 +236,6 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema, component string, 
 		schema = DefaultSchema
 	}
 	q, err := Schema(schema)
-	if err != nil {
-		return err
-	}
-	ms, err := readMigrations(fsys)
 	if err != nil {
 		return err
 	}
