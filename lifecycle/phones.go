@@ -165,18 +165,9 @@ func (m *Manager) ChangePhone(ctx context.Context, req PhoneChange) (Binding, er
 // number once its quarantine is over, and "" (no usable phone: nothing is
 // sent) before, or when none is bound.
 func (m *Manager) BoundPhone(ctx context.Context, subject string) (string, error) {
-	if m.cfg.Phones == nil {
-		return "", nil
-	}
-	b, err := m.cfg.Phones.Current(ctx, subject)
-	if errors.Is(err, ErrNoPhone) {
-		return "", nil
-	}
-	if err != nil {
+	b, ok, err := m.current(ctx, subject)
+	if err != nil || !ok || m.cfg.Now().Before(b.UsableAt) {
 		return "", err
-	}
-	if m.cfg.Now().Before(b.UsableAt) {
-		return "", nil
 	}
 	return b.Phone, nil
 }
@@ -185,20 +176,30 @@ func (m *Manager) BoundPhone(ctx context.Context, subject string) (string, error
 // quarantine is over, else the one it replaced (the holder's trusted
 // number, which a SIM-swapper's new number must not silence). "" if none.
 func (m *Manager) TrustedPhone(ctx context.Context, subject string) (string, error) {
-	if m.cfg.Phones == nil {
-		return "", nil
-	}
-	b, err := m.cfg.Phones.Current(ctx, subject)
-	if errors.Is(err, ErrNoPhone) {
-		return "", nil
-	}
-	if err != nil {
+	b, ok, err := m.current(ctx, subject)
+	if err != nil || !ok {
 		return "", err
 	}
 	if m.cfg.Now().Before(b.UsableAt) {
 		return b.Previous, nil
 	}
 	return b.Phone, nil
+}
+
+// current returns the account's binding, if the Manager keeps phones and
+// one is bound.
+func (m *Manager) current(ctx context.Context, subject string) (Binding, bool, error) {
+	if m.cfg.Phones == nil {
+		return Binding{}, false, nil
+	}
+	b, err := m.cfg.Phones.Current(ctx, subject)
+	if errors.Is(err, ErrNoPhone) {
+		return Binding{}, false, nil
+	}
+	if err != nil {
+		return Binding{}, false, err
+	}
+	return b, true, nil
 }
 
 // Gate is an auth.Gate for every policy: it refuses any factor in a flow

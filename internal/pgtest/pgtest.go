@@ -38,6 +38,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -590,3 +591,19 @@ func (b *syncBuffer) String() string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Counter is a pgx.QueryTracer counting the statements a pool sends: set
+// it as ConnConfig.Tracer to check "one statement per operation".
+type Counter struct{ n atomic.Int32 }
+
+// TraceQueryStart implements pgx.QueryTracer.
+func (c *Counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+// TraceQueryEnd implements pgx.QueryTracer.
+func (c *Counter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// Take returns the count and resets it.
+func (c *Counter) Take() int { return int(c.n.Swap(0)) }

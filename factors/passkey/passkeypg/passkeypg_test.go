@@ -10,7 +10,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/strongauth/strongauth/factors/passkey"
@@ -107,46 +106,37 @@ func TestMigrate(t *testing.T) {
 	}
 }
 
-// tracer counts the statements a pool sends.
-type tracer struct{ n atomic.Int32 }
-
-func (tr *tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	tr.n.Add(1)
-	return ctx
-}
-func (tr *tracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // TestOneStatementPerOperation counts statements with a tracer: every
 // operation is one statement (one round trip once it is prepared on the
 // connection, which pgx caches).
 func TestOneStatementPerOperation(t *testing.T) {
 	s := pgtest.Start(t)
-	tr := &tracer{}
+	tr := &pgtest.Counter{}
 	cfg := s.Config()
 	cfg.ConnConfig.Tracer = tr
 	pool := s.PoolWith(t, cfg)
 	c, _ := newStore(t, s, pool)
 	cred := passkeytest.Credential("alice", 1)
 	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-	for name, op := range map[string]func() error{
-		"Add":    func() error { return c.Add(ctx, cred) },
-		"Find":   func() error { _, err := c.Find(ctx, cred.ID); return err },
-		"List":   func() error { _, err := c.List(ctx, "alice"); return err },
-		"Update": func() error { return c.Update(ctx, cred.ID, passkey.Use{At: at}) },
-		"Rename": func() error { return c.Rename(ctx, "alice", cred.ID, "Laptop") },
-		"Remove": func() error { return c.Remove(ctx, "alice", cred.ID) },
-	} {
-		tr.n.Store(0)
-		if err := op(); err != nil {
-			t.Fatalf("%s: %v", name, err)
+	steps := []struct {
+		name string
+		op   func() error
+	}{
+		{"Add", func() error { return c.Add(ctx, cred) }},
+		{"Find", func() error { _, err := c.Find(ctx, cred.ID); return err }},
+		{"List", func() error { _, err := c.List(ctx, "alice"); return err }},
+		{"Update", func() error { return c.Update(ctx, cred.ID, passkey.Use{At: at}) }},
+		{"Rename", func() error { return c.Rename(ctx, "alice", cred.ID, "Laptop") }},
+		{"Remove", func() error { return c.Remove(ctx, "alice", cred.ID) }},
+	}
+	for _, step := range steps {
+		tr.Take()
+		if err := step.op(); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
 		}
-		if n := tr.n.Load(); n != 1 {
-			t.Errorf("%s sent %d statements, want 1", name, n)
-		}
-		if name == "Remove" {
-			if err := c.Add(ctx, cred); err != nil {
-				t.Fatal(err)
-			}
+		if n := tr.Take(); n != 1 {
+			t.Errorf("%s sent %d statements, want 1", step.name, n)
 		}
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/strongauth/strongauth/factors/qr/qrpg"
@@ -71,17 +70,10 @@ func device(t testing.TB, subject string) qr.Device {
 		CreatedAt: time.Date(2026, 1, 1, 0, 0, int(i), 0, time.UTC)}
 }
 
-type tracer struct{ n atomic.Int32 }
-
-func (tr *tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	tr.n.Add(1)
-	return ctx
-}
-func (tr *tracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 func TestOneStatementPerOperation(t *testing.T) {
 	s := pgtest.Start(t)
-	tr := &tracer{}
+	tr := &pgtest.Counter{}
 	cfg := s.Config()
 	cfg.ConnConfig.Tracer = tr
 	st, _ := newStore(t, s, s.PoolWith(t, cfg))
@@ -98,11 +90,11 @@ func TestOneStatementPerOperation(t *testing.T) {
 		{"Remove", func() error { return st.Remove(ctx, "alice", d.ID) }},
 	}
 	for _, step := range steps {
-		tr.n.Store(0)
+		tr.Take()
 		if err := step.op(); err != nil {
 			t.Fatalf("%s: %v", step.name, err)
 		}
-		if got := tr.n.Load(); got != 1 {
+		if got := tr.Take(); got != 1 {
 			t.Errorf("%s sent %d statements, want 1", step.name, got)
 		}
 	}
