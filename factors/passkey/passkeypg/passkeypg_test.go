@@ -106,7 +106,6 @@ func TestMigrate(t *testing.T) {
 	}
 }
 
-
 // TestOneStatementPerOperation counts statements with a tracer: every
 // operation is one statement (one round trip once it is prepared on the
 // connection, which pgx caches).

@@ -70,7 +70,6 @@ func device(t testing.TB, subject string) qr.Device {
 		CreatedAt: time.Date(2026, 1, 1, 0, 0, int(i), 0, time.UTC)}
 }
 
-
 func TestOneStatementPerOperation(t *testing.T) {
 	s := pgtest.Start(t)
 	tr := &pgtest.Counter{}
