@@ -33,29 +33,27 @@ const (
 // harness is a portal served on localhost with a fake clock, a recording
 // SMS sender and an NCALayer simulator holding the test keys.
 type harness struct {
-	t     testing.TB
-	clock *fakeclock.Clock
-	sms   *otptest.Recorder
-	// notices receives the informational SMS of credential changes.
-	notices *otptest.Recorder
-	p       *Portal
-	origin  string
-	sim     *ncalayersim.Sim
-	simURL  string
+	t      testing.TB
+	clock  *fakeclock.Clock
+	sms    *otptest.Recorder
+	p      *Portal
+	origin string
+	sim    *ncalayersim.Sim
+	simURL string
 	// cancelSigning makes the simulator answer as a cancelled dialog.
 	cancelSigning atomic.Bool
 }
 
 func newHarness(t testing.TB, tweak func(*Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: fakeclock.New(time.Now().UTC().Truncate(time.Second)), sms: &otptest.Recorder{}, notices: &otptest.Recorder{}}
+	h := &harness{t: t, clock: fakeclock.New(time.Now().UTC().Truncate(time.Second)), sms: &otptest.Recorder{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	simLn, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	h.origin = "http://localhost:" + portOf(ln.Addr())
 	h.simURL = "ws://127.0.0.1:" + portOf(simLn.Addr())
-	cfg := Config{Origin: h.origin, NCALayerURL: h.simURL, SMS: h.sms, Notices: h.notices, Now: h.clock.Now, Log: slog.New(slog.DiscardHandler)}
+	cfg := Config{Origin: h.origin, NCALayerURL: h.simURL, SMS: h.sms, Now: h.clock.Now, Log: slog.New(slog.DiscardHandler)}
 	if tweak != nil {
 		tweak(&cfg)
 	}

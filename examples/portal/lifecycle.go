@@ -86,6 +86,13 @@ func (p *Portal) credentialStores() error {
 		return err
 	}
 	p.lc = m
+	rule, err := auth.ParseRule(ruleRecover)
+	if err != nil {
+		return err
+	}
+	if p.recovery, err = m.RecoveryPolicy(rule); err != nil {
+		return err
+	}
 	sender := cfg.Notices
 	if sender == nil {
 		sender = cfg.SMS
@@ -100,6 +107,17 @@ func (p *Portal) credentialStores() error {
 // console in development, like the codes).
 func (p *Portal) notify(ctx context.Context, n lifecycle.Notice) error {
 	return p.notices.Notify(ctx, n)
+}
+
+// lifecyclePolicies adds the life cycle to the portal's policies: every
+// policy gets the Manager's Gate (a reported account's flows end; no SMS
+// to a number in quarantine), and the step-up of credential changes and
+// the strong-only recovery join them.
+func (p *Portal) lifecyclePolicies(ps []auth.Policy) []auth.Policy {
+	for i := range ps {
+		ps[i].Gate = p.lc.Gate
+	}
+	return append(ps, auth.Policy{Action: actionManage, Rule: auth.AnyStrong(), MaxAge: stepUpAge, Gate: p.lc.Gate}, p.recovery)
 }
 
 // accountHandler makes the life-cycle endpoints under /account/.

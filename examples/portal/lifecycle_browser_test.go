@@ -15,7 +15,7 @@ import (
 // the SMS's "this was not me" link, opened in another browser, removes the
 // passkey and ends the session; the account page shows the life cycle.
 func TestBrowserNotMe(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, withNotices)
 	tb := h.browser(t)
 	tb.loginECPSMS(askar)
 
@@ -26,8 +26,8 @@ func TestBrowserNotMe(t *testing.T) {
 	assert.Equal(t, "done", tb.wait(`document.getElementById("passkey-status").dataset.state`), tb.text())
 
 	// The notice: an informational SMS to the bound number, no code.
-	require.Equal(t, 1, h.notices.Len(), "one notice for the new passkey")
-	notice := h.notices.Last()
+	require.Equal(t, 1, h.notices().Len(), "one notice for the new passkey")
+	notice := h.notices().Last()
 	assert.Equal(t, h.person(askar).Phone, notice.To.E164())
 	assert.Empty(t, notice.Code())
 	assert.Contains(t, notice.Text, "Almaty, KZ (demo)", "where")

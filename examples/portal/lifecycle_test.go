@@ -11,14 +11,22 @@ import (
 
 	"github.com/strongauth/strongauth/internal/pgtest"
 	"github.com/strongauth/strongauth/lifecycle"
+	"github.com/strongauth/strongauth/otp/otptest"
 )
+
+// withNotices sends the portal's notices to a recorder of their own, apart
+// from the codes (h.sms).
+func withNotices(c *Config) { c.Notices = &otptest.Recorder{} }
+
+// notices is the recorder of withNotices.
+func (h *harness) notices() *otptest.Recorder { return h.p.cfg.Notices.(*otptest.Recorder) }
 
 var reportLink = regexp.MustCompile(`/not-me#([A-Za-z0-9_-]{43})`)
 
 // reportToken is the "this was not me" token of the latest notice.
 func (h *harness) reportToken() string {
 	h.t.Helper()
-	m := h.notices.Last()
+	m := h.notices().Last()
 	require.NotNil(h.t, m, "no notice was sent")
 	match := reportLink.FindStringSubmatch(m.Text)
 	require.NotNil(h.t, match, "the notice has no report link: %s", m.RedactedText())
@@ -31,11 +39,11 @@ func (h *harness) reportToken() string {
 func accountFlow(t *testing.T, h *harness) {
 	c := h.client()
 	c.loginECPSMS(askar)
-	require.Zero(t, h.notices.Len())
+	require.Zero(t, h.notices().Len())
 
 	c.linkPhone(h.newPhone(t))
-	require.Equal(t, 1, h.notices.Len(), "linking a phone sends a notice")
-	notice := h.notices.Last()
+	require.Equal(t, 1, h.notices().Len(), "linking a phone sends a notice")
+	notice := h.notices().Last()
 	require.Equal(t, h.person(askar).Phone, notice.To.E164(), "to the bound number")
 	require.Empty(t, notice.Code(), "a notice carries no code")
 	r := c.do("GET", "/account/credentials", nil, nil)
@@ -50,7 +58,7 @@ func accountFlow(t *testing.T, h *harness) {
 	require.Equal(t, http.StatusNoContent, r.status, r.raw)
 	r = c.post("/account/credentials/remove", map[string]string{"kind": lifecycle.KindDevice, "id": dev["id"].(string)})
 	require.Equal(t, http.StatusNoContent, r.status, r.raw)
-	require.Equal(t, 2, h.notices.Len(), "removing sends a notice")
+	require.Equal(t, 2, h.notices().Len(), "removing sends a notice")
 
 	// Another phone, which the account holder disowns.
 	c.linkPhone(h.newPhone(t))
@@ -68,7 +76,7 @@ func accountFlow(t *testing.T, h *harness) {
 }
 
 func TestAccountLifeCycle(t *testing.T) {
-	accountFlow(t, newHarness(t, nil))
+	accountFlow(t, newHarness(t, withNotices))
 }
 
 // TestAccountOnPostgres: the same on PostgreSQL; a second portal instance
@@ -76,7 +84,7 @@ func TestAccountLifeCycle(t *testing.T) {
 func TestAccountOnPostgres(t *testing.T) {
 	s := pgtest.Start(t)
 	schema := s.Schema(t)
-	pg := func(c *Config) { c.PostgresDSN, c.PostgresSchema = s.DSN(), schema }
+	pg := func(c *Config) { withNotices(c); c.PostgresDSN, c.PostgresSchema = s.DSN(), schema }
 	h := newHarness(t, pg)
 	accountFlow(t, h)
 	c := h.client()
@@ -92,7 +100,7 @@ func TestAccountOnPostgres(t *testing.T) {
 }
 
 func TestAccountStepUp(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, withNotices)
 	c := h.client()
 	c.loginECPSMS(askar)
 	c.linkPhone(h.newPhone(t))
@@ -114,7 +122,7 @@ func TestAccountStepUp(t *testing.T) {
 	// after ECP.
 	r = c.post("/account/phone", map[string]string{"phone": "+77017778899"})
 	require.Equal(t, http.StatusOK, r.status, r.raw)
-	require.Equal(t, h.person(askar).Phone, h.notices.Last().To.E164(), "the old number hears of the change")
+	require.Equal(t, h.person(askar).Phone, h.notices().Last().To.E164(), "the old number hears of the change")
 	c2 := h.client()
 	require.Equal(t, http.StatusCreated, c2.start("login").status)
 	r = c2.ecp(askar)

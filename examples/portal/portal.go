@@ -107,10 +107,11 @@ type Portal struct {
 	qr       *qrfactor.Factor
 	devices  qr.DeviceStore
 	// The credential life cycle (lifecycle.go).
-	lc      *lifecycle.Manager
-	notices *lifecycle.SMSNotifier
-	account http.Handler
-	pgPool  *pgxpool.Pool
+	lc       *lifecycle.Manager
+	notices  *lifecycle.SMSNotifier
+	account  http.Handler
+	recovery auth.Policy
+	pgPool   *pgxpool.Pool
 	// The qr factor's handlers: the app's (scan, approve, deny), the
 	// waiting browser's (frames, status) and the app's enrolment (with a
 	// phone-linking token).
@@ -238,25 +239,15 @@ func (p *Portal) build() error {
 	if err != nil {
 		return err
 	}
-	recoverRule, err := auth.ParseRule(ruleRecover)
-	if err != nil {
-		return err
-	}
-	recovery, err := p.lc.RecoveryPolicy(recoverRule)
-	if err != nil {
-		return err
-	}
 	p.engine, err = auth.New(auth.Config{
 		Store: p.store, Now: cfg.Now, Rand: cfg.Rand, Audit: audit,
 		Factors: []auth.Factor{ecpFactor, smsFactor, p.passkeys, p.qr},
-		Policies: []auth.Policy{
-			{Action: actionLogin, Rule: login, Gate: p.lc.Gate},
-			{Action: actionSign, Rule: auth.AnyStrong(), MaxAge: stepUpAge, Gate: p.lc.Gate},
-			{Action: actionAddPasskey, Rule: auth.AnyStrong(), MaxAge: stepUpAge, Gate: p.lc.Gate},
-			{Action: actionAddPhone, Rule: auth.AnyStrong(), MaxAge: stepUpAge, Gate: p.lc.Gate},
-			{Action: actionManage, Rule: auth.AnyStrong(), MaxAge: stepUpAge, Gate: p.lc.Gate},
-			recovery,
-		},
+		Policies: p.lifecyclePolicies([]auth.Policy{
+			{Action: actionLogin, Rule: login},
+			{Action: actionSign, Rule: auth.AnyStrong(), MaxAge: stepUpAge},
+			{Action: actionAddPasskey, Rule: auth.AnyStrong(), MaxAge: stepUpAge},
+			{Action: actionAddPhone, Rule: auth.AnyStrong(), MaxAge: stepUpAge},
+		}),
 	})
 	if err != nil {
 		return err
