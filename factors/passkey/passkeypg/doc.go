@@ -43,7 +43,10 @@
 //     CounterAdvances), inside a statement that also tells a missing
 //     credential from a refused counter. Racing updates queue on the row
 //     lock and re-check the condition on the newest row: of equal counters
-//     exactly one passes; a refused one writes nothing.
+//     exactly one passes; a refused one writes nothing. (An Update racing
+//     the removal of its credential may answer ErrCounterRegression rather
+//     than ErrCredentialNotFound: the statement saw the row in its snapshot.
+//     Both deny.)
 //   - Find, List: one SELECT each; List oldest first.
 //   - Remove (and Delete, which reports whether it removed): one DELETE
 //     of the subject's row; Rename: one UPDATE of it.

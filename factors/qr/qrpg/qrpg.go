@@ -86,7 +86,7 @@ func New(cfg Config) (*Devices, error) {
 	st.sql.list = "SELECT " + columns + " FROM " + d + " WHERE subject = $1 ORDER BY seq"
 	st.sql.remove = "WITH del AS (DELETE FROM " + d + " WHERE id = $1 AND subject = $2 RETURNING subject), " +
 		"dec AS (UPDATE " + s + " SET devices = devices - 1 WHERE subject IN (SELECT subject FROM del) RETURNING 1) " +
-		"SELECT EXISTS (SELECT 1 FROM del), EXISTS (SELECT 1 FROM " + d + " WHERE id = $1)"
+		"SELECT EXISTS (SELECT 1 FROM del), EXISTS (SELECT 1 FROM " + d + " WHERE id = $1 AND subject <> $2)"
 	st.sql.touch = "WITH cur AS (SELECT 1 FROM " + d + " WHERE id = $1), " +
 		"upd AS (UPDATE " + d + " SET last_used = $2 WHERE id = $1 AND (last_used IS NULL OR last_used < $2) RETURNING 1) " +
 		"SELECT EXISTS (SELECT 1 FROM cur), EXISTS (SELECT 1 FROM upd)"
@@ -190,11 +190,15 @@ func (s *Devices) Delete(ctx context.Context, subject, id string) (bool, error) 
 	if id == "" || len(id) > maxIDLen {
 		return false, nil
 	}
-	var removed, exists bool
-	if err := s.pool.QueryRow(ctx, s.sql.remove, id, subject).Scan(&removed, &exists); err != nil {
+	// The second answer reads the statement's snapshot: a device another
+	// Delete of the same subject removed meanwhile still shows there, as
+	// the subject's own, so racing Deletes of one device never read as
+	// "another subject's".
+	var removed, others bool
+	if err := s.pool.QueryRow(ctx, s.sql.remove, id, subject).Scan(&removed, &others); err != nil {
 		return false, postgres.NewError(ctx, op, err)
 	}
-	if !removed && exists {
+	if !removed && others {
 		return false, qr.ErrDeviceNotFound // another subject's
 	}
 	return removed, nil
