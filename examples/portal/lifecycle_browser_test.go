@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -62,4 +63,38 @@ func TestBrowserNotMe(t *testing.T) {
 	other.click("#report")
 	code := other.wait(`document.getElementById("report-status").dataset.code`)
 	assert.True(t, strings.Contains(code, "report_token_invalid"), code)
+}
+
+// TestBrowserAccount: on the Security page a passkey is removed (the
+// login's ECP is fresh), and, past five minutes, a phone change asks for a
+// step-up that offers strong factors only; the new number shows as
+// quarantined.
+func TestBrowserAccount(t *testing.T) {
+	h := newHarness(t, withNotices)
+	tb := h.browser(t)
+	tb.loginECPSMS(askar)
+	_, err := tb.b.AddAuthenticator(browsertest.Authenticator{})
+	require.NoError(t, err)
+	tb.click("#add-passkey")
+	assert.Equal(t, "done", tb.wait(`document.getElementById("passkey-status").dataset.state`), tb.text())
+
+	tb.open("/account")
+	assert.Equal(t, "1", tb.wait(`document.body.dataset.loaded && document.getElementById("creds").dataset.count`))
+	tb.click("#creds-body tr button.remove")
+	assert.Equal(t, "done", tb.wait(`document.getElementById("account-status").dataset.state`), tb.text())
+	assert.Equal(t, "0", tb.wait(`document.getElementById("creds").dataset.count === "0" && "0"`))
+	assert.Equal(t, 2, h.notices().Len(), "added, removed")
+
+	h.clock.Advance(6 * time.Minute)
+	tb.js(`document.getElementById("new-phone").value = "+7 701 777 88 99", "ok"`)
+	tb.js(`document.getElementById("phone-form").requestSubmit(), "ok"`)
+	offered := tb.wait(`[...document.querySelectorAll("#stepup [data-factor]")].map(b => b.dataset.factor).join(",")`)
+	assert.NotContains(t, offered, "sms", "a step-up is never SMS")
+	assert.Contains(t, offered, "ecp")
+	tb.click(`#stepup [data-factor="ecp"]`)
+	assert.Equal(t, "done", tb.wait(`document.getElementById("account-status").dataset.state === "done" && "done"`), tb.text())
+	tb.wait(`!document.getElementById("phone-quarantine").hidden`)
+	assert.Equal(t, "+7 7** *** **99", tb.js(`document.getElementById("phone-now").textContent`))
+	assert.Equal(t, h.person(askar).Phone, h.notices().Last().To.E164(), "the old number hears of it")
+	tb.shot("13-account-phone")
 }

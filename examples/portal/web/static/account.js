@@ -99,6 +99,7 @@ async function refresh() {
   }
   $("creds").dataset.count = String(data.credentials.length);
   $("creds-empty").hidden = data.credentials.length > 0;
+  $("creds").hidden = data.credentials.length === 0;
   const phone = data.phone;
   $("phone-now").textContent = phone ? phone.masked : "none";
   $("phone-quarantine").hidden = !(phone && phone.quarantined);
@@ -114,6 +115,7 @@ switch (body.dataset.page) {
       const phone = $("new-phone").value;
       try {
         const r = await withStepUp("manage", "Confirm it is you to change the number", () => postJSON("/account/phone", { phone }));
+        $("new-phone").value = "";
         say("Number changed to " + r.phone + "; it serves SMS from " + new Date(r.usable_at).toLocaleString() + ".", "done");
         refresh();
       } catch (e) { say(e.message, "error", e.code); }
