@@ -48,6 +48,9 @@ const (
 	EventPhoneChanged      = "phone_changed"
 	EventFlowsEnded        = "flows_ended"
 	EventRecovered         = "recovered"
+	// EventNoticeFailed records a removal or phone change whose notice
+	// could not be delivered (the change stands).
+	EventNoticeFailed = "notice_failed"
 )
 
 // Config configures a Manager.
@@ -342,7 +345,7 @@ func (m *Manager) Remove(ctx context.Context, req Request) error {
 		// The credential is gone; a failed notice cannot bring it back,
 		// and the removal stands (the audit event records it).
 		if err := m.notify(ctx, Notice{Event: NoticeRemoved, Subject: req.Subject, Credential: c, Client: req.Client}); err != nil {
-			m.audit(ctx, "notice_failed", req.Subject, req.Client, map[string]string{"kind": c.Kind, "credential": c.Ref})
+			m.audit(ctx, EventNoticeFailed, req.Subject, req.Client, map[string]string{"kind": c.Kind, "credential": c.Ref})
 		}
 		return nil
 	})

@@ -155,7 +155,7 @@ func (m *Manager) ChangePhone(ctx context.Context, req PhoneChange) (Binding, er
 	if b.Previous != "" {
 		n := Notice{Event: NoticePhoneChanged, Subject: req.Subject, Phone: p.Masked(), UsableAt: usable, Client: req.Client}
 		if err := m.notify(ctx, n, report{Event: NoticePhoneChanged, Subject: req.Subject, Previous: b.Previous, Phone: b.Phone}); err != nil {
-			m.audit(ctx, "notice_failed", req.Subject, req.Client, map[string]string{"event": string(NoticePhoneChanged)})
+			m.audit(ctx, EventNoticeFailed, req.Subject, req.Client, map[string]string{"event": string(NoticePhoneChanged)})
 		}
 	}
 	return b, nil

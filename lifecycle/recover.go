@@ -89,7 +89,7 @@ func (m *Manager) Recover(ctx context.Context, req Recovery) (int, error) {
 	m.audit(ctx, EventRecovered, req.Subject, req.Client, map[string]string{"removed": fmt.Sprint(len(removed))})
 	for _, c := range removed {
 		if err := m.notify(ctx, Notice{Event: NoticeRemoved, Subject: req.Subject, Credential: c, Client: req.Client}); err != nil {
-			m.audit(ctx, "notice_failed", req.Subject, req.Client, map[string]string{"credential": c.Ref})
+			m.audit(ctx, EventNoticeFailed, req.Subject, req.Client, map[string]string{"credential": c.Ref})
 		}
 	}
 	return len(removed), nil

@@ -92,3 +92,82 @@ func TestTwoFactorsRaceOneCredential(t *testing.T) {
 		t.Fatalf("the winner's credential: %v", err)
 	}
 }
+
+// TestLoginDeniedWhileDatabaseDown: a passkey login whose server stops
+// between begin and finish is denied (auth.ErrUnavailable), the flow does
+// not complete, and after the restart the counter is unchanged and the
+// login works.
+func TestLoginDeniedWhileDatabaseDown(t *testing.T) {
+	s := pgtest.StartPrivate(t)
+	st := memory.New(memory.Config{})
+	defer st.Close()
+	creds, _ := newStore(t, s, s.Pool(t))
+	rp := virtualwebauthn.RelyingParty{ID: "example.kz", Name: "Example", Origin: "https://login.example.kz"}
+	pk, err := passkey.New(passkey.Config{RPID: rp.ID, RPName: rp.Name, Origins: []string{rp.Origin}, Store: st,
+		Credentials: creds, Attachment: passkey.AttachmentAny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := auth.New(auth.Config{Store: st, Factors: []auth.Factor{pk},
+		Policies: []auth.Policy{{Action: "login", Rule: auth.KindWebAuthn}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const binding = "browser-binding-secret-0123456789"
+	authenticator := virtualwebauthn.NewAuthenticator()
+	cred := passkeytest.VirtualCredential()
+	now := time.Now()
+	res := &auth.Result{Subject: "alice", Action: "login", AuthTime: now, Evidence: []auth.Evidence{{
+		Kind: auth.KindECP, Strength: auth.Strong, Subject: "alice", Time: now, AMR: []string{auth.AMRSmartCard}}}}
+	reg, err := pk.BeginRegistration(ctx, passkey.RegistrationRequest{Result: res, Binding: binding,
+		User: passkey.UserInfo{Name: "alice", DisplayName: "Alice"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := virtualwebauthn.ParseAttestationOptions(string(reg.Options))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pk.FinishRegistration(ctx, reg.ID, binding,
+		json.RawMessage(virtualwebauthn.CreateAttestationResponse(rp, authenticator, cred, *o))); err != nil {
+		t.Fatal(err)
+	}
+	login := func(down bool) (*auth.Outcome, error) {
+		f, err := eng.Start(ctx, auth.StartRequest{Action: "login", Binding: binding, Subject: "alice"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, err := eng.Begin(ctx, auth.StepRequest{FlowID: f.ID, Binding: binding, Kind: auth.KindWebAuthn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ao, err := virtualwebauthn.ParseAssertionOptions(string(ch.Data.(json.RawMessage)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		input := json.RawMessage(virtualwebauthn.CreateAssertionResponse(rp, authenticator, cred, *ao))
+		if down {
+			s.Stop() // the database goes away mid-login
+			defer s.Restart()
+		}
+		return eng.Finish(ctx, auth.StepRequest{FlowID: f.ID, Binding: binding, Kind: auth.KindWebAuthn, Input: input})
+	}
+	before, err := creds.Find(ctx, cred.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := login(true)
+	if err == nil || !errors.Is(err, auth.ErrUnavailable) || out != nil {
+		t.Fatalf("login with the database down = %+v, %v; want a denial (auth.ErrUnavailable)", out, err)
+	}
+	after, err := creds.Find(ctx, cred.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.SignCount != before.SignCount || !after.LastUsedAt.Equal(before.LastUsedAt) {
+		t.Fatalf("a denied login wrote: counter %d → %d", before.SignCount, after.SignCount)
+	}
+	if out, err := login(false); err != nil || out.Result == nil {
+		t.Fatalf("login after the restart = %+v, %v", out, err)
+	}
+}
