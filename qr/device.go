@@ -176,3 +176,20 @@ func (m *MemoryDevices) Touch(ctx context.Context, id string, t time.Time) error
 	}
 	return nil
 }
+
+// Rename sets the name of the subject's device; another subject's or a
+// missing one is ErrDeviceNotFound. The caller validates the name.
+func (m *MemoryDevices) Rename(ctx context.Context, subject, id, name string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.byID[id]
+	if !ok || d.Subject != subject {
+		return ErrDeviceNotFound
+	}
+	d.Name = name
+	m.byID[id] = d
+	return nil
+}

@@ -15,6 +15,7 @@
 //	-ncalayer URL          use this NCALayer (simulator) instead of the in-process one
 //	-ncalayer-addr ADDR    where the in-process simulator listens (default 127.0.0.1:0, a free port)
 //	-dev-keys DIR          where to write the test keys for a separate simulator
+//	-postgres DSN          keep passkeys, linked phones and bound numbers in PostgreSQL (migrated at start)
 //	-v                     log every audit event
 //
 // Many instances behind one origin (a load balancer in front):
@@ -57,6 +58,7 @@ func main() {
 	flag.StringVar(&o.ncalayer, "ncalayer", "", "URL of an NCALayer (simulator) to use instead of the in-process simulator")
 	flag.StringVar(&o.simAddr, "ncalayer-addr", "127.0.0.1:0", "where the in-process NCALayer simulator listens")
 	flag.StringVar(&o.keysDir, "dev-keys", filepath.Join(os.TempDir(), "strongauth-portal-dev"), "where to write the test keys for a separate simulator")
+	flag.StringVar(&o.postgres, "postgres", "", "PostgreSQL connection string for passkeys, linked phones and bound numbers (default: in memory)")
 	flag.BoolVar(&o.verbose, "v", false, "log every audit event")
 	flag.StringVar(&o.origin, "origin", "", "the public origin (default http://localhost:PORT of -addr)")
 	flag.StringVar(&o.redis, "redis", "", "Redis for flows, codes, sessions, passkeys and phones: HOST:PORT, cluster:HOST:PORT,… or sentinel:MASTER@HOST:PORT,…")
@@ -73,6 +75,7 @@ func main() {
 
 type options struct {
 	addr, ncalayer, simAddr, keysDir string
+	postgres                         string
 	verbose                          bool
 	// Many instances: the public origin, the shared Redis and the shared
 	// development directory.
@@ -112,7 +115,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	cfg := Config{Origin: origin, NCALayerURL: ncalayerURL, Log: log, SMS: &insecureConsoleSender{w: out},
 		QRMaxFrameAge: 10 * time.Second, // time to scan a screenshot with examples/mobile
-		DevDir:        o.devDir}
+		DevDir:        o.devDir, PostgresDSN: o.postgres}
 	if o.redis != "" {
 		closeRedis, err := useRedis(ctx, &cfg, o.redis, o.redisWait)
 		if err != nil {

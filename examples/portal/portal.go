@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/auth/authhttp"
 	"github.com/strongauth/strongauth/auth/authhttp/authmetrics"
@@ -21,6 +23,7 @@ import (
 	"github.com/strongauth/strongauth/factors/passkey"
 	qrfactor "github.com/strongauth/strongauth/factors/qr"
 	"github.com/strongauth/strongauth/factors/sms"
+	"github.com/strongauth/strongauth/lifecycle"
 	"github.com/strongauth/strongauth/otp"
 	"github.com/strongauth/strongauth/qr"
 	"github.com/strongauth/strongauth/signature"
@@ -90,6 +93,13 @@ type Config struct {
 	// qr default (3 s); the command gives the command-line phone of
 	// examples/mobile the maximum, 10 s, to be scanned from a screenshot.
 	QRMaxFrameAge time.Duration
+	// PostgresDSN, if set, keeps passkeys, linked phones and bound numbers
+	// in that PostgreSQL database (schema PostgresSchema, default
+	// "strongauth"), migrated at start; otherwise they live in memory.
+	PostgresDSN, PostgresSchema string
+	// Notices delivers the informational SMS of credential changes. Nil
+	// means SMS.
+	Notices otp.Sender
 }
 
 // Portal is the eGov-like demo: an http.Handler with pages, the strongauth
@@ -107,6 +117,12 @@ type Portal struct {
 	creds    passkey.CredentialStore
 	qr       *qrfactor.Factor
 	devices  qr.DeviceStore
+	// The credential life cycle (lifecycle.go).
+	lc       *lifecycle.Manager
+	notices  *lifecycle.SMSNotifier
+	account  http.Handler
+	recovery auth.Policy
+	pgPool   *pgxpool.Pool
 	// The qr factor's handlers: the app's (scan, approve, deny), the
 	// waiting browser's (frames, status) and the app's enrolment (with a
 	// phone-linking token).
@@ -188,6 +204,7 @@ func (p *Portal) build() error {
 	persons := map[string]signature.Check{
 		actionLogin: signature.RequirePerson(), actionSign: signature.RequirePerson(),
 		actionAddPasskey: signature.RequirePerson(), actionAddPhone: signature.RequirePerson(),
+		actionManage: signature.RequirePerson(), actionRecover: signature.RequirePerson(),
 	}
 	ecpFactor, err := ecp.New(ecp.Config{
 		Verifier: verifier, Store: p.store, Mapper: p, Origin: cfg.Origin, Locale: "ru", Rand: cfg.Rand,
@@ -201,21 +218,19 @@ func (p *Portal) build() error {
 	if err != nil {
 		return err
 	}
-	smsFactor, err := sms.New(sms.Config{OTP: codes, Phones: p.dir})
+	if err := p.credentialStores(); err != nil {
+		return err
+	}
+	// SMS goes only to a bound number out of its quarantine (p.lc).
+	smsFactor, err := sms.New(sms.Config{OTP: codes, Phones: p.lc, Languages: p.dir})
 	if err != nil {
 		return err
 	}
-	if p.creds = cfg.Credentials; p.creds == nil {
-		p.creds = passkey.NewMemoryCredentials()
-	}
 	if p.passkeys, err = passkey.New(passkey.Config{RPID: p.origin.Hostname(), RPName: "eGov demo portal",
-		Origins: []string{cfg.Origin}, Store: p.store, Credentials: p.creds, Now: cfg.Now, Rand: cfg.Rand, Audit: audit}); err != nil {
+		Origins: []string{cfg.Origin}, Store: p.store, Credentials: p.lc.WrapPasskeys(p.creds), Now: cfg.Now, Rand: cfg.Rand, Audit: audit}); err != nil {
 		return err
 	}
-	if p.devices = cfg.Devices; p.devices == nil {
-		p.devices = qr.NewMemoryDevices()
-	}
-	qrService, err := qr.New(qr.Config{Store: p.store, Devices: p.devices, Service: "eGov demo (development)",
+	qrService, err := qr.New(qr.Config{Store: p.store, Devices: p.lc.WrapDevices(p.devices), Service: "eGov demo (development)",
 		MaxFrameAge: cfg.QRMaxFrameAge, Now: cfg.Now, Rand: cfg.Rand,
 		// Mode B: eGov Mobile signs the challenge with the person's ECP key,
 		// for a login and a document signature only (it has no number
@@ -239,14 +254,14 @@ func (p *Portal) build() error {
 	p.engine, err = auth.New(auth.Config{
 		Store: p.store, Now: cfg.Now, Rand: cfg.Rand, Audit: audit,
 		Factors: []auth.Factor{ecpFactor, smsFactor, p.passkeys, p.qr},
-		Policies: []auth.Policy{
+		Policies: p.lifecyclePolicies([]auth.Policy{
 			{Action: actionLogin, Rule: login},
 			// A strong factor from the last five minutes, the login's
 			// included: right after an ECP login, signing asks nothing.
 			{Action: actionSign, Rule: auth.AnyStrong(), MaxAge: stepUpAge, SatisfiedBy: []string{actionLogin}},
 			{Action: actionAddPasskey, Rule: auth.AnyStrong(), MaxAge: stepUpAge},
 			{Action: actionAddPhone, Rule: auth.AnyStrong(), MaxAge: stepUpAge},
-		},
+		}),
 	})
 	if err != nil {
 		return err
@@ -274,6 +289,9 @@ func (p *Portal) build() error {
 	if p.qrEgov, err = p.qr.MobileSignHandler(); err != nil {
 		return err
 	}
+	if err := p.accountHandler(); err != nil {
+		return err
+	}
 	p.pages, err = newPages(p)
 	return err
 }
@@ -282,6 +300,9 @@ func (p *Portal) build() error {
 func (p *Portal) Close() {
 	if p.ownStore != nil {
 		p.ownStore.Close()
+	}
+	if p.pgPool != nil {
+		p.pgPool.Close()
 	}
 }
 
@@ -305,7 +326,10 @@ func (p *Portal) routes() {
 	p.mux.Handle("/auth/", http.StripPrefix("/auth", p.auth))
 	p.mux.Handle("/qr/phone/", http.StripPrefix("/qr/phone", p.qrPhone))
 	p.mux.Handle("/qr/browser/", http.StripPrefix("/qr/browser", p.qrBrowser))
-	p.mux.Handle("/qr/enrol/", http.StripPrefix("/qr/enrol", p.qrEnrol))
+	p.mux.Handle("/qr/enrol/", http.StripPrefix("/qr/enrol", p.withClient(p.qrEnrol)))
+	p.mux.Handle("/account/", http.StripPrefix("/account", p.account))
+	p.mux.HandleFunc("GET /account", p.accountPage)
+	p.mux.HandleFunc("GET /not-me", p.notMePage)
 	p.mux.Handle("/qr/egov/", http.StripPrefix("/qr/egov", p.qrEgov))
 	p.mux.Handle("GET /dev/metrics", p.metrics)
 	p.mux.HandleFunc("GET /{$}", p.home)
@@ -382,7 +406,12 @@ func (p *Portal) session(r *http.Request) (*session, bool) {
 	if !ok {
 		return nil, false
 	}
-	return p.sessions.get(r.Context(), id)
+	s, ok := p.sessions.get(r.Context(), id)
+	if ok && p.ended(r, s) { // a "this was not me" report or a recovery ended it
+		p.sessions.delete(r.Context(), id)
+		return nil, false
+	}
+	return s, ok
 }
 
 // Map implements ecp.Mapper: the signer's IIN must be a person of the
@@ -618,7 +647,8 @@ func (p *Portal) passkeyFinish(r *http.Request) (any, error) {
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.ID == "" || len(req.Credential) == 0 {
 		return nil, errBadRequest
 	}
-	cred, err := p.passkeys.FinishRegistration(r.Context(), req.ID, binding, req.Credential)
+	ctx := lifecycle.WithClient(r.Context(), p.auth.Client(r)) // for the notice of the new passkey
+	cred, err := p.passkeys.FinishRegistration(ctx, req.ID, binding, req.Credential)
 	if err != nil {
 		return nil, err
 	}

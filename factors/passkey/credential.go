@@ -61,6 +61,10 @@ type Credential struct {
 	// Config.InsecureAcceptBackupChange); BS follows every login.
 	BackupEligible bool `json:"backup_eligible"`
 	BackupState    bool `json:"backup_state"`
+	// Name is the user's name for the credential ("My laptop"), empty
+	// until they give one. Stores that support renaming keep it (see
+	// lifecycle); the factor never reads it.
+	Name string `json:"name,omitempty"`
 	// CreatedAt and LastUsedAt are by the factor's clock.
 	CreatedAt  time.Time `json:"created_at"`
 	LastUsedAt time.Time `json:"last_used_at,omitzero"`

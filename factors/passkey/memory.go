@@ -110,3 +110,20 @@ func (m *MemoryCredentials) Remove(ctx context.Context, subject string, id []byt
 	}
 	return nil
 }
+
+// Rename sets the name of the subject's credential; another subject's or
+// a missing one is ErrCredentialNotFound. The caller validates the name
+// (package lifecycle does).
+func (m *MemoryCredentials) Rename(ctx context.Context, subject string, id []byte, name string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.byID[string(id)]
+	if !ok || c.Subject != subject {
+		return ErrCredentialNotFound
+	}
+	c.Name = name
+	return nil
+}
