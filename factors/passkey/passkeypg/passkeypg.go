@@ -68,7 +68,7 @@ type statements struct {
 }
 
 const columns = "id, subject, user_handle, public_key, attestation_format, attestation_type, aaguid, sign_count, " +
-	"transports, attachment, backup_eligible, backup_state, name, created_at, last_used_at"
+	"transports, attachment, backup_eligible, backup_state, name, created_at, last_used_at, model_verified"
 
 // New validates cfg and returns a Credentials store. It does no I/O.
 func New(cfg Config) (*Credentials, error) {
@@ -83,14 +83,14 @@ func New(cfg Config) (*Credentials, error) {
 	return &Credentials{pool: cfg.Pool, sql: statements{
 		find: "SELECT " + columns + " FROM " + t + " WHERE id = $1",
 		list: "SELECT " + columns + " FROM " + t + " WHERE subject = $1 ORDER BY created_at, id",
-		add: "INSERT INTO " + t + " (" + columns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) " +
+		add: "INSERT INTO " + t + " (" + columns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) " +
 			"ON CONFLICT (id) DO NOTHING",
 		// One statement: the row as it was (found or not) and the update,
 		// which only a counter that advances passes. Concurrent updates
 		// queue on the row lock and re-check the condition on the newest
 		// version, so of equal counters exactly one wins.
 		update: "WITH cur AS (SELECT 1 FROM " + t + " WHERE id = $1), " +
-			"upd AS (UPDATE " + t + " SET sign_count = $2, backup_state = $3 AND backup_eligible, last_used_at = $4 " +
+			"upd AS (UPDATE " + t + " SET sign_count = $2, backup_eligible = $5, backup_state = $3, last_used_at = $4 " +
 			"WHERE id = $1 AND ($2 > sign_count OR ($2 = 0 AND sign_count = 0)) RETURNING 1) " +
 			"SELECT EXISTS (SELECT 1 FROM cur), EXISTS (SELECT 1 FROM upd)",
 		remove: "DELETE FROM " + t + " WHERE id = $1 AND subject = $2",
@@ -167,7 +167,7 @@ func (s *Credentials) Add(ctx context.Context, c passkey.Credential) error {
 	}
 	tag, err := s.pool.Exec(ctx, s.sql.add, c.ID, c.Subject, c.UserHandle, c.PublicKey, c.AttestationFormat,
 		c.AttestationType, c.AAGUID[:], int64(c.SignCount), transports, c.Attachment, c.BackupEligible,
-		c.BackupState, c.Name, c.CreatedAt, nullTime(c.LastUsedAt))
+		c.BackupState, c.Name, c.CreatedAt, nullTime(c.LastUsedAt), c.ModelVerified)
 	if err != nil {
 		return postgres.NewError(ctx, op, err)
 	}
@@ -187,8 +187,11 @@ func (s *Credentials) Update(ctx context.Context, id []byte, u passkey.Use) erro
 	if err := postgres.Live(ctx, op); err != nil {
 		return err
 	}
+	if u.BackupState && !u.BackupEligible {
+		return fmt.Errorf("%w: backup state without backup eligibility", passkey.ErrInvalidCredential)
+	}
 	var found, updated bool
-	err := s.pool.QueryRow(ctx, s.sql.update, id, int64(u.SignCount), u.BackupState, nullTime(u.At)).Scan(&found, &updated)
+	err := s.pool.QueryRow(ctx, s.sql.update, id, int64(u.SignCount), u.BackupState, nullTime(u.At), u.BackupEligible).Scan(&found, &updated)
 	switch {
 	case err != nil:
 		return postgres.NewError(ctx, op, err)
@@ -259,7 +262,7 @@ func scan(row pgx.CollectableRow) (*passkey.Credential, error) {
 	var last *time.Time
 	if err := row.Scan(&c.ID, &c.Subject, &c.UserHandle, &c.PublicKey, &c.AttestationFormat, &c.AttestationType,
 		&aaguid, &count, &c.Transports, &c.Attachment, &c.BackupEligible, &c.BackupState, &c.Name,
-		&c.CreatedAt, &last); err != nil {
+		&c.CreatedAt, &last, &c.ModelVerified); err != nil {
 		return nil, err
 	}
 	if len(aaguid) != 16 || count < 0 || count > 1<<32-1 {
