@@ -19,7 +19,7 @@ type weierstrass[T limbs] struct {
 	identity jacobian[T]
 }
 
-func (w *weierstrass[T]) isInfinity(p *jacobian[T]) bool { return isZero(&p.z) }
+func (w *weierstrass[T]) isInfinity(p *jacobian[T]) bool { return w.f.isZero(&p.z) }
 
 func (w *weierstrass[T]) fromAffine(p *jacobian[T], q *affine[T]) {
 	p.x, p.y, p.z = q.x, q.y, w.f.one
@@ -29,20 +29,19 @@ func (w *weierstrass[T]) fromAffine(p *jacobian[T], q *affine[T]) {
 // the curve.
 func (w *weierstrass[T]) onCurve(q *affine[T]) bool {
 	f := w.f
-	var lhs, rhs, t T
+	var lhs, rhs T
 	f.sqr(&lhs, &q.y)
 	f.sqr(&rhs, &q.x)
 	f.add(&rhs, &rhs, &w.a)
 	f.mul(&rhs, &rhs, &q.x)
 	f.add(&rhs, &rhs, &w.b)
-	f.sub(&t, &lhs, &rhs)
-	return isZero(&t)
+	return f.equal(&lhs, &rhs)
 }
 
 // double sets r = 2·p. r may alias p.
 func (w *weierstrass[T]) double(r, p *jacobian[T]) {
 	f := w.f
-	if w.isInfinity(p) || isZero(&p.y) {
+	if w.isInfinity(p) || w.f.isZero(&p.y) {
 		*r = w.identity
 		return
 	}
@@ -157,10 +156,10 @@ func (w *weierstrass[T]) add(r, p, q *jacobian[T]) {
 // (R = S2 − S1 = 0, so double) or opposite (the sum is infinity). It reports
 // whether it set r.
 func (w *weierstrass[T]) exceptional(r, p *jacobian[T], h, rr *T) bool {
-	if !isZero(h) {
+	if !w.f.isZero(h) {
 		return false
 	}
-	if isZero(rr) {
+	if w.f.isZero(rr) {
 		w.double(r, p)
 	} else {
 		*r = w.identity

@@ -104,7 +104,7 @@ func (g *group[T]) verify(pub any, digest []byte, rb, sb [64]byte) verifyResult 
 	for f.inRange(&x) {
 		f.toInternal(&xi, &x)
 		f.mul(&t, &xi, &zz)
-		if t == c.x {
+		if f.equal(&t, &c.x) {
 			return verifyOK
 		}
 		if addCarry(&x, &x, &g.q) != 0 {
