@@ -246,7 +246,7 @@ func checkMulAdd[T limbs](t *testing.T, g *group[T], ref *bigec.Curve) {
 		want := ref.Add(ref.ScalarMult(ref.G(), z1), ref.ScalarMult(p, z2))
 		var r jacobian[T]
 		z1l, z2l := intToLimbs[T](z1), intToLimbs[T](z2)
-		g.mulAdd(&r, &z1l, &z2l, toAffine(p))
+		g.mulAdd(&r, &z1l, &z2l, toAffine(p), nil)
 		got := fromJac(&r)
 		require.Equal(t, want.Inf, got.Inf, "z1=%x z2=%x", z1, z2)
 		if !want.Inf {
