@@ -14,6 +14,12 @@ import "math/bits"
 //
 // Not constant time (see doc.go): only public values are ever processed.
 
+// opaque returns x. It is the body of branches that are never taken and only
+// end a basic block (see gen_field.go, barrier).
+//
+//go:noinline
+func opaque(x uint64) uint64 { return x }
+
 // pm256 is arithmetic modulo p = 2^256 − c.
 type pm256 struct{ c uint64 }
 
@@ -27,7 +33,7 @@ func (f pm256) mul(z, a, b *[4]uint64) {
 	t0 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], b[1])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -40,7 +46,7 @@ func (f pm256) mul(z, a, b *[4]uint64) {
 	t1 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], b[2])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -57,7 +63,7 @@ func (f pm256) mul(z, a, b *[4]uint64) {
 	t2 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], b[3])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -78,7 +84,7 @@ func (f pm256) mul(z, a, b *[4]uint64) {
 	t3 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[1], b[3])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -95,7 +101,7 @@ func (f pm256) mul(z, a, b *[4]uint64) {
 	t4 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[2], b[3])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -108,7 +114,7 @@ func (f pm256) mul(z, a, b *[4]uint64) {
 	t5 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[3], b[3])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -146,7 +152,7 @@ func (f pm256) sqr(z, a *[4]uint64) {
 	x1 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], a[2])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -155,7 +161,7 @@ func (f pm256) sqr(z, a *[4]uint64) {
 	x2 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], a[3])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -168,7 +174,7 @@ func (f pm256) sqr(z, a *[4]uint64) {
 	x3 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[1], a[3])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -177,7 +183,7 @@ func (f pm256) sqr(z, a *[4]uint64) {
 	x4 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[2], a[3])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -280,7 +286,7 @@ func (f pm512) mul(z, a, b *[8]uint64) {
 	t0 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], b[1])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -293,7 +299,7 @@ func (f pm512) mul(z, a, b *[8]uint64) {
 	t1 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], b[2])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -310,7 +316,7 @@ func (f pm512) mul(z, a, b *[8]uint64) {
 	t2 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], b[3])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -331,7 +337,7 @@ func (f pm512) mul(z, a, b *[8]uint64) {
 	t3 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], b[4])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -356,7 +362,7 @@ func (f pm512) mul(z, a, b *[8]uint64) {
 	t4 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], b[5])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -385,7 +391,7 @@ func (f pm512) mul(z, a, b *[8]uint64) {
 	t5 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], b[6])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -418,7 +424,7 @@ func (f pm512) mul(z, a, b *[8]uint64) {
 	t6 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], b[7])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -455,7 +461,7 @@ func (f pm512) mul(z, a, b *[8]uint64) {
 	t7 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[1], b[7])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -488,7 +494,7 @@ func (f pm512) mul(z, a, b *[8]uint64) {
 	t8 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[2], b[7])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -517,7 +523,7 @@ func (f pm512) mul(z, a, b *[8]uint64) {
 	t9 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[3], b[7])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -542,7 +548,7 @@ func (f pm512) mul(z, a, b *[8]uint64) {
 	t10 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[4], b[7])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -563,7 +569,7 @@ func (f pm512) mul(z, a, b *[8]uint64) {
 	t11 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[5], b[7])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -580,7 +586,7 @@ func (f pm512) mul(z, a, b *[8]uint64) {
 	t12 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[6], b[7])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -593,7 +599,7 @@ func (f pm512) mul(z, a, b *[8]uint64) {
 	t13 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[7], b[7])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -643,7 +649,7 @@ func (f pm512) sqr(z, a *[8]uint64) {
 	x1 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], a[2])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -652,7 +658,7 @@ func (f pm512) sqr(z, a *[8]uint64) {
 	x2 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], a[3])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -665,7 +671,7 @@ func (f pm512) sqr(z, a *[8]uint64) {
 	x3 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], a[4])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -678,7 +684,7 @@ func (f pm512) sqr(z, a *[8]uint64) {
 	x4 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], a[5])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -695,7 +701,7 @@ func (f pm512) sqr(z, a *[8]uint64) {
 	x5 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], a[6])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -712,7 +718,7 @@ func (f pm512) sqr(z, a *[8]uint64) {
 	x6 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[0], a[7])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -733,7 +739,7 @@ func (f pm512) sqr(z, a *[8]uint64) {
 	x7 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[1], a[7])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -750,7 +756,7 @@ func (f pm512) sqr(z, a *[8]uint64) {
 	x8 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[2], a[7])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -767,7 +773,7 @@ func (f pm512) sqr(z, a *[8]uint64) {
 	x9 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[3], a[7])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -780,7 +786,7 @@ func (f pm512) sqr(z, a *[8]uint64) {
 	x10 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[4], a[7])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -793,7 +799,7 @@ func (f pm512) sqr(z, a *[8]uint64) {
 	x11 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[5], a[7])
 	c0, k = bits.Add64(c0, lo, 0)
@@ -802,7 +808,7 @@ func (f pm512) sqr(z, a *[8]uint64) {
 	x12 := c0
 	c0, c1, c2 = c1, c2, 0
 	if c1 > 64 {
-		panic("unreachable")
+		c1 = opaque(c1)
 	}
 	hi, lo = bits.Mul64(a[6], a[7])
 	c0, k = bits.Add64(c0, lo, 0)
