@@ -48,9 +48,10 @@ func tamper(b []byte, i int) []byte {
 
 // TestKeyTableBuiltOnSecondUse: the first verification with a key runs
 // without a table, the second builds it, and verification answers the same
-// with and without it, for valid and tampered signatures.
+// with and without it, for valid and tampered signatures. Keys of curves with
+// a cofactor (TC26-256-A) get theirs when parsed, for the subgroup check.
 func TestKeyTableBuiltOnSecondUse(t *testing.T) {
-	for _, c := range []*Curve{CurveTC26512A(), CurveTC26256A(), CurveCryptoProA()} {
+	for _, c := range []*Curve{CurveTC26512A(), CurveCryptoProA()} {
 		t.Run(c.name, func(t *testing.T) {
 			pub, _, digest, sig := testKey(t, c, 1)
 			_, built := keyState(pub)
@@ -76,6 +77,13 @@ func TestKeyTableBuiltOnSecondUse(t *testing.T) {
 			require.ErrorIs(t, VerifyDigest(fresh, digest, tamper(sig, 40), LayoutNCA), ErrVerification)
 		})
 	}
+	t.Run(CurveTC26256A().name, func(t *testing.T) {
+		pub, _, digest, sig := testKey(t, CurveTC26256A(), 1)
+		_, built := keyState(pub)
+		require.True(t, built, "cofactor curve: built by the subgroup check")
+		require.NoError(t, VerifyDigest(pub, digest, sig, LayoutNCA))
+		require.ErrorIs(t, VerifyDigest(pub, digest, tamper(sig, 3), LayoutNCA), ErrVerification)
+	})
 	var none *PublicKey
 	none.Precompute() // no panic
 	(&PublicKey{}).Precompute()

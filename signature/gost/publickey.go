@@ -14,8 +14,9 @@ import (
 // that lies on it (and in the subgroup of order q).
 //
 // A PublicKey caches precomputed multiples of its point, built on its second
-// verification (or by Precompute) and kept as long as the key: 8 KiB for a
-// 512-bit key, 4 KiB for a 256-bit one. From then on verification with it
+// verification (or by Precompute; for TC26-256-A keys already when parsed, by
+// the subgroup check) and kept as long as the key: 8 KiB for a 512-bit key,
+// 4 KiB for a 256-bit one. From then on verification with it
 // takes about 40 % of the time. Keep the *PublicKey of a returning signer or
 // of a CA (for example with its parsed certificate) to benefit; a key parsed
 // for each verification never builds the cache. A PublicKey is safe for

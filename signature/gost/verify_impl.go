@@ -97,11 +97,25 @@ func (g *group[T]) decodePoint(xy []byte) (any, error) {
 		return nil, errPointCurve
 	}
 	if g.cofactor != 1 {
+		// q·P = ∞ is the subgroup check. The key's chunk tables make it
+		// cheap (L+1 doublings instead of 64n), and building them costs
+		// less than the doublings saved; the key keeps them, so its
+		// verifications use them from the first on. A point of small order
+		// has ∞ among its multiples: no table, the plain multiplication
+		// (which refuses it too).
 		var r jacobian[T]
-		g.scalarMult(&r, &g.q, p)
+		var zero T
+		kt := g.newKeyTable(p)
+		if kt != nil {
+			g.mulAdd(&r, &zero, &g.q, p, kt)
+		} else {
+			g.scalarMult(&r, &g.q, p)
+		}
 		if !g.w.isInfinity(&r) {
 			return nil, errPointOrder
 		}
+		k.building.Store(true)
+		k.table.Store(kt)
 	}
 	return k, nil
 }
