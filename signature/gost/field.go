@@ -289,11 +289,34 @@ func (md *modulus[T]) canon(z, a *T) {
 	*z = *a
 }
 
-// isZero reports a ≡ 0 (mod m) for a value in the internal representation.
+// isZero reports a ≡ 0 (mod m) for a value in the internal representation:
+// 0, or m itself when lazily reduced.
 func (md *modulus[T]) isZero(a *T) bool {
-	var z T
-	md.canon(&z, a)
-	return isZero(&z)
+	return isZero(a) || *a == md.m
+}
+
+// mulSmall sets z = a·k mod m for a small integer k < 2^32 (not in the
+// internal representation: a plain multiplier).
+func (md *modulus[T]) mulSmall(z, a *T, k uint64) {
+	if md.c != 0 {
+		switch z := any(z).(type) {
+		case *[8]uint64:
+			pm512{md.c}.mulSmall(z, any(a).(*[8]uint64), k)
+		case *[4]uint64:
+			pm256{md.c}.mulSmall(z, any(a).(*[4]uint64), k)
+		}
+		return
+	}
+	// Montgomery: double and add, from the top bit of k.
+	var r T // 0 in both representations
+	x := *a
+	for i := bits.Len64(k) - 1; i >= 0; i-- {
+		md.add(&r, &r, &r)
+		if k>>uint(i)&1 != 0 {
+			md.add(&r, &r, &x)
+		}
+	}
+	*z = r
 }
 
 // equal reports a ≡ b (mod m) for values in the internal representation.

@@ -231,6 +231,27 @@ func (f pm256) sqr(z, a *[4]uint64) {
 	z[3] = r3
 }
 
+// mulSmall sets z = a·k mod p for k < 2^32 (lazily reduced).
+func (f pm256) mulSmall(z, a *[4]uint64, k uint64) {
+	h, r0 := bits.Mul64(a[0], k)
+	h, r1 := mac(a[1], k, h, 0)
+	h, r2 := mac(a[2], k, h, 0)
+	h, r3 := mac(a[3], k, h, 0)
+	// a·k = r + 2^256·h ≡ r + h·c, h < k.
+	var cy uint64
+	r0, cy = bits.Add64(r0, h*f.c, 0)
+	r1, cy = bits.Add64(r1, 0, cy)
+	r2, cy = bits.Add64(r2, 0, cy)
+	r3, cy = bits.Add64(r3, 0, cy)
+	if cy != 0 { // wrapped: the value is now below k·c, + c cannot carry
+		r0 += f.c
+	}
+	z[0] = r0
+	z[1] = r1
+	z[2] = r2
+	z[3] = r3
+}
+
 // add sets z = a + b mod p (lazily reduced).
 func (f pm256) add(z, a, b *[4]uint64) {
 	var k uint64
@@ -877,6 +898,39 @@ func (f pm512) sqr(z, a *[8]uint64) {
 	r7, k = bits.Add64(r7, 0, k)
 	if k != 0 { // wrapped: the value is now below c², + c cannot carry
 		r0 += c
+	}
+	z[0] = r0
+	z[1] = r1
+	z[2] = r2
+	z[3] = r3
+	z[4] = r4
+	z[5] = r5
+	z[6] = r6
+	z[7] = r7
+}
+
+// mulSmall sets z = a·k mod p for k < 2^32 (lazily reduced).
+func (f pm512) mulSmall(z, a *[8]uint64, k uint64) {
+	h, r0 := bits.Mul64(a[0], k)
+	h, r1 := mac(a[1], k, h, 0)
+	h, r2 := mac(a[2], k, h, 0)
+	h, r3 := mac(a[3], k, h, 0)
+	h, r4 := mac(a[4], k, h, 0)
+	h, r5 := mac(a[5], k, h, 0)
+	h, r6 := mac(a[6], k, h, 0)
+	h, r7 := mac(a[7], k, h, 0)
+	// a·k = r + 2^512·h ≡ r + h·c, h < k.
+	var cy uint64
+	r0, cy = bits.Add64(r0, h*f.c, 0)
+	r1, cy = bits.Add64(r1, 0, cy)
+	r2, cy = bits.Add64(r2, 0, cy)
+	r3, cy = bits.Add64(r3, 0, cy)
+	r4, cy = bits.Add64(r4, 0, cy)
+	r5, cy = bits.Add64(r5, 0, cy)
+	r6, cy = bits.Add64(r6, 0, cy)
+	r7, cy = bits.Add64(r7, 0, cy)
+	if cy != 0 { // wrapped: the value is now below k·c, + c cannot carry
+		r0 += f.c
 	}
 	z[0] = r0
 	z[1] = r1

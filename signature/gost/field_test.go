@@ -61,6 +61,10 @@ func checkLazy[T limbs](t *testing.T, md *modulus[T], a, b *big.Int) {
 	require.Equal(t, mod(new(big.Int).Mul(a, b)), got(&z), "mul %x %x", a, b)
 	md.sqr(&z, &ai)
 	require.Equal(t, mod(new(big.Int).Mul(a, a)), got(&z), "sqr %x", a)
+	for _, k := range []uint64{0, 1, 3, 4, 8, 1<<32 - 1} {
+		md.mulSmall(&z, &ai, k)
+		require.Equal(t, mod(new(big.Int).Mul(a, new(big.Int).SetUint64(k))), got(&z), "mulSmall %x %d", a, k)
+	}
 	// Aliased operands, as the point formulas use them.
 	z = ai
 	md.mul(&z, &z, &z)
@@ -165,6 +169,8 @@ func checkMontgomery[T limbs](t *testing.T, md *modulus[T], a, b *big.Int) {
 	require.Equal(t, mod(new(big.Int).Mul(a, b)), out(&z))
 	md.sqr(&z, &ai)
 	require.Equal(t, mod(new(big.Int).Mul(a, a)), out(&z))
+	md.mulSmall(&z, &ai, 8)
+	require.Equal(t, mod(new(big.Int).Lsh(a, 3)), out(&z))
 	if a.Sign() != 0 {
 		al := intToLimbs[T](a)
 		md.invPlain(&z, &al)

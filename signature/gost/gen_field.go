@@ -124,6 +124,22 @@ func gen(b *bytes.Buffer, n int) {
 	reduceCall(b, n)
 	p("}\n")
 
+	// mulSmall
+	p("\n// mulSmall sets z = a·k mod p for k < 2^32 (lazily reduced).\nfunc (f %s) mulSmall(z, a *%s, k uint64) {\n", typ, arr)
+	p("h, r0 := bits.Mul64(a[0], k)\n")
+	for i := 1; i < n; i++ {
+		p("h, r%d := mac(a[%d], k, h, 0)\n", i, i)
+	}
+	p("// a·k = r + 2^%d·h ≡ r + h·c, h < k.\n", 64*n)
+	p("var cy uint64\n")
+	p("r0, cy = bits.Add64(r0, h*f.c, 0)\n")
+	for i := 1; i < n; i++ {
+		p("r%d, cy = bits.Add64(r%d, 0, cy)\n", i, i)
+	}
+	p("if cy != 0 { // wrapped: the value is now below k·c, + c cannot carry\nr0 += f.c\n}\n")
+	store(b, n, "r")
+	p("}\n")
+
 	// add
 	p("\n// add sets z = a + b mod p (lazily reduced).\nfunc (f %s) add(z, a, b *%s) {\n", typ, arr)
 	p("var k uint64\n")
