@@ -133,50 +133,44 @@ func gen(b *bytes.Buffer, n int) {
 	p("// a·k = r + 2^%d·h ≡ r + h·c, h < k.\n", 64*n)
 	p("var cy uint64\n")
 	p("r0, cy = bits.Add64(r0, h*f.c, 0)\n")
-	for i := 1; i < n; i++ {
-		p("r%d, cy = bits.Add64(r%d, 0, cy)\n", i, i)
-	}
+	propagate(b, n, "r", "Add64", "cy")
 	p("if cy != 0 { // wrapped: the value is now below k·c, + c cannot carry\nr0 += f.c\n}\n")
 	store(b, n, "r")
 	p("}\n")
 
-	// add
-	p("\n// add sets z = a + b mod p (lazily reduced).\nfunc (f %s) add(z, a, b *%s) {\n", typ, arr)
-	p("var k uint64\n")
-	for i := 0; i < n; i++ {
-		cin := "k"
-		if i == 0 {
-			cin = "0"
-		}
-		p("s%d, k := bits.Add64(a[%d], b[%d], %s)\n", i, i, i, cin)
-	}
-	p("// a + b = 2^%d·k + s ≡ s + k·c.\n", 64*n)
-	p("s0, k = bits.Add64(s0, f.c&-k, 0)\n")
-	for i := 1; i < n; i++ {
-		p("s%d, k = bits.Add64(s%d, 0, k)\n", i, i)
-	}
-	p("if k != 0 { // wrapped again: s is now below c, + c cannot carry\ns0 += f.c\n}\n")
-	store(b, n, "s")
-	p("}\n")
+	addSub(b, n, "add", "Add64", "s", "+", "a + b = 2^%d·k + s ≡ s + k·c",
+		"wrapped again: s is now below c, + c cannot carry", "s0 += f.c")
+	addSub(b, n, "sub", "Sub64", "d", "−", "a − b = d − 2^%d·k ≡ d − k·c",
+		fmt.Sprintf("wrapped again: d is now at least 2^%d − c, − c cannot borrow", 64*n), "d0 -= f.c")
+}
 
-	// sub
-	p("\n// sub sets z = a − b mod p (lazily reduced).\nfunc (f %s) sub(z, a, b *%s) {\n", typ, arr)
+// addSub writes add or sub: the n-word carry (borrow) chain, then the fold
+// of its carry (borrow) k as ±k·c, then the rare second fold.
+func addSub(b *bytes.Buffer, n int, name, op, v, sign, fold, again, fix string) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	p("\n// %s sets z = a %s b mod p (lazily reduced).\nfunc (f pm%d) %s(z, a, b *[%d]uint64) {\n", name, sign, 64*n, name, n)
 	p("var k uint64\n")
 	for i := 0; i < n; i++ {
 		cin := "k"
 		if i == 0 {
 			cin = "0"
 		}
-		p("d%d, k := bits.Sub64(a[%d], b[%d], %s)\n", i, i, i, cin)
+		p("%s%d, k := bits.%s(a[%d], b[%d], %s)\n", v, i, op, i, i, cin)
 	}
-	p("// a − b = d − 2^%d·k ≡ d − k·c.\n", 64*n)
-	p("d0, k = bits.Sub64(d0, f.c&-k, 0)\n")
-	for i := 1; i < n; i++ {
-		p("d%d, k = bits.Sub64(d%d, 0, k)\n", i, i)
-	}
-	p("if k != 0 { // wrapped again: d is now at least 2^%d − c, − c cannot borrow\nd0 -= f.c\n}\n", 64*n)
-	store(b, n, "d")
+	p("// "+fold+".\n", 64*n)
+	p("%s0, k = bits.%s(%s0, f.c&-k, 0)\n", v, op, v)
+	propagate(b, n, v, op, "k")
+	p("if k != 0 { // %s\n%s\n}\n", again, fix)
+	store(b, n, v)
 	p("}\n")
+}
+
+// propagate writes the carry (borrow) chain of a single-word addition into
+// word 0 of v1 … v(n−1).
+func propagate(b *bytes.Buffer, n int, v, op, carry string) {
+	for i := 1; i < n; i++ {
+		fmt.Fprintf(b, "%s%d, %s = bits.%s(%s%d, 0, %s)\n", v, i, carry, op, v, i, carry)
+	}
 }
 
 // barrier ends a basic block between columns: without it Go's scheduler
@@ -203,9 +197,7 @@ func reduceCall(b *bytes.Buffer, n int) {
 	}
 	p("// h ≤ c: fold h·c (< 2^64) once more.\n")
 	p("r0, k = bits.Add64(r0, h*c, 0)\n")
-	for i := 1; i < n; i++ {
-		p("r%d, k = bits.Add64(r%d, 0, k)\n", i, i)
-	}
+	propagate(b, n, "r", "Add64", "k")
 	p("if k != 0 { // wrapped: the value is now below c², + c cannot carry\nr0 += c\n}\n")
 	store(b, n, "r")
 }
