@@ -65,20 +65,13 @@ func gen(b *bytes.Buffer, n int) {
 	// mul: Comba.
 	p("\n// mul sets z = a·b mod p (lazily reduced).\nfunc (f %s) mul(z, a, b *%s) {\n", typ, arr)
 	p("var c0, c1, c2, hi, lo, k uint64\n")
-	for col := 0; col < 2*n-1; col++ {
+	comba(b, 0, 2*n-2, "t", func(col int) [][2]string {
+		var terms [][2]string
 		for i := max(0, col-n+1); i <= min(col, n-1); i++ {
-			j := col - i
-			p("hi, lo = bits.Mul64(a[%d], b[%d])\n", i, j)
-			p("c0, k = bits.Add64(c0, lo, 0)\n")
-			p("c1, k = bits.Add64(c1, hi, k)\n")
-			p("c2 += k\n")
+			terms = append(terms, [2]string{fmt.Sprintf("a[%d]", i), fmt.Sprintf("b[%d]", col-i)})
 		}
-		p("t%d := c0\n", col)
-		if col < 2*n-2 {
-			p("c0, c1, c2 = c1, c2, 0\n")
-			barrier(b)
-		}
-	}
+		return terms
+	})
 	p("t%d := c1\n", 2*n-1)
 	reduceCall(b, n)
 	p("}\n")
@@ -87,23 +80,13 @@ func gen(b *bytes.Buffer, n int) {
 	p("\n// sqr sets z = a² mod p (lazily reduced).\nfunc (f %s) sqr(z, a *%s) {\n", typ, arr)
 	p("var c0, c1, c2, hi, lo, k uint64\n")
 	// Column sums of a_i·a_j, i < j, for columns 1 … 2n−3.
-	for col := 1; col <= 2*n-3; col++ {
-		for i := max(0, col-n+1); i < (col+1)/2; i++ {
-			j := col - i
-			if i >= j {
-				continue
-			}
-			p("hi, lo = bits.Mul64(a[%d], a[%d])\n", i, j)
-			p("c0, k = bits.Add64(c0, lo, 0)\n")
-			p("c1, k = bits.Add64(c1, hi, k)\n")
-			p("c2 += k\n")
+	comba(b, 1, 2*n-3, "x", func(col int) [][2]string {
+		var terms [][2]string
+		for i := max(0, col-n+1); 2*i < col; i++ {
+			terms = append(terms, [2]string{fmt.Sprintf("a[%d]", i), fmt.Sprintf("a[%d]", col-i)})
 		}
-		p("x%d := c0\n", col)
-		if col < 2*n-3 {
-			p("c0, c1, c2 = c1, c2, 0\n")
-			barrier(b)
-		}
-	}
+		return terms
+	})
 	p("x%d := c1\n", 2*n-2)
 	p("_ = c2\n")
 	// Double: t = 2·x.
@@ -170,6 +153,26 @@ func addSub(b *bytes.Buffer, n int, name, op, v, sign, fold, again, fix string) 
 func propagate(b *bytes.Buffer, n int, v, op, carry string) {
 	for i := 1; i < n; i++ {
 		fmt.Fprintf(b, "%s%d, %s = bits.%s(%s%d, 0, %s)\n", v, i, carry, op, v, i, carry)
+	}
+}
+
+// comba writes product scanning over columns first … last: each column's
+// products accumulate into the three words c0, c1, c2; the column's word is
+// stored as a new local out<col>, and the accumulator shifts down by a word.
+func comba(b *bytes.Buffer, first, last int, out string, terms func(col int) [][2]string) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	for col := first; col <= last; col++ {
+		for _, t := range terms(col) {
+			p("hi, lo = bits.Mul64(%s, %s)\n", t[0], t[1])
+			p("c0, k = bits.Add64(c0, lo, 0)\n")
+			p("c1, k = bits.Add64(c1, hi, k)\n")
+			p("c2 += k\n")
+		}
+		p("%s%d := c0\n", out, col)
+		if col < last {
+			p("c0, c1, c2 = c1, c2, 0\n")
+			barrier(b)
+		}
 	}
 }
 
