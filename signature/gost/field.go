@@ -33,7 +33,7 @@ type wide [16]uint64
 type modulus[T limbs] struct {
 	m     T      // the modulus
 	c     uint64 // m = 2^(64n) − c when non-zero
-	m0inv uint64 // −m⁻¹ mod 2^64 (Montgomery)
+	m0inv uint64 // −m⁻¹ mod 2^64
 	rr    T      // R² mod m (Montgomery)
 	one   T      // 1 in the internal representation
 }
@@ -44,17 +44,18 @@ func newModulus[T limbs](m *big.Int) *modulus[T] {
 	md.m = intToLimbs[T](m)
 	n := len(md.m)
 	r := new(big.Int).Lsh(big.NewInt(1), uint(64*n))
-	if c := new(big.Int).Sub(r, m); c.IsUint64() && c.Uint64() < 1<<24 {
-		md.c = c.Uint64()
-		md.one[0] = 1
-		return md
-	}
-	// −m⁻¹ mod 2^64 by Newton iteration: each step doubles the correct bits.
+	// −m⁻¹ mod 2^64 by Newton iteration: each step doubles the correct bits
+	// (Montgomery reduction and invVartime use it).
 	inv := uint64(1)
 	for range 6 {
 		inv *= 2 - md.m[0]*inv
 	}
 	md.m0inv = -inv
+	if c := new(big.Int).Sub(r, m); c.IsUint64() && c.Uint64() < 1<<24 {
+		md.c = c.Uint64()
+		md.one[0] = 1
+		return md
+	}
 	md.rr = intToLimbs[T](new(big.Int).Mod(new(big.Int).Mul(r, r), m))
 	md.one = intToLimbs[T](new(big.Int).Mod(r, m))
 	return md
@@ -378,58 +379,15 @@ func (md *modulus[T]) inv(z, a *T) {
 	*z = r
 }
 
-// invPlain sets z = a⁻¹ mod m for a plain integer 0 < a < m (m odd), by the
-// binary extended Euclidean algorithm. Variable time, for public values; it
-// is several times faster than Fermat inversion. The result is plain too.
-func (md *modulus[T]) invPlain(z, a *T) {
-	var one T
-	one[0] = 1
-	var zero T
-	u, v := *a, md.m
-	x1, x2 := one, zero
-	for u != one && v != one {
-		if isZero(&u) || isZero(&v) {
-			*z = zero // a = 0 (or a shares a factor with m): no inverse
-			return
-		}
-		for u[0]&1 == 0 {
-			shiftRight1(&u, 0)
-			md.halve(&x1)
-		}
-		for v[0]&1 == 0 {
-			shiftRight1(&v, 0)
-			md.halve(&x2)
-		}
-		if !less(&u, &v) {
-			subBorrow(&u, &u, &v)
-			md.sub(&x1, &x1, &x2)
-		} else {
-			subBorrow(&v, &v, &u)
-			md.sub(&x2, &x2, &x1)
-		}
+// invert sets z = a⁻¹ mod m in the internal representation (0 when a ≡ 0).
+// The pseudo-Mersenne fields, whose values are plain integers, use the
+// binary GCD of inverse.go; the Montgomery ones Fermat's inv.
+func (md *modulus[T]) invert(z, a *T) {
+	if md.c == 0 {
+		md.inv(z, a)
+		return
 	}
-	if u == one {
-		md.canon(z, &x1)
-	} else {
-		md.canon(z, &x2)
-	}
-}
-
-// halve sets x = x/2 mod m for x below 2^(64n): x/2 when x is even, else
-// (x + m)/2, whose 64n+1-bit intermediate keeps its top bit in the carry.
-func (md *modulus[T]) halve(x *T) {
-	var top uint64
-	if (*x)[0]&1 != 0 {
-		top = addCarry(x, x, &md.m)
-	}
-	shiftRight1(x, top)
-}
-
-// shiftRight1 sets x = (top·2^(64n) + x) >> 1 for top ∈ {0, 1}.
-func shiftRight1[T limbs](x *T, top uint64) {
-	n := len(*x)
-	for i := range n - 1 {
-		(*x)[i] = (*x)[i]>>1 | (*x)[i+1]<<63
-	}
-	(*x)[n-1] = (*x)[n-1]>>1 | top<<63
+	var x T
+	md.canon(&x, a)
+	md.invVartime(z, &x)
 }

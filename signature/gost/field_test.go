@@ -78,6 +78,12 @@ func checkLazy[T limbs](t *testing.T, md *modulus[T], a, b *big.Int) {
 	var plain T
 	md.fromInternal(&plain, &ai)
 	require.Equal(t, mod(a), limbsToInt(&plain).Text(16), "fromInternal %x", a)
+	md.invert(&z, &ai)
+	if inv := new(big.Int).ModInverse(new(big.Int).Mod(a, p), p); inv != nil {
+		require.Equal(t, inv.Text(16), got(&z), "invert %x", a)
+	} else {
+		require.True(t, md.isZero(&z), "invert %x", a)
+	}
 }
 
 func TestLazyFieldArithmetic(t *testing.T) {
@@ -122,7 +128,8 @@ func TestLazyZeroAndInfinity(t *testing.T) {
 // FuzzFieldArithmetic compares the fixed-limb arithmetic with math/big on
 // inputs the fuzzer picks: sel chooses 2^512 − 569 (TC26-512-A), 2^256 − 617
 // (CryptoPro-A, TC26-256-A; lazily reduced inputs below 2^(64n)) or the
-// Montgomery arithmetic modulo TC26-512-A's q (canonical inputs).
+// Montgomery arithmetic modulo TC26-512-A's q (canonical inputs), each with
+// the binary-GCD inverse.
 func FuzzFieldArithmetic(f *testing.F) {
 	f.Add(uint8(0), []byte{1}, []byte{2})
 	f.Add(uint8(1), bytesOf(0xff, 32), bytesOf(0xff, 32))
@@ -171,11 +178,7 @@ func checkMontgomery[T limbs](t *testing.T, md *modulus[T], a, b *big.Int) {
 	require.Equal(t, mod(new(big.Int).Mul(a, a)), out(&z))
 	md.mulSmall(&z, &ai, 8)
 	require.Equal(t, mod(new(big.Int).Lsh(a, 3)), out(&z))
-	if a.Sign() != 0 {
-		al := intToLimbs[T](a)
-		md.invPlain(&z, &al)
-		require.Equal(t, new(big.Int).ModInverse(a, m).Text(16), limbsToInt(&z).Text(16))
-	}
+	checkInvOne(t, md, a)
 }
 
 // leBytesInt reads up to n bytes of b as a little-endian integer (missing
@@ -193,4 +196,53 @@ func bytesOf(v byte, n int) []byte {
 		b[i] = v
 	}
 	return b
+}
+
+// TestInvVartime compares the binary-GCD inverse with math/big for every
+// modulus (field primes and group orders, named and test curves) on edge
+// and random values; 0 and multiples of m have no inverse.
+func TestInvVartime(t *testing.T) {
+	for _, c := range allCurves(t) {
+		t.Run(c.name, func(t *testing.T) {
+			for _, m := range []*big.Int{c.p, c.q} {
+				if c.bitSize == 512 {
+					checkInv[[8]uint64](t, newModulus[[8]uint64](m))
+				} else {
+					checkInv[[4]uint64](t, newModulus[[4]uint64](m))
+				}
+			}
+		})
+	}
+}
+
+func checkInv[T limbs](t *testing.T, md *modulus[T]) {
+	m := limbsToInt(&md.m)
+	var probe T
+	rng := rand.New(rand.NewPCG(5, m.Uint64()))
+	vals := edgeValues(m, 64*len(probe))
+	for range 100 {
+		vals = append(vals, randInt(rng, m))
+	}
+	for k := 1; k < m.BitLen(); k += 31 { // bit lengths around the approximation windows
+		vals = append(vals, new(big.Int).Lsh(big.NewInt(1), uint(k)), new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(k)), big.NewInt(1)))
+	}
+	for _, a := range vals {
+		a = new(big.Int).Mod(a, m)
+		checkInvOne(t, md, a)
+	}
+}
+
+func checkInvOne[T limbs](t *testing.T, md *modulus[T], a *big.Int) {
+	m := limbsToInt(&md.m)
+	al := intToLimbs[T](a)
+	var z T
+	ok := md.invVartime(&z, &al)
+	want := new(big.Int).ModInverse(a, m)
+	if want == nil {
+		require.False(t, ok, "inverse of %x mod %x", a, m)
+		require.True(t, isZero(&z))
+		return
+	}
+	require.True(t, ok, "no inverse of %x mod %x", a, m)
+	require.Equal(t, want.Text(16), limbsToInt(&z).Text(16), "inverse of %x mod %x", a, m)
 }

@@ -88,7 +88,7 @@ func (g *group[T]) fieldFromInt(x *big.Int) T {
 func (g *group[T]) toAffine(r *affine[T], p *jacobian[T]) {
 	f := g.w.f
 	var zi, zi2 T
-	f.inv(&zi, &p.z)
+	f.invert(&zi, &p.z)
 	f.sqr(&zi2, &zi)
 	f.mul(&r.x, &p.x, &zi2)
 	f.mul(&zi2, &zi2, &zi)
@@ -111,7 +111,7 @@ func (g *group[T]) batchToAffine(r []affine[T], p []jacobian[T]) bool {
 		prefix[i] = acc
 	}
 	var inv, zi, zi2 T
-	f.inv(&inv, &acc) // (z_0·…·z_last)⁻¹
+	f.invert(&inv, &acc) // (z_0·…·z_last)⁻¹
 	for i := len(p) - 1; i >= 0; i-- {
 		if i > 0 {
 			f.mul(&zi, &inv, &prefix[i-1]) // z_i⁻¹
