@@ -148,12 +148,12 @@ func (g *group[T]) verify(pub any, digest []byte, rb, sb [64]byte) verifyResult 
 	if isZero(&em) {
 		em = fq.one // e = 1
 	}
-	fq.fromInternal(&e, &em) // plain e
+	fq.fromInternal(&e, &em)    // plain e
 	if !fq.invVartime(&v, &e) { // plain e⁻¹; 0 < e < q prime: always
 		return verifyFailed
 	}
-	fq.toInternal(&v, &v)    // its Montgomery form
-	fq.mul(&z1, &s, &v)      // plain s·e⁻¹ (one Montgomery factor cancels)
+	fq.toInternal(&v, &v) // its Montgomery form
+	fq.mul(&z1, &s, &v)   // plain s·e⁻¹ (one Montgomery factor cancels)
 	subBorrow(&negR, &g.q, &r)
 	fq.mul(&z2, &negR, &v) // plain −r·e⁻¹
 
