@@ -98,7 +98,8 @@ func TestNCACRL2015(t *testing.T) {
 	key := mustKey(t, inter)
 	bad := bytes.Clone(crl)
 	bad[len(bad)-5] ^= 1 // a bit of the signature
-	for range 3 {        // without, building and with the key's cached tables
+	// Without, building and with the key's cached tables.
+	for range 3 {
 		require.NoError(t, gost.CheckCRLSignatureWithKey(crl, key))
 		require.ErrorIs(t, gost.CheckCRLSignatureWithKey(bad, key), gost.ErrVerification)
 		require.ErrorIs(t, gost.CheckCRLSignatureWithKey(crl, mustKey(t, root)), gost.ErrVerification)
