@@ -294,6 +294,19 @@ func checkMulAdd[T limbs](t *testing.T, g *group[T], ref *bigec.Curve) {
 				eqInt(t, want.Y, got.Y, "z1=%x z2=%x table=%v", z1, z2, table != nil)
 			}
 		}
+		// The fallback for points of tiny order (unreachable on the
+		// supported curves, whose points all have order q or 2q, 4q).
+		var d1, d2 [maxDigits]int8
+		z1l, z2l := intToLimbs[T](z1), intToLimbs[T](z2)
+		wnaf(&d1, &z1l, gWindow)
+		n2 := wnaf(&d2, &z2l, qWindow)
+		acc := g.w.identity
+		g.slowMulAdd(&acc, &d1, &d2, pa, chunkBits(len(z1l)), n2)
+		got := fromJac(&acc)
+		require.Equal(t, want.Inf, got.Inf, "slowMulAdd z1=%x z2=%x", z1, z2)
+		if !want.Inf {
+			eqInt(t, want.X, got.X, "slowMulAdd z1=%x z2=%x", z1, z2)
+		}
 	}
 	_ = pub
 }

@@ -14,7 +14,7 @@ import (
 
 // benchKey signs a fixed digest with a deterministic key of c (reference
 // signer) and returns the verification inputs.
-func benchKey(b *testing.B, c *Curve) (*PublicKey, []byte, []byte) {
+func benchKey(b testing.TB, c *Curve) (*PublicKey, []byte, []byte) {
 	b.Helper()
 	ref := refCurve(c)
 	rng := rand.NewChaCha8([32]byte{1})

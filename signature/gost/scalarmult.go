@@ -15,8 +15,9 @@ import "math/big"
 //
 //   - G: chunk tables of 2^(gWindow−2) affine points each, built with the
 //     curve (once, on first use) and never changed.
-//   - Q, first verification of a key: one Jacobian table of 2^(qWindow−2)
-//     odd multiples, built per call; 64n doublings.
+//   - Q, first verification of a key: one table of 2^(qWindow−2) odd
+//     multiples, built per call (made affine with one inversion); 64n
+//     doublings.
 //   - Q, from the second verification of the same *PublicKey on: affine chunk
 //     tables of 2^(kWindow−2) points each (keyTable), built once and cached
 //     with the key; L+1 doublings. See keyTableBytes for the memory it takes.
@@ -27,7 +28,7 @@ const (
 	chunks  = 8 // chunk tables per fixed base
 	gWindow = 8 // G: 8 chunks × 64 affine points
 	kWindow = 5 // a cached key: 8 chunks × 8 affine points
-	qWindow = 5 // a key without cache: 8 Jacobian points
+	qWindow = 5 // a key without cache: 8 affine points
 	// maxDigits bounds the signed digits of a scalar below 2^512.
 	maxDigits = 8*64 + 1
 )
@@ -96,12 +97,11 @@ func (g *group[T]) toAffine(r *affine[T], p *jacobian[T]) {
 }
 
 // batchToAffine converts points to affine with one field inversion
-// (Montgomery's trick). It reports false, converting nothing, when one of
-// them is infinity.
-func (g *group[T]) batchToAffine(r []affine[T], p []jacobian[T]) bool {
+// (Montgomery's trick); prefix is scratch space of len(p). It reports false,
+// converting nothing, when one of the points is infinity.
+func (g *group[T]) batchToAffine(r []affine[T], p []jacobian[T], prefix []T) bool {
 	f := g.w.f
 	// prefix[i] = z_0·…·z_i
-	prefix := make([]T, len(p))
 	acc := f.one
 	for i := range p {
 		if g.w.isInfinity(&p[i]) {
@@ -149,7 +149,7 @@ func (g *group[T]) buildChunkTables(t *chunkTables[T], b *affine[T], w uint) boo
 		}
 	}
 	aff := make([]affine[T], len(jac))
-	if !g.batchToAffine(aff, jac) {
+	if !g.batchToAffine(aff, jac, make([]T, len(jac))) {
 		return false
 	}
 	for j := range chunks {
@@ -253,14 +253,24 @@ func (g *group[T]) mulAdd(r *jacobian[T], z1, z2 *T, p *affine[T], kt *keyTable[
 	}
 
 	n2 := wnaf(&d2, z2, qWindow)
-	var pTable [1 << (qWindow - 2)]jacobian[T]
+	// Odd multiples P, 3P, …, made affine with one inversion: mixed
+	// additions then save more than the inversion costs.
+	var pj [1 << (qWindow - 2)]jacobian[T]
+	var pa [len(pj)]affine[T]
+	var scratch [len(pj)]T
 	var p2 jacobian[T]
-	g.w.fromAffine(&pTable[0], p)
-	g.w.double(&p2, &pTable[0])
-	for i := 1; i < len(pTable); i++ {
-		g.w.add(&pTable[i], &pTable[i-1], &p2)
+	g.w.fromAffine(&pj[0], p)
+	g.w.double(&p2, &pj[0])
+	for i := 1; i < len(pj); i++ {
+		g.w.add(&pj[i], &pj[i-1], &p2)
 	}
-	var negJ jacobian[T]
+	if !g.batchToAffine(pa[:], pj[:], scratch[:]) {
+		// A multiple is ∞: P has a tiny order (only the subgroup check
+		// of a hostile key gets here); the reference double-and-add.
+		g.slowMulAdd(&acc, &d1, &d2, p, l, n2)
+		*r = acc
+		return
+	}
 	for i := max(l+1, n2) - 1; i >= 0; i-- {
 		if !g.w.isInfinity(&acc) {
 			g.w.double(&acc, &acc)
@@ -268,16 +278,31 @@ func (g *group[T]) mulAdd(r *jacobian[T], z1, z2 *T, p *affine[T], kt *keyTable[
 		if i <= l {
 			g.addChunkDigits(&acc, &d1, &g.gTable, i)
 		}
-		if d := d2[i]; d > 0 {
-			g.w.add(&acc, &acc, &pTable[d>>1])
-		} else if d < 0 {
-			e := &pTable[(-d)>>1]
-			negJ.x, negJ.z = e.x, e.z
-			g.w.f.neg(&negJ.y, &e.y)
-			g.w.add(&acc, &acc, &negJ)
-		}
+		g.addDigit(&acc, d2[i], pa[:])
 	}
 	*r = acc
+}
+
+// slowMulAdd is the main loop of mulAdd for a point of tiny order, with P's
+// digits added one multiple at a time (no table).
+func (g *group[T]) slowMulAdd(acc *jacobian[T], d1, d2 *[maxDigits]int8, p *affine[T], l, n2 int) {
+	neg := affine[T]{x: p.x}
+	g.w.f.neg(&neg.y, &p.y)
+	for i := max(l+1, n2) - 1; i >= 0; i-- {
+		if !g.w.isInfinity(acc) {
+			g.w.double(acc, acc)
+		}
+		if i <= l {
+			g.addChunkDigits(acc, d1, &g.gTable, i)
+		}
+		d := d2[i]
+		for ; d > 0; d-- {
+			g.w.addAffine(acc, acc, p)
+		}
+		for ; d < 0; d++ {
+			g.w.addAffine(acc, acc, &neg)
+		}
+	}
 }
 
 // scalarMult sets r = k·P for a plain scalar k (simple wNAF; used for the
