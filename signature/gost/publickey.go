@@ -44,7 +44,7 @@ func NewPublicKey(c *Curve, xyLE []byte) (*PublicKey, error) {
 // Precompute builds the key's cache of precomputed multiples now, instead of
 // on its second verification: for keys known to verify many signatures (a
 // CA's, a returning signer's). It takes about as long as one verification
-// and is a no-op when the cache exists.
+// and is a no-op when the cache exists or another goroutine is building it.
 func (k *PublicKey) Precompute() {
 	if k == nil || k.curve == nil {
 		return

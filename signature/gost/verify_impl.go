@@ -22,8 +22,9 @@ type curveOps interface {
 // keyPoint is a validated public key point with its cached precomputation.
 // The first verification with a key multiplies without tables; the second
 // builds them (once, keyTableBytes of memory, kept as long as the key) and
-// every later one uses them. Concurrent verifications never wait for the
-// build: while one goroutine builds, the others go on without tables.
+// every later one uses them. Keys of a curve with a cofactor get theirs when
+// parsed (decodePoint). Concurrent verifications never wait for the build:
+// while one goroutine builds, the others go on without tables.
 type keyPoint[T limbs] struct {
 	p        affine[T]
 	uses     atomic.Uint32
