@@ -3,6 +3,7 @@ package gost
 import (
 	"math/big"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,8 +45,15 @@ var (
 	}
 )
 
-func testCurve256(t testing.TB) *Curve { t.Helper(); return newCurve(defTest256, 256) }
-func testCurve512(t testing.TB) *Curve { t.Helper(); return newCurve(defTest512, 512) }
+// The test curves are built once per test binary (their tables of multiples
+// of G take a moment, more so under -race).
+var (
+	testCurve256Once = sync.OnceValue(func() *Curve { return newCurve(defTest256, 256) })
+	testCurve512Once = sync.OnceValue(func() *Curve { return newCurve(defTest512, 512) })
+)
+
+func testCurve256(t testing.TB) *Curve { t.Helper(); return testCurve256Once() }
+func testCurve512(t testing.TB) *Curve { t.Helper(); return testCurve512Once() }
 
 // allCurves are the named curves plus the RFC test curves.
 func allCurves(t testing.TB) []*Curve {
@@ -126,8 +134,12 @@ func checkModulus[T limbs](t *testing.T, m *big.Int) {
 		}
 		if a.Sign() != 0 {
 			al := intToLimbs[T](a)
-			md.invPlain(&z, &al)
-			eqInt(t, new(big.Int).ModInverse(a, m), limbsToInt(&z), "invPlain %x", a)
+			md.invVartime(&z, &al)
+			eqInt(t, new(big.Int).ModInverse(a, m), limbsToInt(&z), "invVartime %x", a)
+		}
+		if a.Sign() != 0 && (md.c != 0 || i%8 == 0) { // Montgomery: Fermat, slow
+			md.invert(&z, &ai)
+			eqInt(t, new(big.Int).ModInverse(a, m), out(z), "invert %x", a)
 		}
 	}
 	// toInternal reduces any value below 2^(64n).
@@ -234,24 +246,66 @@ func checkMulAdd[T limbs](t *testing.T, g *group[T], ref *bigec.Curve) {
 		{big.NewInt(3), big.NewInt(3), big.NewInt(1)},                          // 3G + 3G: doubling inside add
 		{big.NewInt(1), big.NewInt(1), qm1},                                    // G + (−G)
 	}
-	for range 6 {
+	// Scalars whose recoding carries across a chunk boundary or out of the
+	// top (the digit 64n of the last chunk), up to 2^(64n) − 1 > q.
+	var probe T
+	n := 64 * len(probe)
+	l := chunkBits(len(probe))
+	ones := func(k int) *big.Int { return new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(k)), big.NewInt(1)) }
+	cases = append(cases,
+		[3]*big.Int{ones(n), ones(n), d},
+		[3]*big.Int{ones(l), ones(2 * l), d},
+		[3]*big.Int{new(big.Int).Lsh(big.NewInt(1), uint(n-1)), new(big.Int).Lsh(big.NewInt(3), uint(l-1)), d},
+		[3]*big.Int{new(big.Int).Add(ones(n), new(big.Int).Neg(ones(l))), ones(l + 1), d},
+	)
+	for range 4 {
 		cases = append(cases, [3]*big.Int{randInt(rng, ref.Q), randInt(rng, ref.Q), d})
 	}
+	// Per key: its point and its table, computed once. The expected result
+	// is (z1 + z2·key mod q)·G: one reference multiplication per case.
+	type keyData struct {
+		p  *affine[T]
+		kt *keyTable[T]
+	}
+	keys := map[string]keyData{}
 	for _, cs := range cases {
 		z1, z2, key := cs[0], cs[1], cs[2]
-		p := ref.ScalarMult(ref.G(), key)
-		if p.Inf {
-			continue
+		kd, ok := keys[key.String()]
+		if !ok {
+			p := ref.ScalarMult(ref.G(), key)
+			require.False(t, p.Inf)
+			kd.p = toAffine(p)
+			kd.kt = g.newKeyTable(kd.p)
+			keys[key.String()] = kd
 		}
-		want := ref.Add(ref.ScalarMult(ref.G(), z1), ref.ScalarMult(p, z2))
-		var r jacobian[T]
+		k := new(big.Int).Mul(z2, key)
+		k.Add(k, z1).Mod(k, ref.Q)
+		want := ref.ScalarMult(ref.G(), k)
+		pa, kt := kd.p, kd.kt
+		require.NotNil(t, kt)
+		for _, table := range []*keyTable[T]{nil, kt} {
+			var r jacobian[T]
+			z1l, z2l := intToLimbs[T](z1), intToLimbs[T](z2)
+			g.mulAdd(&r, &z1l, &z2l, pa, table)
+			got := fromJac(&r)
+			require.Equal(t, want.Inf, got.Inf, "z1=%x z2=%x table=%v", z1, z2, table != nil)
+			if !want.Inf {
+				eqInt(t, want.X, got.X, "z1=%x z2=%x table=%v", z1, z2, table != nil)
+				eqInt(t, want.Y, got.Y, "z1=%x z2=%x table=%v", z1, z2, table != nil)
+			}
+		}
+		// The fallback for points of tiny order (unreachable on the
+		// supported curves, whose points all have order q or 2q, 4q).
+		var d1, d2 [maxDigits]int8
 		z1l, z2l := intToLimbs[T](z1), intToLimbs[T](z2)
-		g.mulAdd(&r, &z1l, &z2l, toAffine(p))
-		got := fromJac(&r)
-		require.Equal(t, want.Inf, got.Inf, "z1=%x z2=%x", z1, z2)
+		wnaf(&d1, &z1l, gWindow)
+		n2 := wnaf(&d2, &z2l, qWindow)
+		acc := g.w.identity
+		g.slowMulAdd(&acc, &d1, &d2, pa, chunkBits(len(z1l)), n2)
+		got := fromJac(&acc)
+		require.Equal(t, want.Inf, got.Inf, "slowMulAdd z1=%x z2=%x", z1, z2)
 		if !want.Inf {
-			eqInt(t, want.X, got.X, "z1=%x z2=%x", z1, z2)
-			eqInt(t, want.Y, got.Y, "z1=%x z2=%x", z1, z2)
+			eqInt(t, want.X, got.X, "slowMulAdd z1=%x z2=%x", z1, z2)
 		}
 	}
 	_ = pub

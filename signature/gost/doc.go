@@ -91,11 +91,12 @@
 //
 // The package verifies; it never signs. Everything it handles is public
 // (signatures, digests, public keys, certificates), so the arithmetic is
-// deliberately variable time: fixed-size limbs with math/bits (pseudo-Mersenne
-// reduction for the named fields p = 2^n − c, Montgomery for the orders),
-// Jacobian coordinates, and interleaved width-w NAF multiplication with a
-// precomputed table for the base point. No secret ever enters it, so timing
-// reveals nothing worth having; constant-time code would only be slower.
+// deliberately variable time: fixed-size limbs with math/bits (for the named
+// fields p = 2^512 − 569 and 2^256 − 617, generated unrolled code on lazily
+// reduced values, see field_pm.go; Montgomery for the orders q), Jacobian
+// coordinates, and interleaved width-w NAF multiplication with precomputed
+// tables. No secret ever enters it, so timing reveals nothing worth having;
+// constant-time code would only be slower.
 //
 // Every input is hostile until verified, and every failure denies: public
 // keys must be on their named curve (and in the subgroup of order q on
@@ -104,8 +105,24 @@
 // no parameters on signature algorithm identifiers other than NULL). Errors
 // wrap ErrVerification, ErrUnsupportedAlgorithm, ErrInvalidPublicKey or
 // ErrMalformedSignature and never contain key, digest or signature bytes.
-// Nothing panics on input; there is no mutable package state (curves and
-// tables are built once, on first use, and never change).
+// Nothing panics on input; there is no mutable package state: curves and
+// their tables of multiples of G are built once, on first use, and never
+// change. The only state that changes is a PublicKey's own cache (below).
+//
+// # Precomputation and memory
+//
+//   - Per curve, once: odd multiples of 2^(j·L)·G for eight chunks j of
+//     L = n/8 bits, 64 affine points each (64 KiB for TC26-512-A, 32 KiB
+//     per 256-bit curve), so that G's part of a verification needs no
+//     doublings of its own.
+//   - Per PublicKey: the same for the key's point, 8 points per chunk (8 KiB
+//     for a 512-bit key, 4 KiB for a 256-bit one), built on the key's second
+//     verification or by Precompute (TC26-256-A keys: when parsed, as part of
+//     the subgroup check) and freed with the key. With it a verification
+//     needs L+1 doublings instead of n, about 40 % of the time. Only a key
+//     that is kept benefits: hold the *PublicKey of a CA or a returning
+//     signer (for example with its parsed certificate). Concurrent
+//     verifications never wait for the build.
 //
 // # Signing is test-only
 //
@@ -114,13 +131,32 @@
 //
 // # Speed
 //
-// BenchmarkVerify runs GOST verification beside crypto/ecdsa on the NIST
-// curve of the same size, BenchmarkHash the hashes beside crypto/sha512, and
-// BenchmarkLayers each wrapper beside the primitive it wraps. Measured on the
-// development machine (2 vCPU AMD EPYC, Go 1.26, best of 5 by CPU time):
+// BenchmarkVsOpenSSL verifies the same key, digest and signature here and
+// with the OpenSSL 3 GOST engine called in-process (cgo, internal/osslgost),
+// interleaved in one loop so that a busy machine slows both alike, and reports
+// our time over the engine's; "Key" keeps the parsed key on both sides,
+// "FreshKey" parses it for every signature. On the development machine (2
+// vCPU AMD EPYC, Go 1.26, OpenSSL 3.0 with libengine-gost-openssl 3.0.1,
+// medians of 3 runs):
 //
-//	TC26-512-A verify   ≈ 0.62 ms   P-521 ≈ 1.24 ms   ratio ≈ 0.5
-//	CryptoPro-A verify  ≈ 77 µs     P-256 ≈ 49 µs     ratio ≈ 1.6 (P-256 is assembly)
-//	TC26-256-A verify   ≈ 85 µs                       ratio ≈ 1.7
-//	Streebog-512 ≈ 200 MB/s, GOST 34.311-95 ≈ 44 MB/s; verification allocates nothing.
+//	go test -run '^$' -bench VsOpenSSL -count 3 ./signature/gost/
+//	                       Key     FreshKey   before this machinery (Key = FreshKey)
+//	TC26-512-A (2015)      0.19×   0.51×      1.07×
+//	CryptoPro-A (2004)     0.19×   0.46×      0.61×
+//	TC26-256-A             0.40×   1.47×      1.34×, 2.1× fresh (its subgroup check)
+//
+// BenchmarkVerify reports the fastest iteration ("ns-fastest", the least
+// disturbed on a shared machine) of verifying with a kept key ("Key") and of
+// parsing a key and verifying once ("Once"):
+//
+//	go test -run '^$' -bench 'Verify/GOST' ./signature/gost/
+//	                       Key       Once      before (Key)
+//	TC26-512-A (2015)      132 µs    349 µs    729 µs
+//	CryptoPro-A (2004)      31 µs     79 µs     96 µs
+//	TC26-256-A              31 µs    132 µs    102 µs (≈ 190 µs parsed once)
+//
+// BenchmarkVerify also puts verification beside crypto/ecdsa on the NIST curve
+// of the same size, BenchmarkHash the hashes beside crypto/sha512, and
+// BenchmarkLayers each wrapper beside the primitive it wraps. Verification
+// with a kept key allocates nothing.
 package gost

@@ -66,6 +66,23 @@ func TestNCACertificateChain2015(t *testing.T) {
 
 	pub, err := gost.PublicKeyFromCertificate(inter)
 	require.NoError(t, err)
+	rootKey := mustKey(t, root)
+	// The same checks with kept keys: from the second leaf on, the
+	// intermediate's cached tables verify.
+	for range 2 {
+		require.NoError(t, gost.CheckCertificateSignatureWithKey(inter, rootKey))
+		for _, leaf := range ncaLeaves {
+			c := cert(t, leaf)
+			require.NoError(t, gost.CheckCertificateSignatureWithKey(c, pub), leaf)
+			require.ErrorIs(t, gost.CheckCertificateSignatureWithKey(c, rootKey), gost.ErrVerification, leaf)
+			bad := *c
+			bad.Raw = bytes.Clone(c.Raw)
+			bad.Raw[len(bad.Raw)-70] ^= 2 // a bit of the signature
+			require.ErrorIs(t, gost.CheckCertificateSignatureWithKey(&bad, pub), gost.ErrVerification, leaf)
+		}
+	}
+	require.ErrorIs(t, gost.CheckCertificateSignatureWithKey(nil, pub), gost.ErrMalformedSignature)
+	require.ErrorIs(t, gost.CheckCertificateSignatureWithKey(inter, nil), gost.ErrInvalidPublicKey)
 	assert.Equal(t, gost.CurveTC26512A(), pub.Curve())
 	assert.True(t, gost.IsGOSTPublicKeyOID(gost.OID(gost.OIDKZPublicKey2015512)))
 	assert.Len(t, pub.Bytes(), 128)
@@ -78,6 +95,15 @@ func TestNCACRL2015(t *testing.T) {
 	require.Error(t, err, "the stdlib refuses the NCA CRL shape; we must not rely on it")
 	require.NoError(t, gost.CheckCRLSignature(crl, inter))
 	require.ErrorIs(t, gost.CheckCRLSignature(crl, root), gost.ErrVerification)
+	key := mustKey(t, inter)
+	bad := bytes.Clone(crl)
+	bad[len(bad)-5] ^= 1 // a bit of the signature
+	// Without, building and with the key's cached tables.
+	for range 3 {
+		require.NoError(t, gost.CheckCRLSignatureWithKey(crl, key))
+		require.ErrorIs(t, gost.CheckCRLSignatureWithKey(bad, key), gost.ErrVerification)
+		require.ErrorIs(t, gost.CheckCRLSignatureWithKey(crl, mustKey(t, root)), gost.ErrVerification)
+	}
 }
 
 func TestNCALegacy2004(t *testing.T) {

@@ -19,7 +19,7 @@ type weierstrass[T limbs] struct {
 	identity jacobian[T]
 }
 
-func (w *weierstrass[T]) isInfinity(p *jacobian[T]) bool { return isZero(&p.z) }
+func (w *weierstrass[T]) isInfinity(p *jacobian[T]) bool { return w.f.isZero(&p.z) }
 
 func (w *weierstrass[T]) fromAffine(p *jacobian[T], q *affine[T]) {
 	p.x, p.y, p.z = q.x, q.y, w.f.one
@@ -29,20 +29,19 @@ func (w *weierstrass[T]) fromAffine(p *jacobian[T], q *affine[T]) {
 // the curve.
 func (w *weierstrass[T]) onCurve(q *affine[T]) bool {
 	f := w.f
-	var lhs, rhs, t T
+	var lhs, rhs T
 	f.sqr(&lhs, &q.y)
 	f.sqr(&rhs, &q.x)
 	f.add(&rhs, &rhs, &w.a)
 	f.mul(&rhs, &rhs, &q.x)
 	f.add(&rhs, &rhs, &w.b)
-	f.sub(&t, &lhs, &rhs)
-	return isZero(&t)
+	return f.equal(&lhs, &rhs)
 }
 
 // double sets r = 2·p. r may alias p.
 func (w *weierstrass[T]) double(r, p *jacobian[T]) {
 	f := w.f
-	if w.isInfinity(p) || isZero(&p.y) {
+	if w.isInfinity(p) || w.f.isZero(&p.y) {
 		*r = w.identity
 		return
 	}
@@ -55,16 +54,14 @@ func (w *weierstrass[T]) double(r, p *jacobian[T]) {
 		f.sub(&t1, &p.x, &delta)
 		f.add(&t2, &p.x, &delta)
 		f.mul(&alpha, &t1, &t2)
-		f.add(&t1, &alpha, &alpha)
-		f.add(&alpha, &alpha, &t1) // alpha = 3(X−δ)(X+δ)
+		f.mulSmall(&alpha, &alpha, 3) // alpha = 3(X−δ)(X+δ)
 		// Z3 = (Y+Z)² − γ − δ
 		f.add(&t1, &p.y, &p.z)
 		f.sqr(&t1, &t1)
 		f.sub(&t1, &t1, &gamma)
 		f.sub(&r.z, &t1, &delta)
 		// X3 = α² − 8β
-		f.add(&beta, &beta, &beta)
-		f.add(&beta, &beta, &beta) // 4β
+		f.mulSmall(&beta, &beta, 4) // 4β
 		f.sqr(&t1, &alpha)
 		f.add(&t2, &beta, &beta) // 8β
 		f.sub(&r.x, &t1, &t2)
@@ -72,9 +69,7 @@ func (w *weierstrass[T]) double(r, p *jacobian[T]) {
 		f.sub(&t1, &beta, &r.x)
 		f.mul(&t1, &alpha, &t1)
 		f.sqr(&gamma, &gamma)
-		f.add(&gamma, &gamma, &gamma)
-		f.add(&gamma, &gamma, &gamma)
-		f.add(&gamma, &gamma, &gamma) // 8γ²
+		f.mulSmall(&gamma, &gamma, 8) // 8γ²
 		f.sub(&r.y, &t1, &gamma)
 		return
 	}
@@ -91,8 +86,7 @@ func (w *weierstrass[T]) double(r, p *jacobian[T]) {
 	f.add(&s, &s, &s) // S = 2((X+YY)² − XX − YYYY)
 	f.sqr(&m, &zz)
 	f.mul(&m, &m, &w.a)
-	f.add(&t, &xx, &xx)
-	f.add(&t, &t, &xx)
+	f.mulSmall(&t, &xx, 3)
 	f.add(&m, &m, &t) // M = 3XX + a·ZZ²
 	// Z3 = (Y+Z)² − YY − ZZ (before X, Y are overwritten)
 	f.add(&t, &p.y, &p.z)
@@ -106,9 +100,7 @@ func (w *weierstrass[T]) double(r, p *jacobian[T]) {
 	// Y3 = M(S − X3) − 8YYYY
 	f.sub(&t, &s, &r.x)
 	f.mul(&t, &m, &t)
-	f.add(&yyyy, &yyyy, &yyyy)
-	f.add(&yyyy, &yyyy, &yyyy)
-	f.add(&yyyy, &yyyy, &yyyy)
+	f.mulSmall(&yyyy, &yyyy, 8)
 	f.sub(&r.y, &t, &yyyy)
 }
 
@@ -157,10 +149,10 @@ func (w *weierstrass[T]) add(r, p, q *jacobian[T]) {
 // (R = S2 − S1 = 0, so double) or opposite (the sum is infinity). It reports
 // whether it set r.
 func (w *weierstrass[T]) exceptional(r, p *jacobian[T], h, rr *T) bool {
-	if !isZero(h) {
+	if !w.f.isZero(h) {
 		return false
 	}
-	if isZero(rr) {
+	if w.f.isZero(rr) {
 		w.double(r, p)
 	} else {
 		*r = w.identity
@@ -203,8 +195,7 @@ func (w *weierstrass[T]) addAffine(r, p *jacobian[T], q *affine[T]) {
 	}
 	f.add(&rr, &rr, &rr)
 	f.sqr(&hh, &h)
-	f.add(&i, &hh, &hh)
-	f.add(&i, &i, &i)
+	f.mulSmall(&i, &hh, 4)
 	f.mul(&j, &h, &i)
 	f.mul(&v, &p.x, &i)
 	// Z3 = (Z1+H)² − Z1Z1 − HH

@@ -1,6 +1,9 @@
 package gost
 
-import "errors"
+import (
+	"errors"
+	"sync/atomic"
+)
 
 // curveOps is what a Curve needs from its size-specific arithmetic.
 type curveOps interface {
@@ -12,6 +15,52 @@ type curveOps interface {
 	// first coordinate size bytes of their arrays (passed by value so that
 	// nothing escapes to the heap).
 	verify(pub any, digestLE []byte, rLE, sLE [64]byte) verifyResult
+	// precompute builds the key's cached tables now (see keyPoint).
+	precompute(pub any)
+}
+
+// keyPoint is a validated public key point with its cached precomputation.
+// The first verification with a key multiplies without tables; the second
+// builds them (once, keyTableBytes of memory, kept as long as the key) and
+// every later one uses them. Keys of a curve with a cofactor get theirs when
+// parsed (decodePoint). Concurrent verifications never wait for the build:
+// while one goroutine builds, the others go on without tables.
+type keyPoint[T limbs] struct {
+	p        affine[T]
+	uses     atomic.Uint32
+	building atomic.Bool
+	table    atomic.Pointer[keyTable[T]]
+}
+
+// keyTable returns the cached table, building it when this is not the first
+// use; nil means "multiply without".
+func (g *group[T]) keyTable(k *keyPoint[T]) *keyTable[T] {
+	if t := k.table.Load(); t != nil {
+		return t
+	}
+	if k.uses.Add(1) < 2 {
+		return nil
+	}
+	return g.buildKeyTable(k)
+}
+
+// buildKeyTable builds and stores the key's table unless another goroutine
+// is at it (then it returns nil).
+func (g *group[T]) buildKeyTable(k *keyPoint[T]) *keyTable[T] {
+	if !k.building.CompareAndSwap(false, true) {
+		return k.table.Load()
+	}
+	t := g.newKeyTable(&k.p)
+	if t != nil {
+		k.table.Store(t)
+	}
+	return t
+}
+
+func (g *group[T]) precompute(pub any) {
+	if k, ok := pub.(*keyPoint[T]); ok && k.table.Load() == nil {
+		g.buildKeyTable(k)
+	}
 }
 
 type verifyResult int
@@ -41,20 +90,35 @@ func (g *group[T]) decodePoint(xy []byte) (any, error) {
 	if !f.inRange(&x) || !f.inRange(&y) {
 		return nil, errPointRange
 	}
-	p := &affine[T]{}
+	k := &keyPoint[T]{}
+	p := &k.p
 	f.toInternal(&p.x, &x)
 	f.toInternal(&p.y, &y)
 	if !g.w.onCurve(p) {
 		return nil, errPointCurve
 	}
 	if g.cofactor != 1 {
+		// q·P = ∞ is the subgroup check. The key's chunk tables make it
+		// cheap (L+1 doublings instead of 64n), and building them costs
+		// less than the doublings saved; the key keeps them, so its
+		// verifications use them from the first on. A point of small order
+		// has ∞ among its multiples: no table, the plain multiplication
+		// (which refuses it too).
 		var r jacobian[T]
-		g.scalarMult(&r, &g.q, p)
+		var zero T
+		kt := g.newKeyTable(p)
+		if kt != nil {
+			g.mulAdd(&r, &zero, &g.q, p, kt)
+		} else {
+			g.scalarMult(&r, &g.q, p)
+		}
 		if !g.w.isInfinity(&r) {
 			return nil, errPointOrder
 		}
+		k.building.Store(true)
+		k.table.Store(kt)
 	}
-	return p, nil
+	return k, nil
 }
 
 // verify implements GOST R 34.10-2012 §6.2 (identical to 34.10-2001):
@@ -65,7 +129,7 @@ func (g *group[T]) decodePoint(xy []byte) (any, error) {
 // The final comparison avoids a field inversion: x_C ≡ r (mod q) with
 // x_C < p holds iff X = x·Z² for one of x = r, r+q, r+2q, … below p.
 func (g *group[T]) verify(pub any, digest []byte, rb, sb [64]byte) verifyResult {
-	p, ok := pub.(*affine[T])
+	k, ok := pub.(*keyPoint[T])
 	if !ok {
 		return verifyFailed
 	}
@@ -85,15 +149,17 @@ func (g *group[T]) verify(pub any, digest []byte, rb, sb [64]byte) verifyResult 
 	if isZero(&em) {
 		em = fq.one // e = 1
 	}
-	fq.fromInternal(&e, &em) // plain e
-	fq.invPlain(&v, &e)      // plain e⁻¹ (binary extended Euclid)
-	fq.toInternal(&v, &v)    // its Montgomery form
-	fq.mul(&z1, &s, &v)      // plain s·e⁻¹ (one Montgomery factor cancels)
+	fq.fromInternal(&e, &em)    // plain e
+	if !fq.invVartime(&v, &e) { // plain e⁻¹; 0 < e < q prime: always
+		return verifyFailed
+	}
+	fq.toInternal(&v, &v) // its Montgomery form
+	fq.mul(&z1, &s, &v)   // plain s·e⁻¹ (one Montgomery factor cancels)
 	subBorrow(&negR, &g.q, &r)
 	fq.mul(&z2, &negR, &v) // plain −r·e⁻¹
 
 	var c jacobian[T]
-	g.mulAdd(&c, &z1, &z2, p)
+	g.mulAdd(&c, &z1, &z2, &k.p, g.keyTable(k))
 	if g.w.isInfinity(&c) {
 		return verifyFailed
 	}
@@ -104,7 +170,7 @@ func (g *group[T]) verify(pub any, digest []byte, rb, sb [64]byte) verifyResult 
 	for f.inRange(&x) {
 		f.toInternal(&xi, &x)
 		f.mul(&t, &xi, &zz)
-		if t == c.x {
+		if f.equal(&t, &c.x) {
 			return verifyOK
 		}
 		if addCarry(&x, &x, &g.q) != 0 {
