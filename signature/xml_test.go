@@ -428,3 +428,26 @@ func TestVerifyAnyDispatch(t *testing.T) {
 	_, err = v.VerifyAny(context.Background(), []byte("  <x/>"), loginOpts())
 	assert.True(t, errors.Is(err, signature.ErrMalformed))
 }
+
+// TestVerifyXMLChainCache: XML and CMS share the Verifier's trust path and
+// its caches: a repeated XML login verifies no chain signature again (the
+// two verified links stay the only ones), a CMS from the same signer
+// reuses them, and validity is still checked on every use.
+func TestVerifyXMLChainCache(t *testing.T) {
+	p := pkiFor(t, devpki.GOST2015)
+	v, clock := newVerifier(t, p, withIntermediates(p))
+	doc := signXML(t, p.Individual, loginDoc, devpki.XMLOptions{CR: true})
+	require.Equal(t, 0, signature.CachedLinks(v))
+	for range 3 {
+		_, err := v.VerifyXML(context.Background(), doc, loginOpts())
+		require.NoError(t, err)
+		require.Equal(t, 2, signature.CachedLinks(v))
+	}
+	_, err := v.Verify(context.Background(), sign(t, p.Individual, []byte("x"), devpki.CMSOptions{}),
+		signature.VerifyOptions{Content: []byte("x"), Purpose: signature.PurposeLogin()})
+	require.NoError(t, err)
+	require.Equal(t, 2, signature.CachedLinks(v), "the CMS path reuses the links the XML path verified")
+	clock.Set(p.Individual.Cert.NotAfter.Add(time.Second))
+	_, err = v.VerifyXML(context.Background(), doc, loginOpts())
+	require.ErrorIs(t, err, signature.ErrCertificateExpired)
+}
