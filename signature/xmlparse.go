@@ -535,66 +535,62 @@ func (r *xmlReader) cdata() (string, error) {
 
 // decode replaces the references in raw character data (the five
 // predefined entities and character references) and normalises line
-// breaks (CR LF and CR to LF, XML §2.11), then checks every character is
-// one XML allows.
+// breaks (CR LF and CR to LF, XML §2.11). Every character, written or
+// referenced, must be one XML allows.
 func (r *xmlReader) decode(raw string) (string, error) {
-	if strings.IndexByte(raw, '&') < 0 && strings.IndexByte(raw, '\r') < 0 {
-		if !validXMLChars(raw) {
-			return "", malformed("not well-formed XML: character outside XML's range")
-		}
+	if !validXMLChars(raw) {
+		return "", malformed("not well-formed XML: character outside XML's range")
+	}
+	i := 0
+	for i < len(raw) && raw[i] != '&' && raw[i] != '\r' {
+		i++
+	}
+	if i == len(raw) {
 		return raw, nil
 	}
 	b := r.buf[:0]
 	if cap(b) < len(raw) {
 		b = make([]byte, 0, len(raw))
 	}
-	for len(raw) > 0 {
-		i := strings.IndexAny(raw, "&\r")
-		if i < 0 {
-			b = append(b, raw...)
-			break
-		}
-		b = append(b, raw[:i]...)
-		raw = raw[i:]
-		if raw[0] == '\r' {
-			b = append(b, '\n')
-			raw = raw[1:]
-			if len(raw) > 0 && raw[0] == '\n' {
-				raw = raw[1:]
-			}
-			continue
-		}
-		semi := strings.IndexByte(raw, ';')
-		if semi < 0 {
-			return "", malformed("not well-formed XML: bad reference")
-		}
-		ref := raw[1:semi]
-		raw = raw[semi+1:]
-		switch ref {
-		case "lt":
-			b = append(b, '<')
-		case "gt":
-			b = append(b, '>')
-		case "amp":
-			b = append(b, '&')
-		case "apos":
-			b = append(b, '\'')
-		case "quot":
-			b = append(b, '"')
+	b = append(b, raw[:i]...)
+	for ; i < len(raw); i++ {
+		switch c := raw[i]; c {
 		default:
-			c, ok := charRef(ref)
-			if !ok {
-				return "", malformed("not well-formed XML: undeclared entity or bad character reference")
+			b = append(b, c)
+		case '\r':
+			b = append(b, '\n')
+			if i+1 < len(raw) && raw[i+1] == '\n' {
+				i++
 			}
-			b = utf8.AppendRune(b, c)
+		case '&':
+			semi := strings.IndexByte(raw[i:], ';')
+			if semi < 0 {
+				return "", malformed("not well-formed XML: bad reference")
+			}
+			ref := raw[i+1 : i+semi]
+			i += semi
+			switch ref {
+			case "lt":
+				b = append(b, '<')
+			case "gt":
+				b = append(b, '>')
+			case "amp":
+				b = append(b, '&')
+			case "apos":
+				b = append(b, '\'')
+			case "quot":
+				b = append(b, '"')
+			default:
+				c, ok := charRef(ref)
+				if !ok || !isXMLChar(c) {
+					return "", malformed("not well-formed XML: undeclared entity or bad character reference")
+				}
+				b = utf8.AppendRune(b, c)
+			}
 		}
 	}
 	r.buf = b
-	s := string(b)
-	if !validXMLChars(s) {
-		return "", malformed("not well-formed XML: character outside XML's range")
-	}
-	return s, nil
+	return string(b), nil
 }
 
 // charRef decodes the body of a character reference ("#65", "#x41").
@@ -648,9 +644,22 @@ func appendNormalisedBreaks(b []byte, s string) []byte {
 }
 
 // validXMLChars reports whether s is valid UTF-8 made of characters XML
-// allows (the Char production).
+// allows (the Char production). Eight bytes at a time while they are all
+// printable ASCII.
 func validXMLChars(s string) bool {
+	const lo, hi = 0x2020202020202020, 0x8080808080808080
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			// No byte ≥ 0x80, and none < 0x20 (w - lo borrows into a
+			// byte's high bit only for such a byte, w's high bits being
+			// clear).
+			if w&hi == 0 && (w-lo)&hi == 0 {
+				i += 8
+				continue
+			}
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
@@ -660,12 +669,18 @@ func validXMLChars(s string) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || !(r <= 0xD7FF || 0xE000 <= r && r <= 0xFFFD || r >= 0x10000) {
+		if r == utf8.RuneError && size == 1 || !isXMLChar(r) {
 			return false
 		}
 		i += size
 	}
 	return true
+}
+
+// isXMLChar reports whether XML allows c (the Char production).
+func isXMLChar(c rune) bool {
+	return c == '\t' || c == '\n' || c == '\r' || 0x20 <= c && c <= 0xD7FF ||
+		0xE000 <= c && c <= 0xFFFD || 0x10000 <= c && c <= utf8.MaxRune
 }
 
 // isXMLSpace reports whether s is only XML whitespace.

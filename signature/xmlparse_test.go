@@ -306,7 +306,8 @@ func TestXMLReaderMatchesOracleGenerated(t *testing.T) {
 	text := func() string {
 		var b strings.Builder
 		for range rng.IntN(4) {
-			b.WriteString(pick("x", " ", "\n", "\r\n", "&amp;", "&lt;", "&gt;", "&#13;", "&#x9;", "\u00e9", `"`, "'", "<![CDATA[<&\r]]>", "]]"))
+			b.WriteString(pick("x", " ", "\n", "\r\n", "&amp;", "&lt;", "&gt;", "&#13;", "&#x9;", "\u00e9", `"`, "'", "<![CDATA[<&\r]]>", "]]",
+				"\U0001F600", "&#x1F600;", "\x7f", "abcdefghijklmnop", "\x01", "\xff", "\uFFFE", "&#0;", "&#xD800;"))
 		}
 		return b.String()
 	}
@@ -322,7 +323,7 @@ func TestXMLReaderMatchesOracleGenerated(t *testing.T) {
 		var b strings.Builder
 		for range rng.IntN(4) {
 			b.WriteString(" " + pick("x", "y", "Id", "a:x", "a:y", "b:x", "xml:lang", "xml:space", "e:z") + `="` +
-				pick("", "v", "&amp;", "&quot;", "'", ">", "&#xE9;", "\u0416") + `"`)
+				pick("", "v", "&amp;", "&quot;", "'", ">", "&#xE9;", "\u0416", "0123456789abcdef\u0416", "\x1f", "&#x9;") + `"`)
 		}
 		return b.String()
 	}
@@ -373,7 +374,7 @@ func TestXMLReaderMatchesOracleGenerated(t *testing.T) {
 		}
 	}
 	t.Logf("%d documents: %d canonicalised, %d enveloped signatures accepted", n, accepted, signed)
-	if accepted < n/10 || signed < n/50 {
+	if accepted < n/20 || signed < n/100 {
 		t.Errorf("the generator rarely builds acceptable documents: %d and %d of %d", accepted, signed, n)
 	}
 }
