@@ -303,12 +303,7 @@ func TestVerifyXMLNCAGOSTKey(t *testing.T) {
 	assert.Equal(t, "123456789011", res.Signers[0].Identity.IIN)
 
 	openssl := testenv.Tool(t, "openssl")
-	dir := t.TempDir()
-	write := func(name string, b []byte) string {
-		f := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(f, b, 0o600))
-		return f
-	}
+	write := tempWriter(t)
 	si, content, digestValue, sigValue := xmlParts(t, doc)
 	assert.Equal(t, loginDoc, string(content))
 	engineHash := func(b []byte) []byte {
@@ -387,12 +382,7 @@ func TestXMLSec1Oracle(t *testing.T) {
 // and a signature it makes over doc verifies here.
 func xmlSec1RoundTrip(t *testing.T, xmlsec string, p *sigtest.PKI, v *signature.Verifier, alg devpki.Algorithm, doc string) {
 	t.Helper()
-	dir := t.TempDir()
-	write := func(name string, b []byte) string {
-		f := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(f, b, 0o600))
-		return f
-	}
+	write := tempWriter(t)
 	for _, cr := range []bool{false, true} {
 		signed := signXML(t, p.Individual, doc, devpki.XMLOptions{CR: cr})
 		sigtest.Run(t, xmlsec, "--verify", "--insecure", "--enabled-key-data", "x509", write("ours.xml", signed))
@@ -418,12 +408,7 @@ func xmlSec1RoundTrip(t *testing.T, xmlsec string, p *sigtest.PKI, v *signature.
 // a signature out.
 func xmlSec1Sign(t *testing.T, xmlsec string, p *sigtest.PKI, alg devpki.Algorithm, doc string) []byte {
 	t.Helper()
-	dir := t.TempDir()
-	write := func(name string, b []byte) string {
-		f := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(f, b, 0o600))
-		return f
-	}
+	write := tempWriter(t)
 	sigMethod := signature.URIRSASHA256
 	if alg == devpki.ECDSAP256 {
 		sigMethod = signature.URIECDSASHA256
@@ -438,10 +423,23 @@ func xmlSec1Sign(t *testing.T, xmlsec string, p *sigtest.PKI, alg devpki.Algorit
 	keyPEM, err := p.Individual.PrivateKeyPEM()
 	require.NoError(t, err)
 	keyFile, certFile := write("key.pem", keyPEM), write("cert.pem", devpki.CertificatePEM(p.Individual.Cert))
-	sigtest.Run(t, xmlsec, "--sign", "--privkey-pem", keyFile+","+certFile, "--output", filepath.Join(dir, "theirs.xml"), write("tmpl.xml", []byte(tmpl)))
-	theirs, err := os.ReadFile(filepath.Join(dir, "theirs.xml"))
+	out := write("theirs.xml", nil)
+	sigtest.Run(t, xmlsec, "--sign", "--privkey-pem", keyFile+","+certFile, "--output", out, write("tmpl.xml", []byte(tmpl)))
+	theirs, err := os.ReadFile(out)
 	require.NoError(t, err)
 	return theirs
+}
+
+// tempWriter returns a function that writes a file in a fresh temporary
+// directory and returns its path.
+func tempWriter(t *testing.T) func(name string, b []byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	return func(name string, b []byte) string {
+		f := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(f, b, 0o600))
+		return f
+	}
 }
 
 // runFails runs a command and reports whether it failed.
