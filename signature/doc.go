@@ -75,7 +75,9 @@
 //     text or comments outside it, comments anywhere (URI="" drops them
 //     before the digest, XML-DSig §4.3.3.3, so they would be unsigned
 //     content), duplicate attributes, tabs or line breaks in attribute
-//     values, depth beyond 32, more than 20 000 nodes, Config.MaxInputSize;
+//     values, depth beyond 32, more than 20 000 nodes, 64 attributes on
+//     an element or 128 namespace declarations in scope,
+//     Config.MaxInputSize;
 //     and what namespace-aware C14N would read otherwise than a naive
 //     reader: names that are not ASCII NCNames, undeclared or reserved
 //     prefixes, prefix undeclarations, two qualified attributes of

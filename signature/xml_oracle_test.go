@@ -116,6 +116,17 @@ func oracleCheckTree(e *etree.Element, nodes *int) error {
 	if _, ok := oracleLookup(e, e.Space); !ok {
 		return oracleRefuse("undeclared prefix")
 	}
+	decls := 0
+	for p := e; p != nil; p = p.Parent() {
+		for _, a := range p.Attr {
+			if a.Space == "xmlns" || a.Space == "" && a.Key == "xmlns" {
+				decls++
+			}
+		}
+	}
+	if decls > xmlMaxNSInScope {
+		return oracleRefuse("namespace declarations")
+	}
 	qualified := ""
 	for i, a := range e.Attr {
 		if !oracleName(a.Space, a.Key) || strings.ContainsAny(a.Value, "\t\r\n") {

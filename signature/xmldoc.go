@@ -16,6 +16,7 @@ const (
 	xmlMaxDepth     = 32    // a login document is three levels deep
 	xmlMaxNodes     = 20000 // elements and text runs
 	xmlMaxAttrs     = 64    // per element
+	xmlMaxNSInScope = 128   // namespace declarations on an element and its ancestors: bounds each prefix lookup
 )
 
 // xmlSignature is a parsed enveloped XML-DSig document. Nothing in it is

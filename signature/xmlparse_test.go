@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -166,6 +167,9 @@ func oracleCorpus() []struct {
 		{"depth 33", strings.Repeat("<a>", 33) + strings.Repeat("</a>", 33), false, false},
 		{"65 attributes", "<a" + oracleAttrs(65) + "/>", false, false},
 		{"64 attributes", "<a" + oracleAttrs(64) + "/>", true, false},
+		{"128 declarations in scope", "<a" + oracleDecls(0, 64) + "><b" + oracleDecls(64, 64) + "/></a>", true, false},
+		{"129 declarations in scope", "<a" + oracleDecls(0, 64) + "><b" + oracleDecls(64, 64) + `><c xmlns="urn:d"/></b></a>`, false, false},
+		{"128 declarations in scope twice", "<a" + oracleDecls(0, 64) + "><b" + oracleDecls(64, 64) + "/><b" + oracleDecls(64, 64) + "/></a>", true, false},
 		{"mismatched end tag", "<a></b>", false, false},
 		{"unclosed", "<a><b></b>", false, false},
 		{"extra end tag", "<a></a></a>", false, false},
@@ -192,6 +196,14 @@ func oracleCorpus() []struct {
 		{"bad base64", strings.Replace(signed("login", ""), "Bgc", "B*c", 1), false, false},
 		{"wrapped signature", "<w>" + signed("login", "") + sig + "</w>", false, false},
 	}
+}
+
+func oracleDecls(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(" xmlns:p" + strconv.Itoa(from+i) + `="urn:x"`)
+	}
+	return b.String()
 }
 
 func oracleAttrs(n int) string {
