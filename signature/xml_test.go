@@ -220,6 +220,14 @@ func TestVerifyXMLHostile(t *testing.T) {
 		{"markup in base64", strings.Replace(body, "<ds:SignatureValue>\n", "<ds:SignatureValue>\n<b/>", 1)},
 		{"HMAC length", strings.Replace(body, `rsa-sha256"/>`, `rsa-sha256"><ds:HMACOutputLength>8</ds:HMACOutputLength></ds:SignatureMethod>`, 1)},
 		{"too large", body + strings.Repeat(" ", signature.DefaultMaxInputSize)},
+		// What a namespace-aware C14N would read otherwise than a naive
+		// reader (xmlparse.go).
+		{"undeclared prefix", strings.Replace(body, "<login>", "<p:login>", 1)},
+		{"non-ASCII name", strings.Replace(body, "<sessionid>", "<сессия/><sessionid>", 1)},
+		{"surrogate reference", strings.Replace(body, "<sessionid>", "<sessionid>&#xD800;", 1)},
+		{"two attribute namespaces", strings.Replace(body, "<login>", `<login xmlns:p="urn:p" xml:lang="kk" p:a="1">`, 1)},
+		{"SignedInfo rebinding a prefix", strings.Replace(strings.Replace(body, "<login>", `<login xmlns:p="urn:p">`, 1),
+			"<ds:SignedInfo>", `<ds:SignedInfo xmlns:p="urn:q">`, 1)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res, err := v.VerifyXML(context.Background(), []byte(c.doc), loginOpts())
