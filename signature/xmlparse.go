@@ -18,10 +18,12 @@ import (
 //
 // It accepts exactly what the previous reader (etree over encoding/xml in
 // strict mode, then the structural checks) accepted, with these
-// refusals added, each because a real XML processor or C14N would read the
-// document differently or goxmldsig's canonical form would differ from
-// the standard's:
-//   - names that are not ASCII NCNames (optionally prefix:local);
+// refusals added — what XML 1.0 or Namespaces in XML forbid and
+// encoding/xml let through, what goxmldsig would canonicalise otherwise
+// than C14N 1.0 says, and bounds on work:
+//   - names that are not NCNames (optionally prefix:local), and names
+//     beyond ASCII (login documents use none; encoding/xml's Unicode name
+//     tables are not reproduced here);
 //   - undeclared prefixes, the xmlns prefix on an element, declarations
 //     of the xml or xmlns prefixes, of the XML or XMLNS namespaces, and
 //     prefix undeclarations (xmlns:p="");
