@@ -73,7 +73,14 @@
 //     text or comments outside it, comments anywhere (URI="" drops them
 //     before the digest, XML-DSig §4.3.3.3, so they would be unsigned
 //     content), duplicate attributes, tabs or line breaks in attribute
-//     values, depth beyond 32, more than 20 000 nodes, Config.MaxInputSize.
+//     values, depth beyond 32, more than 20 000 nodes, 64 attributes on
+//     an element or 128 namespace declarations in scope,
+//     Config.MaxInputSize;
+//     and what namespace-aware C14N would read otherwise than a naive
+//     reader: names that are not ASCII NCNames, undeclared or reserved
+//     prefixes, prefix undeclarations, two qualified attributes of
+//     different namespaces on one element, character references to
+//     surrogates, a SignedInfo rebinding a prefix its ancestors bind.
 //   - Structure, exactly: one ds:Signature in the whole document, the last
 //     child of the document element; in it SignedInfo, SignatureValue,
 //     KeyInfo and nothing else (no Object, no Id); C14N 1.0 for SignedInfo;
@@ -90,8 +97,13 @@
 //     with #gost34311. Anything else is ErrUnsupportedAlgorithm.
 //   - The Reference digest over the canonical document without its
 //     signature (ErrDigestMismatch), then the signature over the canonical
-//     SignedInfo (ErrBadSignature). Canonicalisation is goxmldsig's, over
-//     github.com/beevik/etree; the GOST step is this package's: the
+//     SignedInfo (ErrBadSignature). The reader and the C14N 1.0
+//     canonicaliser are this package's (xmlparse.go, xmlc14n.go: a login is
+//     verified on every request, and encoding/xml with etree and goxmldsig
+//     cost more than the RSA signature check); goxmldsig over
+//     github.com/beevik/etree is their differential oracle in the tests
+//     and in a fuzz target, and xmlsec1 checks both ways. The GOST step is
+//     this package's too: the
 //     DigestValue is the raw hash output and the SignatureValue is in the
 //     NCA's byte order (the reversal of RFC 4491's s‖r), as in the NCA's
 //     CMS — checked on a real Kalkan-signed GOST-2015 document.

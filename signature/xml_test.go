@@ -220,6 +220,14 @@ func TestVerifyXMLHostile(t *testing.T) {
 		{"markup in base64", strings.Replace(body, "<ds:SignatureValue>\n", "<ds:SignatureValue>\n<b/>", 1)},
 		{"HMAC length", strings.Replace(body, `rsa-sha256"/>`, `rsa-sha256"><ds:HMACOutputLength>8</ds:HMACOutputLength></ds:SignatureMethod>`, 1)},
 		{"too large", body + strings.Repeat(" ", signature.DefaultMaxInputSize)},
+		// What a namespace-aware C14N would read otherwise than a naive
+		// reader (xmlparse.go).
+		{"undeclared prefix", strings.Replace(body, "<login>", "<p:login>", 1)},
+		{"non-ASCII name", strings.Replace(body, "<sessionid>", "<сессия/><sessionid>", 1)},
+		{"surrogate reference", strings.Replace(body, "<sessionid>", "<sessionid>&#xD800;", 1)},
+		{"two attribute namespaces", strings.Replace(body, "<login>", `<login xmlns:p="urn:p" xml:lang="kk" p:a="1">`, 1)},
+		{"SignedInfo rebinding a prefix", strings.Replace(strings.Replace(body, "<login>", `<login xmlns:p="urn:p">`, 1),
+			"<ds:SignedInfo>", `<ds:SignedInfo xmlns:p="urn:q">`, 1)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res, err := v.VerifyXML(context.Background(), []byte(c.doc), loginOpts())
@@ -303,12 +311,7 @@ func TestVerifyXMLNCAGOSTKey(t *testing.T) {
 	assert.Equal(t, "123456789011", res.Signers[0].Identity.IIN)
 
 	openssl := testenv.Tool(t, "openssl")
-	dir := t.TempDir()
-	write := func(name string, b []byte) string {
-		f := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(f, b, 0o600))
-		return f
-	}
+	write := tempWriter(t)
 	si, content, digestValue, sigValue := xmlParts(t, doc)
 	assert.Equal(t, loginDoc, string(content))
 	engineHash := func(b []byte) []byte {
@@ -361,51 +364,89 @@ func TestXMLSec1Oracle(t *testing.T) {
 		t.Run(string(alg), func(t *testing.T) {
 			p := pkiFor(t, alg)
 			v, _ := newVerifier(t, p, withIntermediates(p))
-			dir := t.TempDir()
-			write := func(name string, b []byte) string {
-				f := filepath.Join(dir, name)
-				require.NoError(t, os.WriteFile(f, b, 0o600))
-				return f
+			// Namespaces, attributes and entities exercise C14N; the xml:
+			// attributes of the root are inherited by SignedInfo, like its
+			// namespaces.
+			for _, doc := range []string{
+				`<login xmlns="urn:x" xmlns:b="urn:b" z="1" a="&amp;&quot;&lt;"><b:x b:k="v">t&amp;&lt;&gt;&#13;` +
+					"\u00e9\u0416</b:x><y/>\n <sessionid>n</sessionid></login>",
+				`<login xmlns:c="urn:c" xmlns:b="urn:b" xml:lang="kk" xml:space="preserve" z="0"><b:x xmlns="urn:d" c:z="1" c:a="2">` +
+					"<![CDATA[<&>]]>\r\n<y xmlns=\"\"/></b:x>\n <sessionid>n</sessionid></login>",
+			} {
+				xmlSec1RoundTrip(t, xmlsec, p, v, alg, doc)
 			}
-			// Namespaces, attributes and entities exercise C14N.
-			doc := `<login xmlns="urn:x" xmlns:b="urn:b" z="1" a="&amp;&quot;&lt;"><b:x b:k="v">t&amp;&lt;&gt;&#13;` +
-				"\u00e9\u0416</b:x><y/>\n <sessionid>n</sessionid></login>"
-			for _, cr := range []bool{false, true} {
-				signed := signXML(t, p.Individual, doc, devpki.XMLOptions{CR: cr})
-				sigtest.Run(t, xmlsec, "--verify", "--insecure", "--enabled-key-data", "x509", write("ours.xml", signed))
-				// A tampered document is refused by xmlsec1 too.
-				bad := bytes.Replace(signed, []byte("<sessionid>n<"), []byte("<sessionid>m<"), 1)
-				cmdErr := runFails(t, xmlsec, "--verify", "--insecure", "--enabled-key-data", "x509", write("bad.xml", bad))
-				assert.True(t, cmdErr)
-			}
-			// xmlsec1 signs a template as NCALayer lays it out; it verifies here.
-			sigMethod := signature.URIRSASHA256
-			if alg == devpki.ECDSAP256 {
-				sigMethod = signature.URIECDSASHA256
-			}
-			tmpl := strings.Replace(doc, "</login>", `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">`+"\n"+
-				`<ds:SignedInfo>`+"\n"+`<ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/>`+"\n"+
-				`<ds:SignatureMethod Algorithm="`+sigMethod+`"/>`+"\n"+`<ds:Reference URI="">`+"\n<ds:Transforms>\n"+
-				`<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>`+"\n"+
-				`<ds:Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"/>`+"\n</ds:Transforms>\n"+
-				`<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>`+"\n<ds:DigestValue></ds:DigestValue>\n</ds:Reference>\n</ds:SignedInfo>\n"+
-				"<ds:SignatureValue/>\n<ds:KeyInfo>\n<ds:X509Data>\n<ds:X509Certificate/>\n</ds:X509Data>\n</ds:KeyInfo>\n</ds:Signature></login>", 1)
-			keyPEM, err := p.Individual.PrivateKeyPEM()
-			require.NoError(t, err)
-			keyFile, certFile := write("key.pem", keyPEM), write("cert.pem", devpki.CertificatePEM(p.Individual.Cert))
-			sigtest.Run(t, xmlsec, "--sign", "--privkey-pem", keyFile+","+certFile, "--output", filepath.Join(dir, "theirs.xml"), write("tmpl.xml", []byte(tmpl)))
-			theirs, err := os.ReadFile(filepath.Join(dir, "theirs.xml"))
-			require.NoError(t, err)
-			res, err := v.VerifyXML(context.Background(), theirs, loginOpts())
-			require.NoError(t, err, "%s", theirs)
-			assert.Equal(t, sigtest.IIN, res.Signers[0].Identity.IIN)
-			// Its canonical content is what ours is.
-			canon, err := signature.CanonicalXML([]byte(doc))
-			require.NoError(t, err)
-			assert.Equal(t, canon, res.Content)
-			_, err = v.VerifyXML(context.Background(), bytes.Replace(theirs, []byte("<sessionid>n<"), []byte("<sessionid>m<"), 1), loginOpts())
-			assert.Equal(t, "digest_mismatch", signature.Code(err))
+			// Qualified attributes of two namespaces on one element: C14N
+			// sorts them by namespace, goxmldsig by local name. Refused as
+			// malformed rather than checked against a canonical form that
+			// differs from the signer's.
+			mixed := `<login xmlns:c="urn:c" xml:lang="kk" c:a="1"><sessionid>n</sessionid></login>`
+			_, err := v.VerifyXML(context.Background(), xmlSec1Sign(t, xmlsec, p, alg, mixed), loginOpts())
+			assert.Equal(t, "malformed", signature.Code(err), "%v", err)
 		})
+	}
+}
+
+// xmlSec1RoundTrip: xmlsec1 verifies doc signed here, refuses it tampered,
+// and a signature it makes over doc verifies here.
+func xmlSec1RoundTrip(t *testing.T, xmlsec string, p *sigtest.PKI, v *signature.Verifier, alg devpki.Algorithm, doc string) {
+	t.Helper()
+	write := tempWriter(t)
+	for _, cr := range []bool{false, true} {
+		signed := signXML(t, p.Individual, doc, devpki.XMLOptions{CR: cr})
+		sigtest.Run(t, xmlsec, "--verify", "--insecure", "--enabled-key-data", "x509", write("ours.xml", signed))
+		// A tampered document is refused by xmlsec1 too.
+		bad := bytes.Replace(signed, []byte("<sessionid>n<"), []byte("<sessionid>m<"), 1)
+		cmdErr := runFails(t, xmlsec, "--verify", "--insecure", "--enabled-key-data", "x509", write("bad.xml", bad))
+		assert.True(t, cmdErr)
+	}
+	// xmlsec1 signs a template as NCALayer lays it out; it verifies here.
+	theirs := xmlSec1Sign(t, xmlsec, p, alg, doc)
+	res, err := v.VerifyXML(context.Background(), theirs, loginOpts())
+	require.NoError(t, err, "%s", theirs)
+	assert.Equal(t, sigtest.IIN, res.Signers[0].Identity.IIN)
+	// Its canonical content is what ours is.
+	canon, err := signature.CanonicalXML([]byte(doc))
+	require.NoError(t, err)
+	assert.Equal(t, canon, res.Content)
+	_, err = v.VerifyXML(context.Background(), bytes.Replace(theirs, []byte("<sessionid>n<"), []byte("<sessionid>m<"), 1), loginOpts())
+	assert.Equal(t, "digest_mismatch", signature.Code(err))
+}
+
+// xmlSec1Sign has xmlsec1 sign doc (whose root is login) as NCALayer lays
+// a signature out.
+func xmlSec1Sign(t *testing.T, xmlsec string, p *sigtest.PKI, alg devpki.Algorithm, doc string) []byte {
+	t.Helper()
+	write := tempWriter(t)
+	sigMethod := signature.URIRSASHA256
+	if alg == devpki.ECDSAP256 {
+		sigMethod = signature.URIECDSASHA256
+	}
+	tmpl := strings.Replace(doc, "</login>", `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">`+"\n"+
+		`<ds:SignedInfo>`+"\n"+`<ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/>`+"\n"+
+		`<ds:SignatureMethod Algorithm="`+sigMethod+`"/>`+"\n"+`<ds:Reference URI="">`+"\n<ds:Transforms>\n"+
+		`<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>`+"\n"+
+		`<ds:Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"/>`+"\n</ds:Transforms>\n"+
+		`<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>`+"\n<ds:DigestValue></ds:DigestValue>\n</ds:Reference>\n</ds:SignedInfo>\n"+
+		"<ds:SignatureValue/>\n<ds:KeyInfo>\n<ds:X509Data>\n<ds:X509Certificate/>\n</ds:X509Data>\n</ds:KeyInfo>\n</ds:Signature></login>", 1)
+	keyPEM, err := p.Individual.PrivateKeyPEM()
+	require.NoError(t, err)
+	keyFile, certFile := write("key.pem", keyPEM), write("cert.pem", devpki.CertificatePEM(p.Individual.Cert))
+	out := write("theirs.xml", nil)
+	sigtest.Run(t, xmlsec, "--sign", "--privkey-pem", keyFile+","+certFile, "--output", out, write("tmpl.xml", []byte(tmpl)))
+	theirs, err := os.ReadFile(out)
+	require.NoError(t, err)
+	return theirs
+}
+
+// tempWriter returns a function that writes a file in a fresh temporary
+// directory and returns its path.
+func tempWriter(t *testing.T) func(name string, b []byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	return func(name string, b []byte) string {
+		f := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(f, b, 0o600))
+		return f
 	}
 }
 
@@ -427,4 +468,27 @@ func TestVerifyAnyDispatch(t *testing.T) {
 	assert.Equal(t, signature.FormatCMS, res.Format)
 	_, err = v.VerifyAny(context.Background(), []byte("  <x/>"), loginOpts())
 	assert.True(t, errors.Is(err, signature.ErrMalformed))
+}
+
+// TestVerifyXMLChainCache: XML and CMS share the Verifier's trust path and
+// its caches: a repeated XML login verifies no chain signature again (the
+// two verified links stay the only ones), a CMS from the same signer
+// reuses them, and validity is still checked on every use.
+func TestVerifyXMLChainCache(t *testing.T) {
+	p := pkiFor(t, devpki.GOST2015)
+	v, clock := newVerifier(t, p, withIntermediates(p))
+	doc := signXML(t, p.Individual, loginDoc, devpki.XMLOptions{CR: true})
+	require.Equal(t, 0, signature.CachedLinks(v))
+	for range 3 {
+		_, err := v.VerifyXML(context.Background(), doc, loginOpts())
+		require.NoError(t, err)
+		require.Equal(t, 2, signature.CachedLinks(v))
+	}
+	_, err := v.Verify(context.Background(), sign(t, p.Individual, []byte("x"), devpki.CMSOptions{}),
+		signature.VerifyOptions{Content: []byte("x"), Purpose: signature.PurposeLogin()})
+	require.NoError(t, err)
+	require.Equal(t, 2, signature.CachedLinks(v), "the CMS path reuses the links the XML path verified")
+	clock.Set(p.Individual.Cert.NotAfter.Add(time.Second))
+	_, err = v.VerifyXML(context.Background(), doc, loginOpts())
+	require.ErrorIs(t, err, signature.ErrCertificateExpired)
 }
