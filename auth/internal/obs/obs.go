@@ -32,13 +32,15 @@ const (
 // TestCodesComplete keeps it in step with the sources.
 func Codes() []string {
 	return []string{
-		"authenticator_not_allowed", "binding_mismatch", "binding_missing", "config", "content_type",
-		"credential_not_allowed", "csrf", "expired",
+		"authenticator_not_allowed", "binding_mismatch", "binding_missing", "busy", "config", "conflict",
+		"content_type", "credential_not_allowed", "credential_not_found", "csrf", "expired",
 		"factor_already_completed", "factor_not_allowed", "factor_not_begun", "flow_cancelled",
-		"flow_completed", "flow_expired", "flow_not_found", "fraud_reported", "internal",
-		"invalid_input", "invalid_request", "locked", "login_required", "not_allowed", "not_found",
-		"origin", "passkey_backup_changed", "passkey_synced", "policy_syntax", "rate_limited", "replayed", "revocation_unavailable",
-		"revocation_unchecked", "revocation_unknown", "revoked", "step_up_required",
+		"flow_completed", "flow_expired", "flow_not_found", "flows_ended", "fraud_reported", "internal",
+		"invalid_input", "invalid_request", "last_strong_credential", "locked", "login_required",
+		"no_phone", "not_allowed", "not_found", "not_supported", "origin", "passkey_backup_changed",
+		"passkey_synced", "phone_quarantine", "phone_risk", "policy_syntax", "rate_limited",
+		"recovery_required", "replayed", "report_token_invalid", "revocation_unavailable",
+		"revocation_unchecked", "revocation_unknown", "revoked", "same_phone", "step_up_required",
 		"subject_mismatch", "subject_unknown", "too_large", "unavailable", "unknown_action",
 		"unknown_factor", "unmet_authentication_requirements", "verification_failed", "weak_policy",
 	}
