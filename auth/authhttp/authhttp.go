@@ -422,3 +422,39 @@ func serveClient(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
 	_, _ = w.Write(clientJS)
 }
+
+// The pieces below let handlers built beside this package (the credential
+// life cycle's lifecycle/lifecyclehttp, a host's own endpoints) apply the
+// same checks and limits as the flow endpoints.
+
+// Engine returns the engine the Handler runs.
+func (h *Handler) Engine() *auth.Engine { return h.cfg.Engine }
+
+// Logger returns the Handler's logger for operator detail.
+func (h *Handler) Logger() *slog.Logger { return h.cfg.Log }
+
+// ClientIP returns the request's client address as Config.ClientIP reads
+// it.
+func (h *Handler) ClientIP(r *http.Request) string { return h.cfg.ClientIP(r) }
+
+// CheckPost applies the flow endpoints' checks to a POST — Sec-Fetch-Site
+// and Origin against Config.Origins, application/json, the body limit —
+// and returns its JSON body (nil when empty).
+func (h *Handler) CheckPost(w http.ResponseWriter, r *http.Request) (json.RawMessage, error) {
+	return h.checkPost(w, r)
+}
+
+// Limit counts one request of kind op from the request's client address
+// (clientip.Bucket) in the current minute and refuses past Config's
+// StartsPerIP with a rate-limit error carrying Retry-After.
+func (h *Handler) Limit(r *http.Request, op string) error {
+	return h.limit(r.Context(), op, h.cfg.ClientIP(r), h.cfg.StartsPerIP)
+}
+
+// Status returns the HTTP status the flow endpoints answer for err's code
+// (auth.Code): 401 verification_failed, 429 rate_limited, 503 unavailable…
+func Status(err error) int { return statusOf(err) }
+
+// Client returns the client description of a request (address, browser,
+// place) as the flow endpoints record it.
+func (h *Handler) Client(r *http.Request) auth.ClientInfo { return h.client(r) }

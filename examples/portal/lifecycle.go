@@ -10,11 +10,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/strongauth/strongauth/auth"
-	"github.com/strongauth/strongauth/auth/authhttp"
 	"github.com/strongauth/strongauth/factors/passkey"
 	"github.com/strongauth/strongauth/factors/passkey/passkeypg"
 	"github.com/strongauth/strongauth/factors/qr/qrpg"
 	"github.com/strongauth/strongauth/lifecycle"
+	"github.com/strongauth/strongauth/lifecycle/lifecyclehttp"
 	"github.com/strongauth/strongauth/lifecycle/phonepg"
 	"github.com/strongauth/strongauth/qr"
 )
@@ -128,7 +128,7 @@ func (p *Portal) lifecyclePolicies(ps []auth.Policy) []auth.Policy {
 // accountHandler makes the life-cycle endpoints under /account/.
 func (p *Portal) accountHandler() error {
 	var err error
-	p.account, err = p.auth.Credentials(authhttp.CredentialsConfig{Manager: p.lc, StepUpAction: actionManage, Region: "KZ",
+	p.account, err = lifecyclehttp.New(p.auth, lifecyclehttp.Config{Manager: p.lc, StepUpAction: actionManage, Region: "KZ",
 		Results: p.results,
 		Subject: func(r *http.Request) (string, bool) {
 			s, ok := p.session(r)

@@ -1,4 +1,4 @@
-package authhttp_test
+package lifecyclehttp_test
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package authhttp_test
+package lifecyclehttp_test
 
 import (
 	"context"
@@ -21,6 +21,7 @@ import (
 	"github.com/strongauth/strongauth/factors/passkey/passkeytest"
 	"github.com/strongauth/strongauth/internal/fakeclock"
 	"github.com/strongauth/strongauth/lifecycle"
+	"github.com/strongauth/strongauth/lifecycle/lifecyclehttp"
 	"github.com/strongauth/strongauth/qr"
 	"github.com/strongauth/strongauth/store/memory"
 )
@@ -70,9 +71,9 @@ func newCredEnv(t testing.TB) *credEnv {
 		Origins:  []string{"http://" + e.srv.Listener.Addr().String()},
 		OnResult: func(http.ResponseWriter, *http.Request, *auth.Result) error { return nil }})
 	require.NoError(t, err)
-	_, err = h.Credentials(authhttp.CredentialsConfig{Manager: e.m, Subject: func(*http.Request) (string, bool) { return "", false }})
+	_, err = lifecyclehttp.New(h, lifecyclehttp.Config{Manager: e.m, Subject: func(*http.Request) (string, bool) { return "", false }})
 	require.ErrorIs(t, err, auth.ErrConfig)
-	ch, err := h.Credentials(authhttp.CredentialsConfig{Manager: e.m, StepUpAction: "manage", Region: "KZ",
+	ch, err := lifecyclehttp.New(h, lifecyclehttp.Config{Manager: e.m, StepUpAction: "manage", Region: "KZ",
 		Subject: func(r *http.Request) (string, bool) {
 			s := r.Header.Get("X-Test-Subject")
 			return s, s != ""

@@ -1,4 +1,12 @@
-package authhttp
+// Package lifecyclehttp serves the credential life cycle (package
+// lifecycle) over HTTP beside auth/authhttp: list, rename and remove
+// passkeys and linked phones, change the bound phone, recover, and act on
+// a "this was not me" link. It applies authhttp's origin, content-type,
+// size and rate checks to every request and answers errors as the flow
+// endpoints do ({code, message} in kk, ru or en). It lives apart from
+// authhttp so that a service using only the flow endpoints does not
+// compile the credential stores' factors.
+package lifecyclehttp
 
 import (
 	"encoding/json"
@@ -10,13 +18,13 @@ import (
 	"time"
 
 	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/auth/authhttp"
 	"github.com/strongauth/strongauth/lifecycle"
 	"github.com/strongauth/strongauth/otp"
 )
 
-// CredentialsConfig configures the credential life-cycle endpoints
-// (Handler.Credentials).
-type CredentialsConfig struct {
+// Config configures the credential life-cycle endpoints.
+type Config struct {
 	// Manager runs the life cycle. Required.
 	Manager *lifecycle.Manager
 	// Subject returns the signed-in account of the request, from the
@@ -36,7 +44,7 @@ type CredentialsConfig struct {
 	Region string
 }
 
-// Credentials returns the endpoints of the credential life cycle, to mount
+// New returns the endpoints of the credential life cycle, to mount
 // under a prefix of the host's choice (they read the host's session
 // through cfg, and apply the origin, content-type and size checks of the
 // flow endpoints to every POST):
@@ -53,15 +61,17 @@ type CredentialsConfig struct {
 // action and retries. Another account's credential is 404
 // credential_not_found, as a missing one. Errors are {"code", "message"}
 // in the language of Accept-Language.
-func (h *Handler) Credentials(cfg CredentialsConfig) (http.Handler, error) {
+func New(h *authhttp.Handler, cfg Config) (http.Handler, error) {
 	switch {
+	case h == nil:
+		return nil, fmt.Errorf("%w: lifecyclehttp: the authhttp Handler is required", auth.ErrConfig)
 	case cfg.Manager == nil || cfg.Subject == nil || cfg.Results == nil:
-		return nil, fmt.Errorf("%w: authhttp: Manager, Subject and Results are required", auth.ErrConfig)
+		return nil, fmt.Errorf("%w: lifecyclehttp: Manager, Subject and Results are required", auth.ErrConfig)
 	case cfg.StepUpAction == "":
-		return nil, fmt.Errorf("%w: authhttp: StepUpAction is required", auth.ErrConfig)
+		return nil, fmt.Errorf("%w: lifecyclehttp: StepUpAction is required", auth.ErrConfig)
 	}
-	if _, ok := h.cfg.Engine.Policy(cfg.StepUpAction); !ok {
-		return nil, fmt.Errorf("%w: authhttp: StepUpAction %q has no policy", auth.ErrConfig, cfg.StepUpAction)
+	if _, ok := h.Engine().Policy(cfg.StepUpAction); !ok {
+		return nil, fmt.Errorf("%w: lifecyclehttp: StepUpAction %q has no policy", auth.ErrConfig, cfg.StepUpAction)
 	}
 	if cfg.RecoveryAction == "" {
 		cfg.RecoveryAction = lifecycle.DefaultRecoveryAct
@@ -76,13 +86,9 @@ func (h *Handler) Credentials(cfg CredentialsConfig) (http.Handler, error) {
 	return c, nil
 }
 
-// Client returns the client description of a request (address, browser,
-// place) as the flow endpoints record it, for lifecycle.WithClient.
-func (h *Handler) Client(r *http.Request) auth.ClientInfo { return h.client(r) }
-
 type credentials struct {
-	h   *Handler
-	cfg CredentialsConfig
+	h   *authhttp.Handler
+	cfg Config
 	mux *http.ServeMux
 }
 
@@ -90,11 +96,11 @@ func (c *credentials) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if p := r.URL.Path; p == "" || p != path.Clean(p) {
-		c.fail(w, r, ErrNotFound)
+		c.fail(w, r, authhttp.ErrNotFound)
 		return
 	}
 	if _, pattern := c.mux.Handler(r); pattern == "" {
-		c.fail(w, r, ErrNotFound)
+		c.fail(w, r, authhttp.ErrNotFound)
 		return
 	}
 	c.mux.ServeHTTP(w, r)
@@ -109,15 +115,16 @@ type call struct {
 	client  auth.ClientInfo
 }
 
-var errNoSession = codeErr("subject_unknown", "authhttp: not signed in")
+// errNoSession: the request has no signed-in account.
+var errNoSession = fmt.Errorf("lifecyclehttp: not signed in: %w", auth.ErrNoSubject)
 
 // session checks a POST like the flow endpoints do, requires the host's
 // session, and writes fn's answer (nil: 204).
 func (c *credentials) session(fn func(*call) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		cl := &call{r: r, client: c.h.client(r)}
+		cl := &call{r: r, client: c.h.Client(r)}
 		if r.Method == http.MethodPost {
-			raw, err := c.h.checkPost(w, r)
+			raw, err := c.h.CheckPost(w, r)
 			if err != nil {
 				c.fail(w, r, err)
 				return
@@ -172,7 +179,7 @@ func (c *credentials) list(cl *call) (any, error) {
 		if p, err := otp.ParsePhone(b.Phone, ""); err == nil {
 			masked = p.Masked()
 		}
-		out["phone"] = phoneView{Masked: masked, UsableAt: b.UsableAt, Quarantined: c.h.cfg.Engine.Now().Before(b.UsableAt)}
+		out["phone"] = phoneView{Masked: masked, UsableAt: b.UsableAt, Quarantined: c.h.Engine().Now().Before(b.UsableAt)}
 	} else if err != nil && !errors.Is(err, lifecycle.ErrNoPhone) {
 		return nil, err
 	}
@@ -261,9 +268,9 @@ func (c *credentials) recover(cl *call) (any, error) {
 // token is the proof. Reports are rate-limited per client address like
 // flow starts.
 func (c *credentials) report(w http.ResponseWriter, r *http.Request) {
-	raw, err := c.h.checkPost(w, r)
+	raw, err := c.h.CheckPost(w, r)
 	if err == nil {
-		err = c.h.limit(r.Context(), "report", c.h.cfg.ClientIP(r), c.h.cfg.StartsPerIP)
+		err = c.h.Limit(r, "report")
 	}
 	var req struct {
 		Token string `json:"token"`
@@ -273,7 +280,7 @@ func (c *credentials) report(w http.ResponseWriter, r *http.Request) {
 	}
 	var out *lifecycle.Outcome
 	if err == nil {
-		out, err = c.cfg.Manager.Report(r.Context(), req.Token, c.h.client(r))
+		out, err = c.cfg.Manager.Report(r.Context(), req.Token, c.h.Client(r))
 	}
 	if err != nil {
 		c.fail(w, r, err)
@@ -286,7 +293,7 @@ func (c *credentials) report(w http.ResponseWriter, r *http.Request) {
 type stepUpNeeded struct{ action string }
 
 func (e *stepUpNeeded) Error() string {
-	return "authhttp: a fresh strong factor is required for " + e.action
+	return "lifecyclehttp: a fresh strong factor is required for " + e.action
 }
 func (e *stepUpNeeded) ErrorCode() string { return "step_up_required" }
 
@@ -306,7 +313,7 @@ func credentialStatus(err error) int {
 	case "phone_risk", "phone_quarantine":
 		return http.StatusForbidden
 	}
-	return statusOf(err)
+	return authhttp.Status(err)
 }
 
 func (c *credentials) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -316,8 +323,8 @@ func (c *credentials) fail(w http.ResponseWriter, r *http.Request, err error) {
 		level = slog.LevelError
 	}
 	code := auth.Code(err)
-	c.h.cfg.Log.LogAttrs(r.Context(), level, "strongauth credentials", slog.String("path", r.URL.Path),
-		slog.String("code", code), slog.String("error", err.Error()), slog.String("ip", c.h.cfg.ClientIP(r)))
+	c.h.Logger().LogAttrs(r.Context(), level, "strongauth credentials", slog.String("path", r.URL.Path),
+		slog.String("code", code), slog.String("error", err.Error()), slog.String("ip", c.h.ClientIP(r)))
 	lang := otp.Lang(r.Header.Get("Accept-Language"))
 	msg := lifecycle.Message(code, lang)
 	if msg == "" {
@@ -327,7 +334,7 @@ func (c *credentials) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var su *stepUpNeeded
 	if errors.As(err, &su) {
 		body["action"] = su.action
-		alts := c.h.cfg.Engine.Check(nil, su.action).Alternatives()
+		alts := c.h.Engine().Check(nil, su.action).Alternatives()
 		if alts == nil {
 			alts = [][]string{}
 		}
@@ -338,4 +345,10 @@ func (c *credentials) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", fmt.Sprint(int(ra.RetryAfter().Seconds()+0.999)))
 	}
 	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
 }
