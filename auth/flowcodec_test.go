@@ -73,7 +73,7 @@ func TestFlowCodecRefuses(t *testing.T) {
 		require.Nil(t, f)
 	}
 	for _, bad := range [][]byte{
-		append(append([]byte{}, b...), 0),         // trailing byte
+		append(append([]byte{}, b...), 0),           // trailing byte
 		{flowCodecV1, 0xff, 0xff, 0xff, 0xff, 0x7f}, // huge length
 		{0x02},        // unknown version
 		[]byte("nul"), // neither
