@@ -66,6 +66,7 @@ func BenchmarkLogin(b *testing.B) {
 				b.ReportMetric(float64(full[0])/float64(raw[0]), "x-fastest")
 				b.ReportMetric(float64(median(full))/float64(median(raw)), "x-median")
 				b.ReportMetric(1e9/float64(median(full)), "logins/s")
+				b.ReportMetric(1e9/float64(full[0]), "logins/s-fastest")
 			})
 		})
 	}
