@@ -1,5 +1,3 @@
-//go:build unix
-
 package revocation
 
 import (
@@ -9,10 +7,10 @@ import (
 	mrand "math/rand/v2"
 	"runtime"
 	"runtime/debug"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/strongauth/strongauth/internal/testenv"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -166,9 +164,9 @@ func BenchmarkCRLLoad1M(b *testing.B) {
 	var cpu time.Duration
 	b.ResetTimer()
 	for b.Loop() {
-		c0 := cpuTime()
+		c0 := testenv.CPUTime()
 		load()
-		cpu += cpuTime() - c0
+		cpu += testenv.CPUTime() - c0
 		b.StopTimer()
 		crl = nil
 		runtime.GC()
@@ -200,13 +198,4 @@ func FuzzEntryTime(f *testing.F) {
 			t.Fatalf("%q: direct %d %v, cryptobyte %v %v", v, got, err1, want, err2)
 		}
 	})
-}
-
-// cpuTime is the process's user and system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
