@@ -88,7 +88,8 @@ func encodeFlow(b []byte, f *Flow) []byte {
 			b = appendString(b, m)
 		}
 		b = appendCount(b, len(e.Attributes), e.Attributes == nil)
-		for _, k := range sortedKeys(e.Attributes) {
+		var keys [16]string
+		for _, k := range sortedKeys(keys[:0], e.Attributes) {
 			b = appendString(b, k)
 			b = appendString(b, e.Attributes[k])
 		}
@@ -115,12 +116,9 @@ func encodeFlow(b []byte, f *Flow) []byte {
 	return appendString(b, f.CancelReason)
 }
 
-// sortedKeys returns m's keys in order, so that equal flows encode alike.
-func sortedKeys(m map[string]string) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	ks := make([]string, 0, len(m))
+// sortedKeys appends m's keys to ks in order, so that equal flows encode
+// alike.
+func sortedKeys(ks []string, m map[string]string) []string {
 	for k := range m {
 		i := len(ks)
 		ks = append(ks, k)

@@ -116,6 +116,9 @@ type Config struct {
 // auth.Factor and is safe for concurrent use.
 type Factor struct {
 	cfg Config
+	// login is signature.PurposeLogin(), made once: the purpose of every
+	// action without its own.
+	login signature.Purpose
 }
 
 // New validates cfg and returns the factor.
@@ -172,7 +175,7 @@ func New(cfg Config) (*Factor, error) {
 		formats[a] = append([]Format(nil), fs...)
 	}
 	cfg.Formats = formats
-	return &Factor{cfg: cfg}, nil
+	return &Factor{cfg: cfg, login: signature.PurposeLogin()}, nil
 }
 
 func cloneMap[V any](m map[string]V) map[string]V {
@@ -283,7 +286,7 @@ func (f *Factor) purpose(action string) signature.Purpose {
 	if p, ok := f.cfg.Purposes[action]; ok {
 		return p
 	}
-	return signature.PurposeLogin()
+	return f.login
 }
 
 // Begin implements auth.Factor: it issues a challenge for the flow, stores
