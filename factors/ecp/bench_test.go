@@ -54,19 +54,9 @@ func BenchmarkLogin(b *testing.B) {
 				b.ReportMetric(1e9/float64(median(d)), "logins/s")
 			})
 			b.Run("ratio", func(b *testing.B) {
-				var raw, full []time.Duration
-				for b.Loop() {
-					t0 := time.Now()
-					lb.raw(b)
-					raw = append(raw, time.Since(t0))
-					full = append(full, lb.login(b))
-				}
-				slices.Sort(raw)
-				slices.Sort(full)
-				b.ReportMetric(float64(full[0])/float64(raw[0]), "x-fastest")
-				b.ReportMetric(float64(median(full))/float64(median(raw)), "x-median")
-				b.ReportMetric(1e9/float64(median(full)), "logins/s")
-				b.ReportMetric(1e9/float64(full[0]), "logins/s-fastest")
+				fastest, med := sigtest.RatioTimed(b, lb.raw, lb.login)
+				b.ReportMetric(1e9/float64(med), "logins/s")
+				b.ReportMetric(1e9/float64(fastest), "logins/s-fastest")
 			})
 		})
 	}
