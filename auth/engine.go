@@ -73,9 +73,6 @@ type Engine struct {
 	now      func() time.Time
 	rand     io.Reader
 	audit    Auditor
-	// auditing is false when events are discarded: they are then not
-	// even built.
-	auditing bool
 }
 
 // New validates cfg and returns an Engine.
@@ -108,7 +105,6 @@ func New(cfg Config) (*Engine, error) {
 	if e.rand == nil {
 		e.rand = rand.Reader
 	}
-	e.auditing = e.audit != nil
 	if e.audit == nil {
 		e.audit = nopAuditor{}
 	} else if !cfg.AuditPersonalData {
@@ -276,11 +272,9 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Flow, error) {
 		return nil, err
 	}
 	f.Version = v
-	if e.auditing {
-		e.audit.Audit(ctx, Event{Type: EventFlowStarted, Time: now, Flow: f.Ref(), Action: f.Action, Subject: f.Subject,
-			Attrs: clientAttrs(req.Client)})
-	}
-	return f, nil // f is the caller's: the store holds an encoded copy
+	e.audit.Audit(ctx, Event{Type: EventFlowStarted, Time: now, Flow: f.Ref(), Action: f.Action, Subject: f.Subject,
+		Attrs: clientAttrs(req.Client)})
+	return f.Clone(), nil
 }
 
 func clientAttrs(c ClientInfo) map[string]string {
@@ -341,10 +335,8 @@ func (e *Engine) Begin(ctx context.Context, req StepRequest) (*Challenge, error)
 		return nil, err
 	}
 	if err := e.gate(ctx, f, p, req.Kind, now); err != nil {
-		if e.auditing {
-			e.audit.Audit(ctx, Event{Type: EventFactorRefused, Time: now, Flow: f.Ref(), Action: f.Action,
-				Subject: f.Subject, Kind: req.Kind, Code: Code(err)})
-		}
+		e.audit.Audit(ctx, Event{Type: EventFactorRefused, Time: now, Flow: f.Ref(), Action: f.Action,
+			Subject: f.Subject, Kind: req.Kind, Code: Code(err)})
 		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
 	}
 	if len(f.Steps) >= maxBegins {
@@ -353,10 +345,8 @@ func (e *Engine) Begin(ctx context.Context, req StepRequest) (*Challenge, error)
 	ctx = ContextWithFlowRef(ctx, f.Ref())
 	ch, err := fac.Begin(ctx, &BeginRequest{Flow: f.Clone(), Input: req.Input, Client: req.Client, Now: now})
 	if err != nil {
-		if e.auditing {
-			e.audit.Audit(ctx, Event{Type: EventFactorFailed, Time: now, Flow: f.Ref(), Action: f.Action,
-				Subject: f.Subject, Kind: req.Kind, Code: Code(err)})
-		}
+		e.audit.Audit(ctx, Event{Type: EventFactorFailed, Time: now, Flow: f.Ref(), Action: f.Action,
+			Subject: f.Subject, Kind: req.Kind, Code: Code(err)})
 		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
 	}
 	if ch == nil {
@@ -373,9 +363,7 @@ func (e *Engine) Begin(ctx context.Context, req StepRequest) (*Challenge, error)
 	if err != nil {
 		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
 	}
-	if e.auditing {
-		e.audit.Audit(ctx, Event{Type: EventFactorBegun, Time: now, Flow: f.Ref(), Action: f.Action, Subject: f.Subject, Kind: req.Kind})
-	}
+	e.audit.Audit(ctx, Event{Type: EventFactorBegun, Time: now, Flow: f.Ref(), Action: f.Action, Subject: f.Subject, Kind: req.Kind})
 	return ch, nil
 }
 
@@ -442,10 +430,8 @@ func (e *Engine) Finish(ctx context.Context, req StepRequest) (*Outcome, error) 
 		return nil, err
 	}
 	fail := func(err error) (*Outcome, error) {
-		if e.auditing {
-			e.audit.Audit(ctx, Event{Type: EventFactorFailed, Time: now, Flow: f.Ref(), Action: f.Action,
-				Subject: f.Subject, Kind: req.Kind, Code: Code(err)})
-		}
+		e.audit.Audit(ctx, Event{Type: EventFactorFailed, Time: now, Flow: f.Ref(), Action: f.Action,
+			Subject: f.Subject, Kind: req.Kind, Code: Code(err)})
 		return nil, &FactorError{Kind: req.Kind, Op: "finish", Err: err}
 	}
 	if _, begun := f.begun(req.Kind); !begun {
@@ -458,10 +444,8 @@ func (e *Engine) Finish(ctx context.Context, req StepRequest) (*Outcome, error) 
 	proof, err := fac.Finish(ctx, &FinishRequest{Flow: f.Clone(), Input: req.Input, Client: req.Client, Now: now})
 	if err != nil {
 		if errors.Is(err, ErrFraud) {
-			if e.auditing {
-				e.audit.Audit(ctx, Event{Type: EventFraudReported, Time: now, Flow: f.Ref(), Action: f.Action,
-					Subject: f.Subject, Kind: req.Kind})
-			}
+			e.audit.Audit(ctx, Event{Type: EventFraudReported, Time: now, Flow: f.Ref(), Action: f.Action,
+				Subject: f.Subject, Kind: req.Kind})
 			_ = e.cancel(ctx, f.ID, EventFraudReported, now) // the refusal below stands either way
 		}
 		return fail(err)
@@ -496,21 +480,15 @@ func (e *Engine) Finish(ctx context.Context, req StepRequest) (*Outcome, error) 
 	if err != nil {
 		return fail(err)
 	}
-	if e.auditing {
-		e.audit.Audit(ctx, Event{Type: EventFactorFinished, Time: now, Flow: f2.Ref(), Action: f2.Action,
-			Subject: f2.Subject, Kind: req.Kind, Strength: ev.Strength, Attrs: ev.Attributes})
-	}
-	if e.auditing {
-		e.audit.Audit(ctx, Event{Type: EventDecision, Time: now, Flow: f2.Ref(), Action: f2.Action,
-			Subject: f2.Subject, Allowed: d.Allowed, Reasons: d.Reasons})
-	}
+	e.audit.Audit(ctx, Event{Type: EventFactorFinished, Time: now, Flow: f2.Ref(), Action: f2.Action,
+		Subject: f2.Subject, Kind: req.Kind, Strength: ev.Strength, Attrs: ev.Attributes})
+	e.audit.Audit(ctx, Event{Type: EventDecision, Time: now, Flow: f2.Ref(), Action: f2.Action,
+		Subject: f2.Subject, Allowed: d.Allowed, Reasons: d.Reasons})
 	out := &Outcome{Decision: d, Flow: f2}
 	if d.Allowed {
 		out.Result = e.result(f2, p, now)
-		if e.auditing {
-			e.audit.Audit(ctx, Event{Type: EventFlowCompleted, Time: now, Flow: f2.Ref(), Action: f2.Action,
-				Subject: f2.Subject, Attrs: map[string]string{"acr": out.Result.ACR}})
-		}
+		e.audit.Audit(ctx, Event{Type: EventFlowCompleted, Time: now, Flow: f2.Ref(), Action: f2.Action,
+			Subject: f2.Subject, Attrs: map[string]string{"acr": out.Result.ACR}})
 	}
 	return out, nil
 }
@@ -549,10 +527,8 @@ func (e *Engine) Decide(ctx context.Context, flowID, binding string) (Decision, 
 		return Decision{}, err
 	}
 	d := e.DecideFlow(f, now)
-	if e.auditing {
-		e.audit.Audit(ctx, Event{Type: EventDecision, Time: now, Flow: f.Ref(), Action: f.Action,
-			Subject: f.Subject, Allowed: d.Allowed, Reasons: d.Reasons})
-	}
+	e.audit.Audit(ctx, Event{Type: EventDecision, Time: now, Flow: f.Ref(), Action: f.Action,
+		Subject: f.Subject, Allowed: d.Allowed, Reasons: d.Reasons})
 	return d, nil
 }
 
@@ -611,10 +587,8 @@ func (e *Engine) cancel(ctx context.Context, flowID, reason string, now time.Tim
 		return nil
 	})
 	if err == nil || errors.Is(err, ErrFlowCancelled) {
-		if e.auditing {
-			e.audit.Audit(ctx, Event{Type: EventFlowCancelled, Time: now, Flow: f.Ref(), Action: f.Action,
-				Subject: f.Subject, Attrs: map[string]string{"reason": reason}})
-		}
+		e.audit.Audit(ctx, Event{Type: EventFlowCancelled, Time: now, Flow: f.Ref(), Action: f.Action,
+			Subject: f.Subject, Attrs: map[string]string{"reason": reason}})
 		return nil
 	}
 	return err
