@@ -55,13 +55,6 @@
 // most once per flow, and a flow is redeemed at most once, even under
 // concurrent requests.
 //
-// A flow is stored in a compact versioned binary encoding (a version byte,
-// then its fields; about a third of its JSON and five times faster to
-// write and read). Records of earlier releases, which were JSON, are still
-// read; a record that does not decode completely denies (ErrUnavailable).
-// During a rolling upgrade, a flow started on an upgraded instance cannot
-// be continued on an instance of an earlier release.
-//
 // # Security model
 //
 //   - Every request must present the browser binding; another browser cannot
@@ -75,4 +68,13 @@
 //     message in Kazakh, Russian or English.
 //   - Time comes from Config.Now and randomness from Config.Rand
 //     (crypto/rand by default).
+//
+// # Stored form
+//
+// A flow is stored in a compact versioned binary encoding (a version byte,
+// then its fields; about a third of its JSON and five times faster to
+// write and read). Records of earlier releases, which were JSON, are still
+// read; a record that does not decode completely denies (ErrUnavailable).
+// During a rolling upgrade, a flow started on an upgraded instance cannot
+// be continued on an instance of an earlier release.
 package auth
