@@ -123,6 +123,42 @@ func validToken(s string, max int, upper bool) bool {
 }
 
 func validOrigin(s string) bool {
+	return simpleOrigin(s) || validOriginURL(s)
+}
+
+// simpleOrigin accepts, without parsing a URL, the common shape
+// scheme://host[:port] with a lower-case scheme and host of letters,
+// digits, dots and hyphens and a port of 1-5 digits: a subset of what
+// validOriginURL accepts (FuzzValidOrigin checks it).
+func simpleOrigin(s string) bool {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok || scheme == "" || len(s) > 256 || scheme[0] < 'a' || scheme[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(scheme); i++ {
+		if c := scheme[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	host, port, hasPort := strings.Cut(rest, ":")
+	if host == "" || hasPort && (port == "" || len(port) > 5) {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	for i := 0; i < len(port); i++ {
+		if port[i] < '0' || port[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validOriginURL is the general check, through net/url.
+func validOriginURL(s string) bool {
 	if s == "" || len(s) > 256 || s != strings.ToLower(s) {
 		return false
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -520,6 +521,12 @@ func fastInput(in []byte) (field string, value []byte, ok bool) {
 	i++
 	start, esc := i, false
 	for ; i < len(in); i++ {
+		for i+8 <= len(in) && plainWord(binary.LittleEndian.Uint64(in[i:])) {
+			i += 8
+		}
+		if i >= len(in) {
+			break
+		}
 		c := in[i]
 		if c >= 0x20 && c < 0x80 && c != '"' && c != '\\' {
 			continue
@@ -553,6 +560,18 @@ func fastInput(in []byte) (field string, value []byte, ok bool) {
 		value = append(append(value, raw[:j]...), unescape(raw[j+1]))
 		raw = raw[j+2:]
 	}
+}
+
+// plainWord reports whether none of the 8 bytes of w needs a look: no
+// control character, no byte of 0x80 or more, no '"' and no '\\' (the
+// zero-byte tests of "Bit Twiddling Hacks", exact for whether any byte
+// matches).
+func plainWord(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(x uint64) bool { return (x-ones)&^x&highs != 0 }
+	return w&highs == 0 && // ASCII only; then "less than 0x20" is exact too
+		(w-ones*0x20)&^w&highs == 0 &&
+		!hasZero(w^(ones*'"')) && !hasZero(w^(ones*'\\'))
 }
 
 // unescape returns the byte a JSON escape \c stands for, or 0 for an

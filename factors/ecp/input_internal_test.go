@@ -108,3 +108,16 @@ func BenchmarkParseInput(b *testing.B) {
 		}
 	})
 }
+
+// The word test agrees with the byte test on every byte in every position.
+func TestPlainWord(t *testing.T) {
+	plainByte := func(c byte) bool { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' }
+	for c := range 256 {
+		for pos := range 8 {
+			w := uint64(0x4141414141414141)&^(0xff<<(8*pos)) | uint64(c)<<(8*pos)
+			if plainWord(w) != plainByte(byte(c)) {
+				t.Fatalf("byte %#x at %d: word %v", c, pos, plainWord(w))
+			}
+		}
+	}
+}
