@@ -3,6 +3,7 @@ module github.com/strongauth/strongauth
 go 1.26.0
 
 require (
+	filippo.io/bigmod v0.1.0
 	github.com/beevik/etree v1.8.1
 	github.com/chromedp/cdproto v0.159.2
 	github.com/chromedp/chromedp v0.23.0
