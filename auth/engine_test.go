@@ -282,10 +282,8 @@ func TestConcurrentFinishesCountedOnce(t *testing.T) {
 	assert.Equal(t, int32(1), ok.Load())
 	assert.Equal(t, int32(1), results.Load())
 	assert.Equal(t, int32(99), other.Load())
-	b, _, err := h.store.Get(ctx, "sa:flow:"+f.ID)
+	stored, err := h.eng.Inspect(ctx, f.ID, binding)
 	require.NoError(t, err)
-	var stored auth.Flow
-	require.NoError(t, json.Unmarshal(b, &stored))
 	assert.Len(t, stored.Evidence, 1)
 	assert.True(t, stored.Completed)
 }

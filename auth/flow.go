@@ -83,7 +83,9 @@ func FlowRef(id string) string {
 
 // BindingHash returns the hash under which a binding secret is stored.
 func BindingHash(secret string) []byte {
-	h := sha256.Sum256([]byte("strongauth/binding\x00" + secret))
+	const domain = "strongauth/binding\x00"
+	var buf [128]byte
+	h := sha256.Sum256(append(append(buf[:0], domain...), secret...))
 	return h[:]
 }
 

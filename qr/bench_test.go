@@ -85,8 +85,8 @@ func benchFrame() string {
 	return qr.Frame{Prefix: "strongauth", Token: testSession, T: 42, MAC: qr.FrameMAC([]byte("secret"), 42)}.Content()
 }
 
-// BenchmarkEncode is the QR encoder alone (github.com/yeqown/go-qrcode):
-// the floor under a rendered frame.
+// BenchmarkEncode is the package's Encode alone (rsc.io/qr/coding and the
+// mask choice, without a Renderer's layout cache).
 func BenchmarkEncode(b *testing.B) {
 	c := benchFrame()
 	b.ReportAllocs()

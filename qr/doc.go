@@ -31,8 +31,9 @@
 //     "<prefix>.<token>.<t>.<hex HMAC-SHA256(secret, t)>" with t the whole
 //     seconds since Begin — BankID's construction. The secret never leaves
 //     the server. Encode, Matrix.PNG, Matrix.SVG and Renderer render it with
-//     github.com/yeqown/go-qrcode (tests read it back with gozxing and
-//     zbarimg).
+//     rsc.io/qr/coding (byte mode, level M, the mask of lowest ISO 18004
+//     penalty; a Renderer keeps the per-version layouts) and a direct
+//     1-bit PNG writer; tests read it back with gozxing and zbarimg.
 //  4. Scan (phone). The app signs a scan document (DocScan) with the frame.
 //     Scan verifies the device signature and the signed time, the frame's
 //     HMAC and age (at most MaxFrameAge, default 3 s, never from the future),

@@ -122,3 +122,16 @@ func TestRenderGeometry(t *testing.T) {
 	_, err = qr.Encode(strings.Repeat("x", 5000))
 	assert.ErrorIs(t, err, qr.ErrRender)
 }
+
+// Every length up to the limit encodes into the smallest version that holds
+// it and reads back (version boundaries, the byte-mode count's 8 and 16
+// bits, every mask the penalty picks).
+func TestRenderLengthsDecode(t *testing.T) {
+	var r qr.Renderer
+	for n := 1; n <= 1024; n += 1 + n/8 {
+		c := strings.Repeat("a1-B:/?", n)[:n]
+		b, err := r.PNG(c, 2)
+		require.NoError(t, err, n)
+		assert.Equal(t, c, gozxingDecode(t, b), "length %d", n)
+	}
+}

@@ -240,7 +240,7 @@ func checkSignerSignature(a *signerAlgorithm, c *certEntry, signed, sig []byte) 
 	var err error
 	switch a.kind {
 	case kindRSA:
-		err = rsa.VerifyPKCS1v15(c.cert.PublicKey.(*rsa.PublicKey), a.hash, digest, sig)
+		err = verifyPKCS1v15(&c.rsaPrep, c.cert.PublicKey.(*rsa.PublicKey), a.hash, digest, sig)
 	case kindPSS:
 		err = rsa.VerifyPSS(c.cert.PublicKey.(*rsa.PublicKey), a.hash, digest, sig, a.pss)
 	case kindECDSA:

@@ -24,6 +24,7 @@ type certEntry struct {
 	id      *Identity       // identity under the verifier's profile
 	idErr   error           // why the identity could not be read
 	exts    map[string]bool // extension OIDs present
+	rsaPrep rsaKey          // an RSA key's prepared modulus, made on first use
 }
 
 // newCertEntry parses der. The identity is read with profile.

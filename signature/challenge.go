@@ -123,6 +123,42 @@ func validToken(s string, max int, upper bool) bool {
 }
 
 func validOrigin(s string) bool {
+	return simpleOrigin(s) || validOriginURL(s)
+}
+
+// simpleOrigin accepts, without parsing a URL, the common shape
+// scheme://host[:port] with a lower-case scheme and host of letters,
+// digits, dots and hyphens and a port of 1-5 digits: a subset of what
+// validOriginURL accepts (FuzzValidOrigin checks it).
+func simpleOrigin(s string) bool {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok || scheme == "" || len(s) > 256 || scheme[0] < 'a' || scheme[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(scheme); i++ {
+		if c := scheme[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	host, port, hasPort := strings.Cut(rest, ":")
+	if host == "" || hasPort && (port == "" || len(port) > 5) {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	for i := 0; i < len(port); i++ {
+		if port[i] < '0' || port[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validOriginURL is the general check, through net/url.
+func validOriginURL(s string) bool {
 	if s == "" || len(s) > 256 || s != strings.ToLower(s) {
 		return false
 	}
@@ -141,16 +177,20 @@ func validOrigin(s string) bool {
 
 // Marshal returns the canonical bytes of the challenge: what the user signs.
 func (c *Challenge) Marshal() []byte {
-	var b bytes.Buffer
-	b.Grow(256)
-	b.WriteString(challengeMagic + "\n")
-	b.WriteString("origin=" + c.Origin + "\n")
-	b.WriteString("flow=" + c.Flow + "\n")
-	b.WriteString("action=" + c.Action + "\n")
-	b.WriteString("nonce=" + base64.RawURLEncoding.EncodeToString(c.Nonce[:]) + "\n")
-	b.WriteString("issued=" + c.IssuedAt.UTC().Format(time.RFC3339) + "\n")
-	b.WriteString("expires=" + c.ExpiresAt.UTC().Format(time.RFC3339) + "\n")
-	return b.Bytes()
+	b := make([]byte, 0, 160+len(c.Origin)+len(c.Flow)+len(c.Action))
+	b = append(b, challengeMagic+"\norigin="...)
+	b = append(b, c.Origin...)
+	b = append(b, "\nflow="...)
+	b = append(b, c.Flow...)
+	b = append(b, "\naction="...)
+	b = append(b, c.Action...)
+	b = append(b, "\nnonce="...)
+	b = base64.RawURLEncoding.AppendEncode(b, c.Nonce[:])
+	b = append(b, "\nissued="...)
+	b = c.IssuedAt.UTC().AppendFormat(b, time.RFC3339)
+	b = append(b, "\nexpires="...)
+	b = c.ExpiresAt.UTC().AppendFormat(b, time.RFC3339)
+	return append(b, '\n')
 }
 
 // ParseChallenge parses the canonical bytes of a challenge. Anything but
@@ -167,25 +207,33 @@ func ParseChallenge(b []byte) (*Challenge, error) {
 	if !strings.HasSuffix(s, "\n") {
 		return bad("no final newline")
 	}
-	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
-	keys := [...]string{"origin", "flow", "action", "nonce", "issued", "expires"}
-	if len(lines) != len(keys)+1 || lines[0] != challengeMagic {
+	rest, ok := strings.CutPrefix(s, challengeMagic+"\n")
+	if !ok {
 		return bad("header or line count")
 	}
+	keys := [...]string{"origin=", "flow=", "action=", "nonce=", "issued=", "expires="}
 	var vals [len(keys)]string
 	for i, k := range keys {
-		v, ok := strings.CutPrefix(lines[i+1], k+"=")
+		line, after, ok := strings.Cut(rest, "\n")
 		if !ok {
+			return bad("header or line count")
+		}
+		if vals[i], ok = strings.CutPrefix(line, k); !ok {
 			return bad("key order")
 		}
-		vals[i] = v
+		rest = after
+	}
+	if rest != "" {
+		return bad("header or line count")
 	}
 	c := &Challenge{Origin: vals[0], Flow: vals[1], Action: vals[2]}
-	nonce, err := base64.RawURLEncoding.Strict().DecodeString(vals[3])
-	if err != nil || len(nonce) != NonceSize {
+	if len(vals[3]) != base64.RawURLEncoding.EncodedLen(NonceSize) {
 		return bad("nonce")
 	}
-	copy(c.Nonce[:], nonce)
+	if n, err := base64.RawURLEncoding.Strict().Decode(c.Nonce[:], []byte(vals[3])); err != nil || n != NonceSize {
+		return bad("nonce")
+	}
+	var err error
 	if c.IssuedAt, err = time.Parse(time.RFC3339, vals[4]); err != nil {
 		return bad("issue time")
 	}

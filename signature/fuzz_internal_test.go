@@ -113,3 +113,17 @@ func pkcs12FuzzCert(f *testing.F) []byte {
 	}
 	return der
 }
+
+// FuzzValidOrigin: the fast origin check accepts only what the URL-based
+// one accepts.
+func FuzzValidOrigin(f *testing.F) {
+	for _, s := range []string{"https://portal.example.kz", "http://localhost:8080", "https://a:", "https://a:123456",
+		"HTTPS://a", "https://a/b", "https://u@a", "http://[::1]:80", "https://a.b-c.kz:443", "h1://x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if simpleOrigin(s) && !validOriginURL(s) {
+			t.Fatalf("%q: the fast check accepts what net/url refuses", s)
+		}
+	})
+}

@@ -93,7 +93,7 @@ func decodePEM(in []byte) ([]byte, error) {
 // with spaces or tabs is compacted first.)
 func decodeBase64(in []byte) ([]byte, error) {
 	n := len(in) - bytes.Count(in, []byte{'\n'}) - bytes.Count(in, []byte{'\r'})
-	if bytes.IndexAny(in, " \t") >= 0 {
+	if bytes.IndexByte(in, ' ') >= 0 || bytes.IndexByte(in, '\t') >= 0 { // two vector scans, faster than IndexAny
 		compact := make([]byte, 0, len(in))
 		for _, c := range in {
 			switch c {

@@ -45,10 +45,13 @@ func TestVerifyXMLWarmPathSkipsChainSignatures(t *testing.T) {
 		list := v.issuers[string(p.CA.Cert.RawSubject)]
 		for i, e := range list {
 			if e.cert.Equal(p.CA.Cert) {
-				forged, cert := *e, *e.cert
+				cert := *e.cert
 				cert.PublicKey = &other.PublicKey
-				forged.cert = &cert
-				list[i] = &forged
+				// A copy of the entry but for its lazily prepared RSA key
+				// (which holds a sync.Once and must not be copied).
+				forged := &certEntry{cert: &cert, hash: e.hash, gostKey: e.gostKey, ekus: e.ekus, serial: e.serial,
+					cn: e.cn, info: e.info, id: e.id, idErr: e.idErr, exts: e.exts}
+				list[i] = forged
 				return
 			}
 		}

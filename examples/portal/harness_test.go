@@ -44,6 +44,11 @@ type harness struct {
 	cancelSigning atomic.Bool
 	// xmlSigned counts the XML signatures the simulator was asked for.
 	xmlSigned atomic.Int64
+	// signing adds up the time sign spent in the simulator (the client's
+	// work, which benchmarks leave out), and signingCPU the process CPU
+	// time then, when cpu (a benchmark's CPU clock) is set.
+	signing, signingCPU atomic.Int64
+	cpu                 func() time.Duration
 }
 
 func newHarness(t testing.TB, tweak func(*Config)) *harness {
@@ -227,7 +232,16 @@ func (h *harness) sign(ncalayerReq any, iin string) (string, error) {
 	signer["iin"] = iin
 	args["signerParams"] = signer
 	b, _ := json.Marshal(req)
+	t0 := time.Now()
+	var c0 time.Duration
+	if h.cpu != nil {
+		c0 = h.cpu()
+	}
 	resp := h.sim.Handle(context.Background(), b)
+	h.signing.Add(int64(time.Since(t0)))
+	if h.cpu != nil {
+		h.signingCPU.Add(int64(h.cpu() - c0))
+	}
 	if !resp.Status || resp.Body == nil || len(resp.Body.Result) != 1 {
 		return "", errors.New("simulator: " + resp.Code)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -116,6 +117,9 @@ type Config struct {
 // auth.Factor and is safe for concurrent use.
 type Factor struct {
 	cfg Config
+	// login is signature.PurposeLogin(), made once: the purpose of every
+	// action without its own.
+	login signature.Purpose
 }
 
 // New validates cfg and returns the factor.
@@ -172,7 +176,7 @@ func New(cfg Config) (*Factor, error) {
 		formats[a] = append([]Format(nil), fs...)
 	}
 	cfg.Formats = formats
-	return &Factor{cfg: cfg}, nil
+	return &Factor{cfg: cfg, login: signature.PurposeLogin()}, nil
 }
 
 func cloneMap[V any](m map[string]V) map[string]V {
@@ -229,9 +233,25 @@ type FinishInput struct {
 	NCALayer json.RawMessage `json:"ncalayer,omitempty"`
 }
 
-// stored is a challenge as kept in the store.
-type stored struct {
+// A challenge is kept in the store as a version byte (storedV1) followed by
+// the challenge document. Records of earlier releases are the JSON object
+// storedJSON.
+const storedV1 = 0x01
+
+type storedJSON struct {
 	Challenge []byte `json:"c"`
+}
+
+// storedChallenge returns the challenge document of a stored record.
+func storedChallenge(raw []byte) ([]byte, error) {
+	if len(raw) > 0 && raw[0] == storedV1 {
+		return raw[1:], nil
+	}
+	var st storedJSON
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, err
+	}
+	return st.Challenge, nil
 }
 
 func (f *Factor) key(flowID string) string { return f.cfg.KeyPrefix + flowID }
@@ -267,7 +287,7 @@ func (f *Factor) purpose(action string) signature.Purpose {
 	if p, ok := f.cfg.Purposes[action]; ok {
 		return p
 	}
-	return signature.PurposeLogin()
+	return f.login
 }
 
 // Begin implements auth.Factor: it issues a challenge for the flow, stores
@@ -286,10 +306,7 @@ func (f *Factor) Begin(ctx context.Context, req *auth.BeginRequest) (*auth.Chall
 		return nil, auth.Classify(auth.ErrUnavailable, err)
 	}
 	doc := ch.Marshal()
-	val, err := json.Marshal(stored{Challenge: doc})
-	if err != nil {
-		return nil, auth.Classify(auth.ErrUnavailable, err)
-	}
+	val := append(append(make([]byte, 0, 1+len(doc)), storedV1), doc...)
 	if _, err := f.cfg.Store.Put(ctx, f.key(req.Flow.ID), val, f.cfg.ChallengeTTL+storeGrace); err != nil {
 		return nil, auth.Classify(auth.ErrUnavailable, err)
 	}
@@ -333,11 +350,11 @@ func (f *Factor) Finish(ctx context.Context, req *auth.FinishRequest) (*auth.Pro
 	if err != nil {
 		return nil, auth.Classify(auth.ErrUnavailable, err)
 	}
-	var st stored
-	if err := json.Unmarshal(raw, &st); err != nil {
+	doc, err := storedChallenge(raw)
+	if err != nil {
 		return nil, auth.Classify(auth.ErrUnavailable, errors.New("ecp: stored challenge is corrupt"))
 	}
-	ch, err := signature.ParseChallenge(st.Challenge)
+	ch, err := signature.ParseChallenge(doc)
 	if err != nil {
 		return nil, auth.Classify(auth.ErrUnavailable, errors.New("ecp: stored challenge is corrupt"))
 	}
@@ -416,11 +433,26 @@ func proof(subject string, s *signature.Signer) *auth.Proof {
 	return &auth.Proof{Subject: subject, AMR: amr, Attributes: attrs}
 }
 
-// parseInput reads FinishInput.
+// parseInput reads FinishInput: the common shapes {"cms": "…"} and
+// {"xml": "…"} by a scanner without reflection (fastInput), anything else
+// by encoding/json.
 func parseInput(in json.RawMessage) ([]byte, error) {
 	if len(in) == 0 || len(in) > maxInput {
 		return nil, fmt.Errorf("%w: no or oversized input", signature.ErrMalformed)
 	}
+	if field, value, ok := fastInput(in); ok {
+		switch {
+		case field == "cms" && !signature.IsXML(value):
+			return value, nil
+		case field == "xml" && signature.IsXML(value):
+			return value, nil
+		}
+	}
+	return parseInputJSON(in)
+}
+
+// parseInputJSON reads FinishInput with encoding/json.
+func parseInputJSON(in json.RawMessage) ([]byte, error) {
 	var fi FinishInput
 	dec := json.NewDecoder(bytes.NewReader(in))
 	dec.DisallowUnknownFields()
@@ -453,6 +485,120 @@ func parseInput(in json.RawMessage) ([]byte, error) {
 		return []byte(s), nil
 	}
 	return nil, fmt.Errorf("%w: exactly one of cms, xml and ncalayer is required", signature.ErrMalformed)
+}
+
+// fastInput reads an input of exactly the shape {"cms"|"xml": "STRING"}
+// (JSON whitespace allowed around each token) whose string holds printable
+// ASCII and the escapes \" \\ \/ \b \f \n \r \t only. It returns the field
+// and the unescaped string, or ok false for anything else, which
+// parseInputJSON then reads (or refuses): whatever fastInput accepts,
+// encoding/json decodes to the same bytes (FuzzParseInput checks it).
+func fastInput(in []byte) (field string, value []byte, ok bool) {
+	i := skipSpace(in, 0)
+	if i >= len(in) || in[i] != '{' {
+		return "", nil, false
+	}
+	i = skipSpace(in, i+1)
+	if i+5 > len(in) || in[i] != '"' || in[i+4] != '"' {
+		return "", nil, false
+	}
+	switch string(in[i+1 : i+4]) {
+	case "cms":
+		field = "cms"
+	case "xml":
+		field = "xml"
+	default:
+		return "", nil, false
+	}
+	i = skipSpace(in, i+5)
+	if i >= len(in) || in[i] != ':' {
+		return "", nil, false
+	}
+	i = skipSpace(in, i+1)
+	if i >= len(in) || in[i] != '"' {
+		return "", nil, false
+	}
+	i++
+	start, esc := i, false
+	for ; i < len(in); i++ {
+		for i+8 <= len(in) && plainWord(binary.LittleEndian.Uint64(in[i:])) {
+			i += 8
+		}
+		if i >= len(in) {
+			break
+		}
+		c := in[i]
+		if c >= 0x20 && c < 0x80 && c != '"' && c != '\\' {
+			continue
+		}
+		if c != '\\' {
+			break
+		}
+		if i+1 >= len(in) || unescape(in[i+1]) == 0 {
+			return "", nil, false
+		}
+		esc = true
+		i++
+	}
+	if i >= len(in) || in[i] != '"' || i == start {
+		return "", nil, false
+	}
+	raw := in[start:i]
+	i = skipSpace(in, i+1)
+	if i >= len(in) || in[i] != '}' || skipSpace(in, i+1) != len(in) {
+		return "", nil, false
+	}
+	if !esc {
+		return field, raw, true
+	}
+	value = make([]byte, 0, len(raw))
+	for {
+		j := bytes.IndexByte(raw, '\\')
+		if j < 0 {
+			return field, append(value, raw...), true
+		}
+		value = append(append(value, raw[:j]...), unescape(raw[j+1]))
+		raw = raw[j+2:]
+	}
+}
+
+// plainWord reports whether none of the 8 bytes of w needs a look: no
+// control character, no byte of 0x80 or more, no '"' and no '\\' (the
+// zero-byte tests of "Bit Twiddling Hacks", exact for whether any byte
+// matches).
+func plainWord(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(x uint64) bool { return (x-ones)&^x&highs != 0 }
+	return w&highs == 0 && // ASCII only; then "less than 0x20" is exact too
+		(w-ones*0x20)&^w&highs == 0 &&
+		!hasZero(w^(ones*'"')) && !hasZero(w^(ones*'\\'))
+}
+
+// unescape returns the byte a JSON escape \c stands for, or 0 for an
+// escape fastInput leaves to encoding/json (\u…, or none).
+func unescape(c byte) byte {
+	switch c {
+	case '"', '\\', '/':
+		return c
+	case 'b':
+		return '\b'
+	case 'f':
+		return '\f'
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	case 't':
+		return '\t'
+	}
+	return 0
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // classify maps the signature package's refusals to the engine's

@@ -394,7 +394,7 @@ type browser struct {
 	watchers map[string]int // open status requests per client bucket
 	window   int64          // the minute renders counts
 	renders  map[string]int // images rendered per client bucket in window
-	cache    [frameCacheSize]cachedFrame
+	cache    [frameCacheSize]*cachedFrame
 	next     int // the cache slot to overwrite next
 }
 
@@ -403,9 +403,14 @@ type browser struct {
 // serve them all.
 const frameCacheSize = 64
 
+// cachedFrame is a frame's image, or the promise of it while the first
+// request renders it: the others wait for ready instead of rendering the
+// same frame again.
 type cachedFrame struct {
-	key string // format, scale and content
-	img []byte
+	key   string // format, scale and content
+	ready chan struct{}
+	img   []byte // set before ready is closed
+	err   error
 }
 
 // watch admits one more open status request from the request's client, or
@@ -438,9 +443,14 @@ func (b *browser) render(r *http.Request, svg bool, content string) ([]byte, err
 	key += strconv.Itoa(b.cfg.Scale) + ":" + content
 	b.mu.Lock()
 	for _, c := range b.cache {
-		if c.key == key {
+		if c != nil && c.key == key {
 			b.mu.Unlock()
-			return c.img, nil
+			select {
+			case <-c.ready:
+			case <-r.Context().Done():
+				return nil, r.Context().Err()
+			}
+			return c.img, c.err
 		}
 	}
 	k := clientip.Bucket(b.cfg.ClientIP(r))
@@ -452,23 +462,27 @@ func (b *browser) render(r *http.Request, svg bool, content string) ([]byte, err
 		return nil, &qr.RateLimitError{Retry: time.Minute}
 	}
 	b.renders[k]++
-	b.mu.Unlock()
-
-	var img []byte
-	var err error
-	if svg {
-		img, err = b.r.SVG(content, b.cfg.Scale)
-	} else {
-		img, err = b.r.PNG(content, b.cfg.Scale)
-	}
-	if err != nil {
-		return nil, err
-	}
-	b.mu.Lock()
-	b.cache[b.next] = cachedFrame{key: key, img: img}
+	c := &cachedFrame{key: key, ready: make(chan struct{})}
+	b.cache[b.next] = c
 	b.next = (b.next + 1) % frameCacheSize
 	b.mu.Unlock()
-	return img, nil
+
+	if svg {
+		c.img, c.err = b.r.SVG(content, b.cfg.Scale)
+	} else {
+		c.img, c.err = b.r.PNG(content, b.cfg.Scale)
+	}
+	if c.err != nil {
+		b.mu.Lock()
+		for i, o := range b.cache {
+			if o == c {
+				b.cache[i] = nil // a failure is not cached
+			}
+		}
+		b.mu.Unlock()
+	}
+	close(c.ready)
+	return c.img, c.err
 }
 
 func (b *browser) binding(r *http.Request) ([]byte, error) {

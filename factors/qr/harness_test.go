@@ -77,7 +77,7 @@ func (s *syncBuffer) String() string {
 // browser and enrolment handlers mounted on one test server, and the
 // results of completed flows kept per subject as a host session would.
 type host struct {
-	t       *testing.T
+	t       testing.TB
 	clock   *fakeclock.Clock
 	st      *memory.Store
 	svc     *qr.Service
@@ -119,7 +119,7 @@ func withBrowser(f func(*qrfactor.BrowserConfig)) hostOption {
 // withMobile enables mode B (eGov Mobile) on the host.
 func withMobile(tr *mobileTrust) hostOption { return func(c *hostConfig) { c.mobile = tr } }
 
-func newHost(t *testing.T, opts ...hostOption) *host {
+func newHost(t testing.TB, opts ...hostOption) *host {
 	t.Helper()
 	var hc hostConfig
 	for _, o := range opts {
@@ -321,7 +321,7 @@ func (h *host) post(path, ctype, body string, hdr ...string) *http.Response {
 	return resp
 }
 
-func readAll(t *testing.T, r *http.Response) string {
+func readAll(t testing.TB, r *http.Response) string {
 	t.Helper()
 	b, err := io.ReadAll(r.Body)
 	require.NoError(t, err)
@@ -329,7 +329,7 @@ func readAll(t *testing.T, r *http.Response) string {
 	return string(b)
 }
 
-func errorBody(t *testing.T, r *http.Response) qrfactor.ErrorBody {
+func errorBody(t testing.TB, r *http.Response) qrfactor.ErrorBody {
 	t.Helper()
 	var eb qrfactor.ErrorBody
 	require.NoError(t, json.NewDecoder(r.Body).Decode(&eb))

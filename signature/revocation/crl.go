@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -248,67 +249,142 @@ func (c *CRL) crlExtension(oid asn1.ObjectIdentifier, critical bool, value []byt
 	return nil
 }
 
-// parseEntries builds the serial index. Serial keys are substrings of one
-// arena string: one allocation for all keys, not one per entry.
+// Raw content octets of the entry extensions' OIDs, compared without
+// decoding them (a million-entry CRL has a million of these).
+const (
+	rawReasonCode        = "\x55\x1d\x15"
+	rawHoldInstruction   = "\x55\x1d\x17"
+	rawInvalidityDate    = "\x55\x1d\x18"
+	rawCertificateIssuer = "\x55\x1d\x1d"
+)
+
+// parseEntries builds the serial index. A first pass counts the entries
+// and their serial octets, so that everything is allocated once at its
+// final size: the serial keys are substrings of one arena string, and the
+// map is made for the final count.
 func (c *CRL) parseEntries(list cryptobyte.String) error {
-	type pending struct {
-		off, end int
-		e        crlEntry
-	}
-	var arena []byte
-	var items []pending
-	for !list.Empty() {
-		if len(items) == maxCRLEntries {
+	n, size := 0, 0
+	for scan := list; !scan.Empty(); n++ {
+		var entry, serial cryptobyte.String
+		if n == maxCRLEntries {
 			return crlMalformed("more than %d entries", maxCRLEntries)
 		}
-		var entry, serial cryptobyte.String
-		if !list.ReadASN1(&entry, cbasn1.SEQUENCE) || !entry.ReadASN1(&serial, cbasn1.INTEGER) || !validInteger(serial) {
+		if !scan.ReadASN1(&entry, cbasn1.SEQUENCE) || !entry.ReadASN1(&serial, cbasn1.INTEGER) || !validInteger(serial) {
 			return crlMalformed("bad entry")
 		}
-		at, err := readTime(&entry)
+		size += len(serial)
+	}
+	var arena strings.Builder
+	arena.Grow(size)
+	entries := make([]crlEntry, 0, n)
+	for scan := list; !scan.Empty(); {
+		var entry, serial cryptobyte.String
+		scan.ReadASN1(&entry, cbasn1.SEQUENCE) // checked by the first pass
+		entry.ReadASN1(&serial, cbasn1.INTEGER)
+		at, err := readEntryTime(&entry)
 		if err != nil {
 			return crlMalformed("bad revocationDate")
 		}
-		e := crlEntry{at: at.Unix(), reason: -1}
+		e := crlEntry{at: at, reason: -1}
 		if !entry.Empty() {
 			var exts cryptobyte.String
 			if !entry.ReadASN1(&exts, cbasn1.SEQUENCE) || !entry.Empty() {
 				return crlMalformed("bad entry extensions")
 			}
-			err := readExtensionList(exts, func(oid asn1.ObjectIdentifier, critical bool, value []byte) error {
-				switch {
-				case oid.Equal(oidReasonCode):
-					v := cryptobyte.String(value)
-					var r int
-					if !v.ReadASN1Enum(&r) || !v.Empty() || r < 0 || r > 10 || r == 7 {
-						return crlMalformed("bad reasonCode")
-					}
-					e.reason = int8(r)
-				case oid.Equal(oidCertificateIssuer):
-					c.Indirect = true
-				case oid.Equal(oidInvalidityDate), oid.Equal(oidHoldInstruction):
-				default:
-					if critical {
-						return crlMalformed("unknown critical entry extension %v", oid)
-					}
-				}
-				return nil
-			})
-			if err != nil {
+			if err := c.entryExtensions(exts, &e); err != nil {
 				return err
 			}
 		}
-		items = append(items, pending{off: len(arena), end: len(arena) + len(serial), e: e})
-		arena = append(arena, serial...)
+		entries = append(entries, e)
+		arena.Write(serial)
 	}
-	keys := string(arena)
-	c.entries = make(map[string]crlEntry, len(items))
-	for _, it := range items {
-		k := keys[it.off:it.end]
-		if old, dup := c.entries[k]; dup && old.reason != reasonRemoveFromCRL {
-			continue // a duplicate never turns a revocation into a removal
+	// One map operation per entry; only if the count shows duplicates is
+	// the index rebuilt with the rule that a duplicate never turns a
+	// revocation into a removal.
+	keys := arena.String()
+	c.entries = make(map[string]crlEntry, n)
+	index := func(insert func(k string, e crlEntry)) {
+		off := 0
+		for i, scan := 0, list; !scan.Empty(); i++ {
+			var entry, serial cryptobyte.String
+			scan.ReadASN1(&entry, cbasn1.SEQUENCE)
+			entry.ReadASN1(&serial, cbasn1.INTEGER)
+			insert(keys[off:off+len(serial)], entries[i])
+			off += len(serial)
 		}
-		c.entries[k] = it.e
+	}
+	index(func(k string, e crlEntry) { c.entries[k] = e })
+	if len(c.entries) != n {
+		clear(c.entries)
+		index(func(k string, e crlEntry) {
+			if old, dup := c.entries[k]; !dup || old.reason == reasonRemoveFromCRL {
+				c.entries[k] = e
+			}
+		})
+	}
+	return nil
+}
+
+// readEntryTime reads a CRL entry's revocationDate as Unix seconds. The DER
+// UTCTime "YYMMDDHHMMSSZ" that CAs write is read directly (years 1950–2049,
+// RFC 5280 §4.1.2.5.1); any other form goes through readTime.
+func readEntryTime(s *cryptobyte.String) (int64, error) {
+	b := []byte(*s)
+	if len(b) >= 15 && b[0] == byte(cbasn1.UTCTime) && b[1] == 13 && b[14] == 'Z' {
+		var d [6]int
+		ok := true
+		for i := range d {
+			hi, lo := b[2+2*i]-'0', b[3+2*i]-'0'
+			ok = ok && hi <= 9 && lo <= 9
+			d[i] = int(hi)*10 + int(lo)
+		}
+		year := 1900 + d[0]
+		if d[0] < 50 {
+			year = 2000 + d[0]
+		}
+		t := time.Date(year, time.Month(d[1]), d[2], d[3], d[4], d[5], 0, time.UTC)
+		if ok && d[1] >= 1 && d[1] <= 12 && t.Day() == d[2] && d[3] < 24 && d[4] < 60 && d[5] < 60 {
+			*s = (*s)[15:]
+			return t.Unix(), nil
+		}
+	}
+	t, err := readTime(s)
+	return t.Unix(), err
+}
+
+// entryExtensions reads a CRL entry's extensions into e.
+func (c *CRL) entryExtensions(list cryptobyte.String, e *crlEntry) error {
+	for !list.Empty() {
+		var ext, oid, value cryptobyte.String
+		critical := false
+		if !list.ReadASN1(&ext, cbasn1.SEQUENCE) {
+			return fmt.Errorf("%w: bad extension", ErrMalformed)
+		}
+		full := ext
+		if !ext.ReadASN1(&oid, cbasn1.OBJECT_IDENTIFIER) ||
+			(ext.PeekASN1Tag(cbasn1.BOOLEAN) && !ext.ReadASN1Boolean(&critical)) ||
+			!ext.ReadASN1(&value, cbasn1.OCTET_STRING) || !ext.Empty() {
+			return fmt.Errorf("%w: bad extension", ErrMalformed)
+		}
+		switch string(oid) {
+		case rawReasonCode:
+			var r int
+			if !value.ReadASN1Enum(&r) || !value.Empty() || r < 0 || r > 10 || r == 7 {
+				return crlMalformed("bad reasonCode")
+			}
+			e.reason = int8(r)
+		case rawCertificateIssuer:
+			c.Indirect = true
+		case rawInvalidityDate, rawHoldInstruction:
+		default:
+			var id asn1.ObjectIdentifier
+			if !full.ReadASN1ObjectIdentifier(&id) {
+				return fmt.Errorf("%w: bad extension", ErrMalformed)
+			}
+			if critical {
+				return crlMalformed("unknown critical entry extension %v", id)
+			}
+		}
 	}
 	return nil
 }

@@ -3,6 +3,13 @@
 // concurrency-safe, expiring entries by the configured clock, and a single
 // janitor goroutine that Close stops.
 //
+// The store is split into independently locked shards by a seeded hash of
+// the key. Every operation locks only its key's shard, and the janitor's
+// sweep holds one shard at a time, so expiry never stalls every request:
+// with a million entries a Get during a sweep waits for at most one
+// shard's scan (BenchmarkGetDuringSweep reports its p99 beside the idle
+// p99).
+//
 // A service that runs several instances must share state through a shared
 // backend instead (store/redis); otherwise a one-time code could be used once
 // per instance.
@@ -10,7 +17,10 @@ package memory
 
 import (
 	"context"
+	"hash/maphash"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/strongauth/strongauth/store"
@@ -33,13 +43,26 @@ type entry struct {
 	expires time.Time
 }
 
+// shards is the number of independently locked parts of a store: a key's
+// operations lock only its shard, and Sweep holds one shard at a time, so
+// that removing expired entries never stalls every request at once (with
+// a million entries a shard holds about 2 000).
+const shards = 512
+
+type shard struct {
+	mu sync.Mutex
+	m  map[string]*entry
+	_  [48]byte // keeps neighbouring shards' locks off one cache line
+}
+
 // Store is an in-memory store.Store.
 type Store struct {
-	now func() time.Time
+	now    func() time.Time
+	seed   maphash.Seed
+	shards [shards]shard
 
-	mu      sync.Mutex
-	m       map[string]*entry
-	closed  bool
+	closed  atomic.Bool
+	once    sync.Once
 	stop    chan struct{}
 	stopped sync.WaitGroup
 }
@@ -48,7 +71,10 @@ var _ store.Store = (*Store)(nil)
 
 // New returns an in-memory store. Call Close to stop its janitor.
 func New(cfg Config) *Store {
-	s := &Store{now: cfg.Now, m: make(map[string]*entry), stop: make(chan struct{})}
+	s := &Store{now: cfg.Now, seed: maphash.MakeSeed(), stop: make(chan struct{})}
+	for i := range s.shards {
+		s.shards[i].m = make(map[string]*entry)
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -77,28 +103,37 @@ func (s *Store) janitor(interval time.Duration) {
 	}
 }
 
-// Sweep removes expired entries now.
+// Sweep removes expired entries now. It locks one shard at a time and lets
+// other goroutines run between shards: operations on other keys go on
+// while it works.
 func (s *Store) Sweep() {
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, e := range s.m {
-		if !now.Before(e.expires) {
-			delete(s.m, k)
+	for i := range s.shards {
+		sh := &s.shards[i]
+		now := s.now()
+		sh.mu.Lock()
+		for k, e := range sh.m {
+			if !now.Before(e.expires) {
+				delete(sh.m, k)
+			}
 		}
+		sh.mu.Unlock()
+		runtime.Gosched()
 	}
 }
 
 // Len reports how many live (unexpired) entries the store holds.
 func (s *Store) Len() int {
 	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	n := 0
-	for _, e := range s.m {
-		if now.Before(e.expires) {
-			n++
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		for _, e := range sh.m {
+			if now.Before(e.expires) {
+				n++
+			}
 		}
+		sh.mu.Unlock()
 	}
 	return n
 }
@@ -106,53 +141,52 @@ func (s *Store) Len() int {
 // Close stops the janitor and makes every later operation fail with
 // store.ErrClosed. It is safe to call more than once.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	if !s.closed {
-		s.closed = true
+	s.once.Do(func() {
+		s.closed.Store(true)
 		close(s.stop)
-	}
-	s.mu.Unlock()
+	})
 	s.stopped.Wait()
 	return nil
 }
 
-// lookup returns the live entry under key; the caller holds s.mu.
-func (s *Store) lookup(key string, now time.Time) *entry {
-	e := s.m[key]
+// lookup returns the live entry under key; the caller holds sh.mu.
+func (sh *shard) lookup(key string, now time.Time) *entry {
+	e := sh.m[key]
 	if e == nil {
 		return nil
 	}
 	if !now.Before(e.expires) {
-		delete(s.m, key)
+		delete(sh.m, key)
 		return nil
 	}
 	return e
 }
 
-// begin validates arguments and locks the store; on success the caller must
-// call s.mu.Unlock.
-func (s *Store) begin(ctx context.Context, key string, ttl time.Duration, needTTL bool) error {
+// begin validates arguments and locks key's shard; on success the caller
+// must unlock it.
+func (s *Store) begin(ctx context.Context, key string, ttl time.Duration, needTTL bool) (*shard, error) {
 	if err := store.CheckArgs(key, ttl, needTTL); err != nil {
-		return err
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return store.ErrClosed
+	if s.closed.Load() {
+		return nil, store.ErrClosed
 	}
-	return nil
+	sh := &s.shards[maphash.String(s.seed, key)%shards]
+	sh.mu.Lock()
+	return sh, nil
 }
 
 // Get implements store.Store.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, uint64, error) {
-	if err := s.begin(ctx, key, 0, false); err != nil {
+	sh, err := s.begin(ctx, key, 0, false)
+	if err != nil {
 		return nil, 0, err
 	}
-	defer s.mu.Unlock()
-	e := s.lookup(key, s.now())
+	defer sh.mu.Unlock()
+	e := sh.lookup(key, s.now())
 	if e == nil || e.value == nil {
 		return nil, 0, store.ErrNotFound
 	}
@@ -161,60 +195,64 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, uint64, error) {
 
 // Put implements store.Store.
 func (s *Store) Put(ctx context.Context, key string, value []byte, ttl time.Duration) (uint64, error) {
-	if err := s.begin(ctx, key, ttl, true); err != nil {
+	sh, err := s.begin(ctx, key, ttl, true)
+	if err != nil {
 		return 0, err
 	}
-	defer s.mu.Unlock()
+	defer sh.mu.Unlock()
 	now := s.now()
 	var v uint64 = 1
-	if e := s.lookup(key, now); e != nil {
+	if e := sh.lookup(key, now); e != nil {
 		v = e.version + 1
 	}
-	s.m[key] = &entry{value: clone(value), version: v, expires: now.Add(ttl)}
+	sh.m[key] = &entry{value: clone(value), version: v, expires: now.Add(ttl)}
 	return v, nil
 }
 
 // CompareAndSwap implements store.Store.
 func (s *Store) CompareAndSwap(ctx context.Context, key string, old uint64, value []byte, ttl time.Duration) (uint64, error) {
-	if err := s.begin(ctx, key, ttl, true); err != nil {
+	sh, err := s.begin(ctx, key, ttl, true)
+	if err != nil {
 		return 0, err
 	}
-	defer s.mu.Unlock()
+	defer sh.mu.Unlock()
 	now := s.now()
 	var cur uint64
-	if e := s.lookup(key, now); e != nil {
+	if e := sh.lookup(key, now); e != nil {
 		cur = e.version
 	}
 	if cur != old {
 		return 0, store.ErrConflict
 	}
 	v := cur + 1
-	s.m[key] = &entry{value: clone(value), version: v, expires: now.Add(ttl)}
+	sh.m[key] = &entry{value: clone(value), version: v, expires: now.Add(ttl)}
 	return v, nil
 }
 
 // Consume implements store.Store.
 func (s *Store) Consume(ctx context.Context, key string) ([]byte, error) {
-	if err := s.begin(ctx, key, 0, false); err != nil {
+	sh, err := s.begin(ctx, key, 0, false)
+	if err != nil {
 		return nil, err
 	}
-	defer s.mu.Unlock()
-	e := s.lookup(key, s.now())
+	defer sh.mu.Unlock()
+	e := sh.lookup(key, s.now())
 	if e == nil || e.value == nil {
 		return nil, store.ErrNotFound
 	}
-	delete(s.m, key)
+	delete(sh.m, key)
 	return e.value, nil
 }
 
 // Incr implements store.Store.
 func (s *Store) Incr(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
-	if err := s.begin(ctx, key, ttl, delta != 0); err != nil {
+	sh, err := s.begin(ctx, key, ttl, delta != 0)
+	if err != nil {
 		return 0, err
 	}
-	defer s.mu.Unlock()
+	defer sh.mu.Unlock()
 	now := s.now()
-	e := s.lookup(key, now)
+	e := sh.lookup(key, now)
 	if e != nil && e.value != nil {
 		return 0, store.ErrConflict // a value, not a counter
 	}
@@ -226,7 +264,7 @@ func (s *Store) Incr(ctx context.Context, key string, delta int64, ttl time.Dura
 	}
 	if e == nil {
 		e = &entry{expires: now.Add(ttl)}
-		s.m[key] = e
+		sh.m[key] = e
 	}
 	e.counter += delta
 	e.version++
@@ -235,11 +273,12 @@ func (s *Store) Incr(ctx context.Context, key string, delta int64, ttl time.Dura
 
 // Delete implements store.Store.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.begin(ctx, key, 0, false); err != nil {
+	sh, err := s.begin(ctx, key, 0, false)
+	if err != nil {
 		return err
 	}
-	defer s.mu.Unlock()
-	delete(s.m, key)
+	defer sh.mu.Unlock()
+	delete(sh.m, key)
 	return nil
 }
 

@@ -3,7 +3,10 @@ package memory_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,4 +81,66 @@ func BenchmarkConsume(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkGetDuringSweep measures the latency of single Gets on a store of
+// 1 M live entries, first idle and then while sweeps run back to back in
+// another goroutine, and reports the 99th percentile of each and their
+// ratio (p99-sweep/idle; the goal is at most 2). Each b.N iteration is one
+// Get of each phase.
+func BenchmarkGetDuringSweep(b *testing.B) {
+	const entries = 1 << 20
+	s := memory.New(memory.Config{SweepInterval: -1})
+	defer s.Close()
+	ctx := context.Background()
+	keys := make([]string, entries)
+	v := []byte("0123456789abcdef0123456789abcdef")
+	for i := range keys {
+		keys[i] = fmt.Sprintf("sa:flow:%032x", i)
+		if _, err := s.Put(ctx, keys[i], v, time.Hour); err != nil {
+			b.Fatal(err)
+		}
+	}
+	get := func(i int) time.Duration {
+		t0 := time.Now()
+		if _, _, err := s.Get(ctx, keys[(i*7919)%entries]); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	runtime.GC()
+	var idle, sweep []time.Duration
+	var sweeps atomic.Int64
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		idle = append(idle, get(i))
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				s.Sweep()
+				sweeps.Add(1)
+			}
+		}
+	}()
+	for i := range len(idle) {
+		sweep = append(sweep, get(i))
+	}
+	close(done)
+	<-stopped
+	slices.Sort(idle)
+	slices.Sort(sweep)
+	p99 := func(d []time.Duration) float64 { return float64(d[len(d)*99/100]) }
+	pi, ps := p99(idle), p99(sweep)
+	b.ReportMetric(float64(sweep[len(sweep)*999/1000]), "p99.9-sweep-ns")
+	b.ReportMetric(pi, "p99-idle-ns")
+	b.ReportMetric(ps, "p99-sweep-ns")
+	b.ReportMetric(ps/pi, "p99-sweep/idle")
+	b.ReportMetric(float64(sweeps.Load()), "sweeps")
 }

@@ -1,0 +1,165 @@
+package ecp_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/factors/ecp"
+	"github.com/strongauth/strongauth/internal/fakeclock"
+	"github.com/strongauth/strongauth/signature"
+	"github.com/strongauth/strongauth/signature/devpki"
+	"github.com/strongauth/strongauth/signature/gost"
+	"github.com/strongauth/strongauth/signature/sigtest"
+	"github.com/strongauth/strongauth/store/memory"
+)
+
+// BenchmarkLogin measures a complete ECP login — Start, Begin, Finish on
+// the engine with the memory store, the answer a PEM CMS as NCALayer sends
+// it — beside the raw signature verification it wraps (hashing a message
+// of the size of the signed attributes and one public-key verification),
+// for RSA-2048 and GOST 34.10-2015 (512-bit). The client's signature is
+// made between Begin and Finish, outside the measured time. The chain's
+// links are cached after the first login (a returning signer); revocation
+// is skipped (see signature/revocation's BenchmarkLoginVerify for its
+// cost, which its cache makes nil).
+//
+//	raw-verify  the primitive
+//	login       one login (signing excluded); logins/s per core
+//	ratio       login / raw-verify, interleaved in one loop: x-median and
+//	            x-fastest (the least disturbed iteration of each)
+func BenchmarkLogin(b *testing.B) {
+	for _, alg := range []devpki.Algorithm{devpki.RSA2048, devpki.GOST2015} {
+		b.Run(string(alg), func(b *testing.B) {
+			lb := newLoginBench(b, alg)
+			b.Run("raw-verify", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					lb.raw(b)
+				}
+			})
+			b.Run("login", func(b *testing.B) {
+				var d []time.Duration
+				b.ReportAllocs()
+				for b.Loop() {
+					d = append(d, lb.login(b))
+				}
+				b.ReportMetric(1e9/float64(median(d)), "logins/s")
+			})
+			b.Run("ratio", func(b *testing.B) {
+				fastest, med := sigtest.RatioTimed(b, lb.raw, lb.login)
+				b.ReportMetric(1e9/float64(med), "logins/s")
+				b.ReportMetric(1e9/float64(fastest), "logins/s-fastest")
+			})
+		})
+	}
+}
+
+type loginBench struct {
+	p     *sigtest.PKI
+	clock *fakeclock.Clock
+	eng   *auth.Engine
+	raw   func(b *testing.B)
+}
+
+func newLoginBench(b *testing.B, alg devpki.Algorithm) *loginBench {
+	lb := &loginBench{p: pkiFor(b, alg), clock: fakeclock.New(sigtest.Epoch().Add(time.Hour))}
+	st := memory.New(memory.Config{Now: lb.clock.Now, SweepInterval: -1})
+	b.Cleanup(func() { st.Close() })
+	v, err := signature.NewVerifier(signature.Config{Roots: lb.p.Roots(), Intermediates: []*x509.Certificate{lb.p.CA.Cert},
+		Now: lb.clock.Now, InsecureSkipRevocation: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := ecp.New(ecp.Config{Verifier: v, Store: st, Mapper: &mapper{}, Origin: origin})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rule, _ := auth.ParseRule("ecp")
+	lb.eng, err = auth.New(auth.Config{Store: st, Factors: []auth.Factor{f}, Policies: []auth.Policy{{Action: "login", Rule: rule}},
+		Now: lb.clock.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	// The raw primitive: a message as long as a CMS's signed attributes.
+	msg := make([]byte, 110)
+	leaf := lb.p.Individual
+	sig, err := leaf.SignBytes(msg, crypto.SHA256)
+	if err != nil {
+		b.Fatal(err)
+	}
+	switch alg {
+	case devpki.RSA2048:
+		pub := leaf.Cert.PublicKey.(*rsa.PublicKey)
+		lb.raw = func(b *testing.B) {
+			h := crypto.SHA256.New()
+			h.Write(msg)
+			if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, h.Sum(nil), sig); err != nil {
+				b.Fatal(err)
+			}
+		}
+	case devpki.GOST2015:
+		pub, err := gost.PublicKeyFromCertificate(leaf.Cert)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lb.raw = func(b *testing.B) {
+			if err := gost.CheckSignature(gost.OID(gost.OIDKZSignature2015512), pub, msg, sig); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	lb.raw(b)
+	lb.login(b) // warms the chain cache
+	return lb
+}
+
+// login runs one login and returns its duration without the signing.
+func (lb *loginBench) login(b *testing.B) time.Duration {
+	ctx := context.Background()
+	client := auth.ClientInfo{Origin: origin}
+	t0 := time.Now()
+	binding, err := lb.eng.NewBinding()
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := lb.eng.Start(ctx, auth.StartRequest{Action: "login", Binding: binding, Client: client})
+	if err != nil {
+		b.Fatal(err)
+	}
+	step := auth.StepRequest{FlowID: f.ID, Binding: binding, Kind: auth.KindECP, Client: client}
+	ch, err := lb.eng.Begin(ctx, step)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := time.Since(t0)
+
+	doc, _ := base64.StdEncoding.DecodeString(ch.Data.(*ecp.BeginData).Challenge)
+	cms, err := lb.p.Individual.SignCMS(doc, devpki.CMSOptions{SigningTime: lb.clock.Now()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	step.Input, _ = json.Marshal(ecp.FinishInput{CMS: string(devpki.PEM(cms))})
+
+	t1 := time.Now()
+	out, err := lb.eng.Finish(ctx, step)
+	d += time.Since(t1)
+	if err != nil || out.Result == nil {
+		b.Fatal(err)
+	}
+	return d
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
