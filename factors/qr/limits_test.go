@@ -25,15 +25,26 @@ func TestStatusWatchersCappedPerClient(t *testing.T) {
 	b := h.start("login", "")
 	h.beginQR(b)
 	pollCtx, stop := context.WithCancel(context.Background())
+	defer stop()
 	done := make(chan struct{}, 2)
 	for range 2 {
 		go func() {
 			defer func() { done <- struct{}{} }()
-			req, _ := http.NewRequestWithContext(pollCtx, http.MethodGet, h.srv.URL+"/qr/browser/"+b.flow.ID+"/status?after=pending&wait=20", nil)
-			req.AddCookie(&http.Cookie{Name: "strongauth", Value: b.binding})
-			req.Header.Set("X-Test-Client", "203.0.113.7:1111")
-			if resp, err := h.srv.Client().Do(req); err == nil {
+			// A watcher refused while a probe below held a place tries
+			// again, so that both end up holding one.
+			for pollCtx.Err() == nil {
+				req, _ := http.NewRequestWithContext(pollCtx, http.MethodGet, h.srv.URL+"/qr/browser/"+b.flow.ID+"/status?after=pending&wait=20", nil)
+				req.AddCookie(&http.Cookie{Name: "strongauth", Value: b.binding})
+				req.Header.Set("X-Test-Client", "203.0.113.7:1111")
+				resp, err := h.srv.Client().Do(req)
+				if err != nil {
+					return
+				}
 				resp.Body.Close()
+				if resp.StatusCode != http.StatusTooManyRequests {
+					return
+				}
+				time.Sleep(time.Millisecond)
 			}
 		}()
 	}
