@@ -16,6 +16,7 @@
 //	GET  /flows/{id}/status          Server-Sent Events, or a long poll (?since=VERSION&wait=SECONDS)
 //	GET  /flows/{id}/decision        the flow view
 //	GET  /client.js                  the browser client (an ES module, embedded)
+//	GET  /client.css                 the default UI's stylesheet (embedded)
 //
 // A flow view is {flow, action, state ("open", "completed", "cancelled",
 // "expired"), offer, alternatives, done, subject_known, expires_at,

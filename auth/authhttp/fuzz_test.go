@@ -94,7 +94,7 @@ func FuzzHandler(f *testing.F) {
 		default:
 			t.Fatalf("unexpected status %d", w.Code)
 		}
-		if strings.HasSuffix(r.URL.Path, "/client.js") {
+		if strings.HasSuffix(r.URL.Path, "/client.js") || strings.HasSuffix(r.URL.Path, "/client.css") {
 			return
 		}
 		if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil {
