@@ -3,7 +3,9 @@ package authhttp_test
 import (
 	"io"
 	"net/http"
+	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,8 +68,9 @@ func TestClientAssets(t *testing.T) {
 }
 
 // TestClientClassesStyled: every sa-* class client.js renders is styled
-// by client.css, and every class client.css styles is rendered by
-// client.js.
+// by client.css, every class client.css styles is rendered by client.js,
+// and the README's JavaScript API section documents each of them and each
+// custom property — one vocabulary, three places.
 func TestClientClassesStyled(t *testing.T) {
 	js, css := string(authhttp.ClientJS()), string(authhttp.ClientCSS())
 	used := map[string]bool{}
@@ -95,6 +98,32 @@ func TestClientClassesStyled(t *testing.T) {
 	require.Contains(t, props, "--sa-primary")
 	require.Contains(t, props, "--sa-primary-dark")
 
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	i := strings.Index(string(readme), "## JavaScript API (client.js)")
+	require.GreaterOrEqual(t, i, 0, "the README has the JavaScript API section")
+	section := string(readme[i:])
+	if j := strings.Index(section[3:], "\n## "); j >= 0 {
+		section = section[:j+3]
+	}
+	for _, names := range []map[string]bool{styled, props} {
+		keys := make([]string, 0, len(names))
+		for k := range names {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if strings.HasPrefix(k, "--") && strings.HasSuffix(k, "-dark") {
+				continue // documented with its light twin ("--sa-fg, --sa-fg-dark")
+			}
+			assert.Contains(t, section, "`"+strings.TrimPrefix(k, ".")+"`", "README does not document %s", k)
+		}
+	}
+	for _, name := range []string{"Flow", "NCALayer", "webauthnGet", "webauthnCreate", "passkeyAutofill", "smsCodeForm",
+		"showQR", "confirmSigner", "mountFlow", "AuthError", "postJSON", "pickLang", "LABELS"} {
+		assert.Regexp(t, `export (async )?(function|class|const) `+name+`\b`, js)
+		assert.Contains(t, section, name, "README does not document %s", name)
+	}
 }
 
 // TestStartLanguage: the page's language travels with the flow (the flow
