@@ -185,6 +185,7 @@ func TestBrowserQRChooseAnotherWay(t *testing.T) {
 		assert.Equal(t, "200 pending", tb.js(status))
 		if mode == "device" {
 			tb.noOverflow("QR step")
+			tb.js(`document.getElementById("login").scrollIntoView({block: "end"}), "ok"`)
 			tb.shot("24-qr-390")
 		}
 		tb.click("#sa-back")

@@ -52,11 +52,11 @@ async function refresh() {
   const tbody = $("creds-body");
   tbody.replaceChildren();
   for (const c of data.credentials) {
-    const tr = document.createElement("tr");
-    tr.dataset.kind = c.kind;
-    tr.dataset.id = c.id;
-    tr.dataset.ref = c.ref;
-    const cell = (text) => { const td = document.createElement("td"); td.textContent = text; tr.append(td); return td; };
+    const row = document.createElement("tr");
+    row.dataset.kind = c.kind;
+    row.dataset.id = c.id;
+    row.dataset.ref = c.ref;
+    const cell = (text) => { const td = document.createElement("td"); td.textContent = text; row.append(td); return td; };
     const lost = document.createElement("input");
     lost.type = "checkbox";
     lost.className = "lost";
@@ -96,7 +96,7 @@ async function refresh() {
       } catch (e) { say(e.message, "error", e.code); }
     });
     actions.append(save, remove);
-    tbody.append(tr);
+    tbody.append(row);
   }
   $("creds").dataset.count = String(data.credentials.length);
   $("creds-empty").hidden = data.credentials.length > 0;
@@ -122,8 +122,8 @@ switch (body.dataset.page) {
       } catch (e) { say(e.message, "error", e.code); }
     });
     $("recover").addEventListener("click", async () => {
-      const lost = [...document.querySelectorAll("#creds-body tr")].filter((tr) => tr.querySelector("input.lost").checked)
-        .map((tr) => ({ kind: tr.dataset.kind, id: tr.dataset.id }));
+      const lost = [...document.querySelectorAll("#creds-body tr")].filter((row) => row.querySelector("input.lost").checked)
+        .map((row) => ({ kind: row.dataset.kind, id: row.dataset.id }));
       if (lost.length === 0) { say(tr("Tick what you lost first."), "error", "invalid_input"); return; }
       try {
         const r = await withStepUp("recover", tr("Recovery: confirm with ECP or another linked phone"), () => postJSON("/account/recover", { lost }));
