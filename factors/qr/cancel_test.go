@@ -13,22 +13,14 @@ import (
 	"github.com/strongauth/strongauth/qr"
 )
 
-// cancel posts the browser's "choose another way".
+// cancel posts the browser's "choose another way", with its binding
+// cookie (none for a browser without one).
 func (h *host) cancel(b *browser, ctype, body string, hdr ...string) *http.Response {
 	h.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, h.srv.URL+"/qr/browser/"+b.flow.ID+"/cancel", strings.NewReader(body))
-	require.NoError(h.t, err)
-	req.Header.Set("Content-Type", ctype)
 	if b.binding != "" {
-		req.AddCookie(&http.Cookie{Name: "strongauth", Value: b.binding})
+		hdr = append(hdr, "Cookie", "strongauth="+b.binding)
 	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := h.srv.Client().Do(req)
-	require.NoError(h.t, err)
-	h.t.Cleanup(func() { resp.Body.Close() })
-	return resp
+	return h.post("/qr/browser/"+b.flow.ID+"/cancel", ctype, body, hdr...)
 }
 
 // TestCancelThenAnotherFactor: the browser abandons its QR code; the
