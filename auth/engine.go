@@ -190,6 +190,10 @@ type StartRequest struct {
 	Binding string
 	// Client describes the starting browser.
 	Client ClientInfo
+	// Lang is the language the page runs the flow in: "kk", "ru", "en",
+	// or "" for none. Factors may follow it where the account has no
+	// language of its own (factors/sms); it never overrides one.
+	Lang string
 }
 
 // StepRequest begins or finishes one factor in a flow.
@@ -270,6 +274,9 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (flow *Flow, err e
 	if len(req.Binding) < 16 {
 		return nil, fmt.Errorf("%w: binding secret shorter than 16 bytes", ErrInvalidInput)
 	}
+	if !ValidLang(req.Lang) {
+		return nil, fmt.Errorf("%w: language must be kk, ru, en or empty", ErrInvalidInput)
+	}
 	var id [16]byte
 	if _, err := io.ReadFull(e.rand, id[:]); err != nil {
 		return nil, fmt.Errorf("%w: randomness: %w", ErrUnavailable, err)
@@ -281,6 +288,7 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (flow *Flow, err e
 		Subject:     req.Subject,
 		BindingHash: BindingHash(req.Binding),
 		Client:      req.Client,
+		Lang:        req.Lang,
 		CreatedAt:   now,
 		ExpiresAt:   now.Add(e.ttl),
 	}

@@ -54,6 +54,9 @@ type Flow struct {
 	// after a fraud report); CancelReason says why.
 	Cancelled    bool   `json:"cancelled,omitempty"`
 	CancelReason string `json:"cancel_reason,omitempty"`
+	// Lang is the language the flow runs in ("kk", "ru", "en"), or "" when
+	// the page named none (StartRequest.Lang).
+	Lang string `json:"lang,omitempty"`
 	// Version is the store version the flow was read at (optimistic
 	// concurrency); it is not serialised.
 	Version uint64 `json:"-"`

@@ -84,3 +84,13 @@ func langIndex(accept string) int {
 func Lang(accept string) string {
 	return [3]string{"kk", "ru", "en"}[langIndex(accept)]
 }
+
+// ValidLang reports whether lang is a language a flow may run in: "kk",
+// "ru", "en", or "" for none.
+func ValidLang(lang string) bool {
+	switch lang {
+	case "", "kk", "ru", "en":
+		return true
+	}
+	return false
+}

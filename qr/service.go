@@ -1137,3 +1137,33 @@ func redeemable(r *record, now time.Time) error {
 func (s *Service) Denied(ctx context.Context, flowID string) error {
 	return s.denied(ctx, flowID)
 }
+
+// Abandon ends the flow's QR session at the browser's request ("choose
+// another way"): the code, the phone's pending answer and an approval not
+// yet redeemed are gone; the flow itself stays open for another factor,
+// and a later Begin starts a new session. It needs the flow's binding hash
+// (ErrBinding); a flow without a session is not an error. A phone that
+// scans or answers afterwards gets ErrNoSession, and so does Redeem.
+func (s *Service) Abandon(ctx context.Context, flowID string, binding []byte) error {
+	r, key, err := s.byFlow(ctx, flowID)
+	if errors.Is(err, ErrNoSession) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !bindingOK(r, binding) {
+		return ErrBinding
+	}
+	// The flow index stays: it names a session that no longer exists
+	// (ErrNoSession) until a new Begin replaces it or it expires.
+	if err := s.cfg.Store.Delete(ctx, key); err != nil {
+		return unavailable("store", err)
+	}
+	if r.mobile() && r.DocID != "" {
+		if err := s.cfg.Store.Delete(ctx, s.docKey(r.DocID)); err != nil {
+			return unavailable("store", err)
+		}
+	}
+	return nil
+}

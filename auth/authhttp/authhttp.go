@@ -1,6 +1,7 @@
 package authhttp
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -199,7 +200,8 @@ func New(cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("POST /flows/{id}/finish/{kind}", h.finish)
 	h.mux.HandleFunc("GET /flows/{id}/status", h.status)
 	h.mux.HandleFunc("GET /flows/{id}/decision", h.decision)
-	h.mux.HandleFunc("GET /client.js", serveClient)
+	h.mux.Handle("GET /client.js", newAsset(clientJS, "text/javascript; charset=utf-8"))
+	h.mux.Handle("GET /client.css", newAsset(clientCSS, "text/css; charset=utf-8"))
 	return h, nil
 }
 
@@ -412,15 +414,38 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 //go:embed client.js
 var clientJS []byte
 
+//go:embed client.css
+var clientCSS []byte
+
 // ClientJS returns the browser client, a dependency-free ES module: flow
 // calls with the CSRF token, an NCALayer WebSocket client, WebAuthn JSON
 // conversions and status watching (SSE with a long-poll fallback).
 func ClientJS() []byte { return append([]byte(nil), clientJS...) }
 
-func serveClient(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+// ClientCSS returns the stylesheet of the default UI: the sa-* classes
+// that client.js renders, themed by CSS custom properties (--sa-*), light
+// and dark.
+func ClientCSS() []byte { return append([]byte(nil), clientCSS...) }
+
+// asset is an embedded file served with a strong ETag (a hash of its
+// content): browsers keep it and revalidate it (Cache-Control: no-cache),
+// and a new release is picked up at once.
+type asset struct {
+	body        []byte
+	contentType string
+	etag        string
+}
+
+func newAsset(body []byte, contentType string) asset {
+	sum := sha256.Sum256(body)
+	return asset{body: body, contentType: contentType, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`}
+}
+
+func (a asset) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", a.contentType)
 	w.Header().Set("Cache-Control", "no-cache")
-	_, _ = w.Write(clientJS)
+	w.Header().Set("ETag", a.etag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
 }
 
 // The pieces below let handlers built beside this package (the credential

@@ -10,17 +10,21 @@
 //
 //	mux.Handle("/auth/", http.StripPrefix("/auth", h))
 //
-//	POST /flows                      {"action": "login"}            → 201 flow view with csrf and offer
+//	POST /flows                      {"action": "login", "lang"?}   → 201 flow view with csrf and offer
 //	POST /flows/{id}/begin/{kind}    factor input (JSON)            → challenge {kind, data, expires_at}
 //	POST /flows/{id}/finish/{kind}   factor input (JSON)            → {allowed, alternatives, offer, subject?, acr?, amr?}
 //	GET  /flows/{id}/status          Server-Sent Events, or a long poll (?since=VERSION&wait=SECONDS)
 //	GET  /flows/{id}/decision        the flow view
 //	GET  /client.js                  the browser client (an ES module, embedded)
+//	GET  /client.css                 the default UI's stylesheet (embedded)
 //
 // A flow view is {flow, action, state ("open", "completed", "cancelled",
 // "expired"), offer, alternatives, done, subject_known, expires_at,
-// version}; offer lists the factors that may begin now, and never lists
-// sms before a strong factor has completed.
+// version, lang?}; offer lists the factors that may begin now, and never
+// lists sms before a strong factor has completed. lang is the page's
+// language for the flow ("kk", "ru", "en"; anything else is refused as
+// invalid_input), kept as auth.Flow.Lang: factors/sms follows it for an
+// account with no language of its own, never over an account's.
 //
 // # Browser binding and CSRF
 //
@@ -88,6 +92,15 @@
 // GET /client.js serves a dependency-free ES module (ClientJS): Flow
 // (start, begin, finish, watch), NCALayer (the NCA's local signer over a
 // WebSocket, kz.gov.pki.knca.basics sign), webauthnGet and webauthnCreate
-// with the JSON conversions, SMS code entry and QR display helpers, and a
-// default UI (mountFlow) for pages that want one.
+// with the JSON conversions, passkey autofill, SMS code entry (with a
+// resend countdown) and QR display helpers (with "choose another way"),
+// and a default UI (mountFlow) for pages that want one: keyboard and
+// screen-reader friendly, in Kazakh, Russian or English.
+//
+// GET /client.css serves its stylesheet (ClientCSS): sa-* classes themed
+// by CSS custom properties (--sa-primary, --sa-radius, …), light and dark
+// (prefers-color-scheme, or data-theme on an ancestor), usable at 320 px.
+// Both files carry a strong ETag and Cache-Control: no-cache, so browsers
+// revalidate them (304) and pick up a new release at once. The README's
+// "JavaScript API (client.js)" is their reference.
 package authhttp

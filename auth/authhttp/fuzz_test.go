@@ -48,6 +48,9 @@ func FuzzHandler(f *testing.F) {
 	f.Add("POST", "/flows/FLOW/finish/ecp", "application/json; charset=utf-8", `{"ok":`)
 	f.Add("POST", "/flows", "application/json", `{"action":"login"}`)
 	f.Add("POST", "/flows", "text/plain", `{"action":"login"}`)
+	f.Add("POST", "/flows", "application/json", `{"action":"login","lang":"kk"}`)
+	f.Add("POST", "/flows", "application/json", `{"action":"login","lang":"kk\u0000"}`)
+	f.Add("GET", "/client.css", "", "")
 	f.Add("GET", "/flows/FLOW/status?wait=0&since=99", "", "")
 	f.Add("GET", "/flows/FLOW/decision", "", "")
 	f.Add("POST", "/flows/FLOW/begin/../../x", "application/json", "[]")
@@ -94,7 +97,7 @@ func FuzzHandler(f *testing.F) {
 		default:
 			t.Fatalf("unexpected status %d", w.Code)
 		}
-		if strings.HasSuffix(r.URL.Path, "/client.js") {
+		if strings.HasSuffix(r.URL.Path, "/client.js") || strings.HasSuffix(r.URL.Path, "/client.css") {
 			return
 		}
 		if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil {

@@ -13,6 +13,8 @@ import (
 
 type startRequest struct {
 	Action string `json:"action"`
+	// Lang is the page's language for the flow (auth.StartRequest.Lang).
+	Lang string `json:"lang"`
 }
 
 // flowView is what the browser learns about a flow.
@@ -27,12 +29,13 @@ type flowView struct {
 	Subject      bool        `json:"subject_known"`
 	ExpiresAt    time.Time   `json:"expires_at"`
 	Version      uint64      `json:"version"`
+	Lang         string      `json:"lang,omitempty"`
 }
 
 func (h *Handler) view(r *http.Request, f *auth.Flow) flowView {
 	d := h.cfg.Engine.DecideFlow(f, h.cfg.Engine.Now())
 	v := flowView{Flow: f.ID, Action: f.Action, State: "open", Offer: h.cfg.Engine.Offer(r.Context(), f),
-		Alternatives: d.Alternatives(), Subject: f.Subject != "", ExpiresAt: f.ExpiresAt, Version: f.Version}
+		Alternatives: d.Alternatives(), Subject: f.Subject != "", ExpiresAt: f.ExpiresAt, Version: f.Version, Lang: f.Lang}
 	for _, e := range f.Evidence {
 		v.Done = append(v.Done, e.Kind)
 	}
@@ -74,6 +77,9 @@ func (h *Handler) doStart(w http.ResponseWriter, r *http.Request) error {
 	if raw == nil || json.Unmarshal(raw, &req) != nil || req.Action == "" {
 		return fmt.Errorf("%w: want {\"action\": \"…\"}", auth.ErrInvalidInput)
 	}
+	if !auth.ValidLang(req.Lang) {
+		return fmt.Errorf("%w: lang must be kk, ru or en", auth.ErrInvalidInput)
+	}
 	if _, ok := h.cfg.Engine.Policy(req.Action); !ok {
 		return auth.ErrUnknownAction
 	}
@@ -99,7 +105,7 @@ func (h *Handler) doStart(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	f, err := h.cfg.Engine.Start(r.Context(), auth.StartRequest{Action: req.Action, Subject: subject, Binding: binding, Client: h.client(r)})
+	f, err := h.cfg.Engine.Start(r.Context(), auth.StartRequest{Action: req.Action, Subject: subject, Binding: binding, Client: h.client(r), Lang: req.Lang})
 	if err != nil {
 		return err
 	}

@@ -38,15 +38,19 @@ type pageData struct {
 	People    []Person
 	NCALayer  string
 	Documents []doc
+	// Lang is the page's language (kk, ru, en); T and H translate.
+	Lang string
+	tr   *translator
 }
 
 type pages struct {
 	p    *Portal
 	tmpl map[string]*template.Template
+	tr   *translator
 }
 
 func newPages(p *Portal) (*pages, error) {
-	ps := &pages{p: p, tmpl: map[string]*template.Template{}}
+	ps := &pages{p: p, tmpl: map[string]*template.Template{}, tr: newTranslator()}
 	for _, name := range []string{"home", "cabinet", "sign", "sms-only", "account", "not-me"} {
 		t, err := template.New("layout.html").Funcs(template.FuncMap{"mask": maskIIN, "phone": maskPhone}).
 			ParseFS(webFS, "web/layout.html", "web/"+name+".html")
@@ -59,7 +63,9 @@ func newPages(p *Portal) (*pages, error) {
 }
 
 func (ps *pages) render(w http.ResponseWriter, r *http.Request, name, title string) {
-	d := pageData{Title: title, Page: name, People: ps.p.cfg.People, NCALayer: ps.p.cfg.NCALayerURL, Documents: documents()}
+	lang, _ := langOf(r)
+	d := pageData{Title: ps.tr.T(lang, title), Page: name, People: ps.p.cfg.People, NCALayer: ps.p.cfg.NCALayerURL,
+		Documents: documents(), Lang: lang, tr: ps.tr}
 	if s, ok := ps.p.session(r); ok {
 		if person, ok := ps.p.dir.find(s.Subject); ok {
 			d.Person = &person

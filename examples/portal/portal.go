@@ -317,7 +317,7 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
-	p.mux.ServeHTTP(w, r)
+	p.mux.ServeHTTP(w, p.withLang(w, r))
 }
 
 func (p *Portal) routes() {

@@ -42,6 +42,12 @@
 //     (auth.Engine.Finish): the factor redeems the approval once and proves
 //     the device's subject with AMR mca, hwk and user — strong evidence.
 //
+// At any point before that the user may "choose another way": the browser
+// posts /{flow}/cancel and the session is abandoned (qr.Service.Abandon) —
+// the code no longer scans, a phone's answer comes too late, nothing is
+// redeemed — while the flow stays open for another factor (client.js's
+// mountFlow does this behind its "Choose another way" button).
+//
 // # Mode B: eGov Mobile
 //
 // With qr.Config.MobileSign set (a signature.Verifier, the public BaseURL

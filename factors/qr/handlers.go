@@ -342,6 +342,11 @@ type BrowserConfig struct {
 //	GET /{flow}/status      long poll (?after=<state>&wait=<seconds>), or Server-Sent
 //	                        Events with Accept: text/event-stream ("status" events,
 //	                        one per state change and, while pending, per frame)
+//	POST /{flow}/cancel     "choose another way": abandons the flow's QR session
+//	                        (qr.Service.Abandon) → {"status": "cancelled"}; the flow
+//	                        stays open for another factor. application/json ({} or
+//	                        empty), same-origin only (Sec-Fetch-Site, and Origin
+//	                        when Origins are set)
 //
 // Completion is not here: the browser finishes the qr factor through the
 // host (auth.Engine.Finish), which redeems the approval once.
@@ -382,6 +387,7 @@ func (f *Factor) BrowserHandler(cfg BrowserConfig) (http.Handler, error) {
 	mux.HandleFunc("GET /{flow}/frame.png", b.image)
 	mux.HandleFunc("GET /{flow}/frame.svg", b.image)
 	mux.HandleFunc("GET /{flow}/status", b.status)
+	mux.HandleFunc("POST /{flow}/cancel", b.cancel)
 	return secureHeaders(mux), nil
 }
 
@@ -545,6 +551,33 @@ func (b *browser) image(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Frame-T", strconv.Itoa(st.T))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(img)
+}
+
+// cancel abandons the flow's session at the bound browser's request. The
+// binding cookie is SameSite=Strict and the body must be JSON (a
+// cross-site form cannot send it without a preflight); the Origin, when
+// the browser sends one, must be one of Origins.
+func (b *browser) cancel(w http.ResponseWriter, r *http.Request) {
+	body, err := readJSON(w, r, 64)
+	if err == nil {
+		if o := r.Header.Get("Origin"); o != "" && len(b.cfg.Origins) > 0 && !slices.Contains(b.cfg.Origins, o) {
+			err = fmt.Errorf("%w: %w", qr.ErrMalformed, ErrCrossSite)
+		} else if t := strings.TrimSpace(string(body)); t != "" && t != "{}" && t != "null" {
+			err = fmt.Errorf("%w: cancel takes no input", qr.ErrMalformed)
+		}
+	}
+	var h []byte
+	if err == nil {
+		h, err = b.binding(r)
+	}
+	if err == nil {
+		err = b.f.svc.Abandon(r.Context(), r.PathValue("flow"), h)
+	}
+	if err != nil {
+		b.f.fail(w, r, "cancel", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "cancelled"})
 }
 
 func terminal(s qr.State) bool {

@@ -31,10 +31,18 @@
 // # Language
 //
 // Messages go out in the account's language, from Config.Languages or from
-// the PhoneBook if it implements Languages, else in the otp.Service's
-// default. The request cannot choose it: the person at the browser may be
-// the fraudster, who would pick a language the victim cannot read the
-// warning in.
+// the PhoneBook if it implements Languages. When the account has no
+// language (Languages answers "" without an error, or there is no
+// Languages), the flow's language is used — auth.Flow.Lang, the language
+// the page started the flow in (mountFlow's lang) — and when the flow has
+// none either, the otp.Service's default. A failing lookup gives the
+// default, never the page's choice.
+//
+// The request can never override an account's language: the person at the
+// browser may be the fraudster, who would pick a language the victim
+// cannot read the warning in. The flow's language only fills a gap; a
+// host that wants no say for the page at all returns a language for every
+// account.
 //
 // # Errors
 //

@@ -243,3 +243,21 @@ func TestEngineLockoutSurvivesResend(t *testing.T) {
 	require.ErrorIs(t, err, auth.ErrLocked, "and no new code for a locked account")
 	assert.Equal(t, n, e.sent.Len())
 }
+
+// TestEngineFlowLanguage: the language a page starts the flow in reaches
+// the SMS of an account without one, and never replaces an account's own.
+func TestEngineFlowLanguage(t *testing.T) {
+	e := newEngine(t, map[string]string{"login": "ecp & sms"})
+	e.book.bind("carol", "+77781234567")
+	for _, c := range []struct{ subject, page, want string }{
+		{"carol", "kk", "kk"}, {"carol", "en", "en"}, {"carol", "", "ru"}, {"bob", "kk", "en"},
+	} {
+		f, err := e.eng.Start(context.Background(), auth.StartRequest{Action: "login", Binding: binding, Lang: c.page})
+		require.NoError(t, err)
+		e.ecpAs(t, f, c.subject)
+		e.clock.Advance(otp.DefaultCooldown) // the phone's cooldown
+		_, err = e.step("begin", f, auth.KindSMS, nil)
+		require.NoError(t, err)
+		assert.Equal(t, c.want, e.sent.Last().Lang, "%s, page %q", c.subject, c.page)
+	}
+}

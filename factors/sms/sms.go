@@ -56,10 +56,13 @@ type Config struct {
 	// Required.
 	Phones auth.PhoneBook
 	// Languages gives each account's language. Nil means Phones, if it
-	// implements Languages, and otherwise the OTP service's default
-	// language. The language never comes from the request: the person
-	// at the browser may be the fraudster, who would pick a language the
-	// victim cannot read the warning in.
+	// implements Languages. The message goes out in the account's
+	// language; in the flow's language (auth.Flow.Lang, the page's) only
+	// when the account has none ("" without an error); otherwise in the
+	// OTP service's default. The request can never override an account's
+	// language: the person at the browser may be the fraudster, who would
+	// pick a language the victim cannot read the warning in. To keep the
+	// page out of it entirely, return a language for every account.
 	Languages Languages
 	// StrongWithin is how recent the flow's strong evidence for its
 	// subject must be for a code to be sent or accepted. Zero means 5
@@ -119,6 +122,9 @@ type Challenge struct {
 	Phone    string    `json:"phone"`
 	Digits   int       `json:"digits"`
 	ResendAt time.Time `json:"resend_at"`
+	// ResendIn is the seconds until ResendAt by the server's clock, so
+	// that a page counts down without trusting its own clock.
+	ResendIn int `json:"resend_in"`
 }
 
 // Begin sends a code to the phone bound to the flow's subject. It refuses a
@@ -134,10 +140,7 @@ func (f *Factor) Begin(ctx context.Context, req *auth.BeginRequest) (*auth.Chall
 	if err != nil {
 		return nil, err
 	}
-	lang := ""
-	if f.langs != nil {
-		lang, _ = f.langs.Language(ctx, req.Flow.Subject) // on error the default language: the code still goes out
-	}
+	lang := f.language(ctx, req.Flow)
 	ip := req.Client.IP
 	if ip == "" {
 		ip = req.Flow.Client.IP
@@ -148,7 +151,37 @@ func (f *Factor) Begin(ctx context.Context, req *auth.BeginRequest) (*auth.Chall
 		return nil, classify(err)
 	}
 	return &auth.Challenge{Kind: auth.KindSMS, ExpiresAt: sent.ExpiresAt,
-		Data: Challenge{Phone: sent.To, Digits: sent.Digits, ResendAt: sent.ResendAt}}, nil
+		Data: Challenge{Phone: sent.To, Digits: sent.Digits, ResendAt: sent.ResendAt, ResendIn: secondsUntil(sent.ResendAt, req.Now)}}, nil
+}
+
+// language chooses the language of the message: the account's, when
+// Languages knows one; the flow's (the page's, auth.Flow.Lang) only when
+// the account has none; otherwise "" (the otp.Service's default). A
+// failing lookup is not "none": it gives the default, never the page's
+// choice.
+func (f *Factor) language(ctx context.Context, fl *auth.Flow) string {
+	if f.langs == nil {
+		return fl.Lang
+	}
+	lang, err := f.langs.Language(ctx, fl.Subject)
+	switch {
+	case err != nil:
+		return "" // the default language: the code still goes out
+	case lang != "":
+		return lang
+	default:
+		return fl.Lang
+	}
+}
+
+// secondsUntil is the whole seconds from now until t, rounded up; zero
+// when t has passed.
+func secondsUntil(t, now time.Time) int {
+	d := t.Sub(now)
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Second - 1) / time.Second)
 }
 
 // FinishInput is what Finish accepts: {"code": "123456"}.

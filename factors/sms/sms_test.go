@@ -21,10 +21,11 @@ import (
 
 // phoneBook is the host's binding of accounts to phones (and languages).
 type phoneBook struct {
-	mu     sync.Mutex
-	phones map[string]string
-	langs  map[string]string
-	err    error
+	mu      sync.Mutex
+	phones  map[string]string
+	langs   map[string]string
+	err     error
+	langErr error
 }
 
 func (b *phoneBook) BoundPhone(_ context.Context, subject string) (string, error) {
@@ -36,7 +37,7 @@ func (b *phoneBook) BoundPhone(_ context.Context, subject string) (string, error
 func (b *phoneBook) Language(_ context.Context, subject string) (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.langs[subject], nil
+	return b.langs[subject], b.langErr
 }
 
 func (b *phoneBook) bind(subject, phone string) {
@@ -271,6 +272,72 @@ func TestLanguageFallsBackToDefault(t *testing.T) {
 	_, err := fx.begin(f, "")
 	require.NoError(t, err)
 	assert.Equal(t, "ru", fx.sent.Last().Lang)
+}
+
+// TestLanguageRule: the SMS goes out in the account's language whatever
+// the page asked for (a fraudster at the browser cannot pick a language
+// the victim cannot read); the flow's language fills in only for an
+// account with none; a failing lookup gives the default, not the page's
+// choice.
+func TestLanguageRule(t *testing.T) {
+	type onlyPhones struct{ auth.PhoneBook } // a phone book without languages
+	for _, c := range []struct {
+		name, subject, flowLang string
+		lookupErr               error
+		noLanguages             bool
+		want                    string
+	}{
+		{name: "account's language beats the page's", subject: "alice", flowLang: "en", want: "kk"},
+		{name: "account's language, page silent", subject: "bob", want: "en"},
+		{name: "no account language: the page's", subject: "carol", flowLang: "kk", want: "kk"},
+		{name: "no account language, page silent: default", subject: "carol", want: "ru"},
+		{name: "lookup fails: default, not the page's", subject: "alice", flowLang: "en", lookupErr: errors.New("directory down"), want: "ru"},
+		{name: "no Languages at all: the page's", subject: "alice", flowLang: "en", noLanguages: true, want: "en"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fx := newFixture(t)
+			fx.book.bind("carol", "+77781234567")
+			fx.book.langErr = c.lookupErr
+			if c.noLanguages {
+				var err error
+				fx.sms, err = sms.New(sms.Config{OTP: fx.otp, Phones: onlyPhones{fx.book}})
+				require.NoError(t, err)
+			}
+			f := fx.flow(c.subject, fx.strong(c.subject))
+			f.Lang = c.flowLang
+			_, err := fx.begin(f, "")
+			require.NoError(t, err)
+			assert.Equal(t, c.want, fx.sent.Last().Lang)
+		})
+	}
+}
+
+// TestResendIn: the challenge says in seconds, by the server's clock, when
+// the next code may be asked for; a begin inside the cooldown is refused
+// with the rest of it as the retry-after.
+func TestResendIn(t *testing.T) {
+	fx := newFixture(t)
+	f := fx.flow("alice", fx.strong("alice"))
+	ch, err := fx.begin(f, "")
+	require.NoError(t, err)
+	data := ch.Data.(sms.Challenge)
+	assert.Equal(t, int(otp.DefaultCooldown/time.Second), data.ResendIn)
+	assert.Equal(t, fx.clock.Now().Add(otp.DefaultCooldown), data.ResendAt)
+	b, err := json.Marshal(data)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"resend_in":60`)
+
+	fx.clock.Advance(18 * time.Second)
+	_, err = fx.begin(f, "")
+	require.ErrorIs(t, err, auth.ErrRateLimited)
+	var ra auth.RetryAfter
+	require.ErrorAs(t, err, &ra)
+	assert.Equal(t, 42*time.Second, ra.RetryAfter())
+
+	fx.clock.Advance(42 * time.Second)
+	ch, err = fx.begin(f, "")
+	require.NoError(t, err)
+	assert.Equal(t, 60, ch.Data.(sms.Challenge).ResendIn)
 }
 
 func wrongCode(code string) string {

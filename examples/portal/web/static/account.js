@@ -1,6 +1,7 @@
 // The account page (passkeys, phones, recovery) and the "this was not me"
 // page: the life-cycle endpoints under /account/.
 import { mountFlow, postJSON } from "/auth/client.js";
+import { lang, tr, when as whenAt } from "/static/i18n.js";
 
 const body = document.body;
 const ncalayer = body.dataset.ncalayer;
@@ -20,7 +21,7 @@ function stepUp(action, title) {
   box.hidden = false;
   box.scrollIntoView({ block: "center" });
   return new Promise((resolve) => {
-    mountFlow(box, { base: "/auth", action, ncalayer, ncalayerRequest: devSigner, title, qrModes,
+    mountFlow(box, { base: "/auth", action, lang, ncalayer, ncalayerRequest: devSigner, title, qrModes,
       onDone: () => { box.hidden = true; box.replaceChildren(); resolve(); } });
   });
 }
@@ -42,7 +43,7 @@ function say(text, state, code) {
   if (code) s.dataset.code = code; else delete s.dataset.code;
 }
 
-const when = (t) => (t ? new Date(t).toLocaleString() : "never");
+const when = (t) => (t ? whenAt(t) : tr("never"));
 
 async function refresh() {
   const resp = await fetch("/account/credentials", { credentials: "same-origin", cache: "no-store" });
@@ -51,24 +52,24 @@ async function refresh() {
   const tbody = $("creds-body");
   tbody.replaceChildren();
   for (const c of data.credentials) {
-    const tr = document.createElement("tr");
-    tr.dataset.kind = c.kind;
-    tr.dataset.id = c.id;
-    tr.dataset.ref = c.ref;
-    const cell = (text) => { const td = document.createElement("td"); td.textContent = text; tr.append(td); return td; };
+    const row = document.createElement("tr");
+    row.dataset.kind = c.kind;
+    row.dataset.id = c.id;
+    row.dataset.ref = c.ref;
+    const cell = (text) => { const td = document.createElement("td"); td.textContent = text; row.append(td); return td; };
     const lost = document.createElement("input");
     lost.type = "checkbox";
     lost.className = "lost";
-    lost.setAttribute("aria-label", "I lost this");
+    lost.setAttribute("aria-label", tr("I lost this"));
     cell("").append(lost);
     const name = document.createElement("input");
     name.className = "name";
     name.value = c.name || "";
-    name.placeholder = c.kind === "passkey" ? "Passkey" : "Phone";
+    name.placeholder = c.kind === "passkey" ? tr("Passkey") : tr("Phone");
     name.maxLength = 64;
-    name.setAttribute("aria-label", "Name");
+    name.setAttribute("aria-label", tr("Name"));
     cell("").append(name);
-    cell(c.kind === "passkey" ? "passkey" + (c.backup_eligible ? " (synced)" : "") : "linked phone");
+    cell(c.kind === "passkey" ? tr("passkey") + (c.backup_eligible ? tr(" (synced)") : "") : tr("linked phone"));
     cell(when(c.created_at));
     cell(when(c.last_used_at));
     cell(c.model || c.aaguid || "");
@@ -76,34 +77,34 @@ async function refresh() {
     const save = document.createElement("button");
     save.type = "button";
     save.className = "link rename";
-    save.textContent = "Save name";
+    save.textContent = tr("Save name");
     save.addEventListener("click", async () => {
       try {
         await postJSON("/account/credentials/rename", { kind: c.kind, id: c.id, name: name.value });
-        say("Renamed.", "done");
+        say(tr("Renamed."), "done");
       } catch (e) { say(e.message, "error", e.code); }
     });
     const remove = document.createElement("button");
     remove.type = "button";
     remove.className = "link remove";
-    remove.textContent = "Remove";
+    remove.textContent = tr("Remove");
     remove.addEventListener("click", async () => {
       try {
-        await withStepUp("manage", "Confirm it is you to remove it", () => postJSON("/account/credentials/remove", { kind: c.kind, id: c.id }));
-        say("Removed. An SMS tells you so.", "done");
+        await withStepUp("manage", tr("Confirm it is you to remove it"), () => postJSON("/account/credentials/remove", { kind: c.kind, id: c.id }));
+        say(tr("Removed. An SMS tells you so."), "done");
         refresh();
       } catch (e) { say(e.message, "error", e.code); }
     });
     actions.append(save, remove);
-    tbody.append(tr);
+    tbody.append(row);
   }
   $("creds").dataset.count = String(data.credentials.length);
   $("creds-empty").hidden = data.credentials.length > 0;
   $("creds").hidden = data.credentials.length === 0;
   const phone = data.phone;
-  $("phone-now").textContent = phone ? phone.masked : "none";
+  $("phone-now").textContent = phone ? phone.masked : tr("none");
   $("phone-quarantine").hidden = !(phone && phone.quarantined);
-  if (phone) $("phone-usable").textContent = new Date(phone.usable_at).toLocaleString();
+  if (phone) $("phone-usable").textContent = whenAt(phone.usable_at);
   body.dataset.loaded = "1";
 }
 
@@ -114,19 +115,19 @@ switch (body.dataset.page) {
       ev.preventDefault();
       const phone = $("new-phone").value;
       try {
-        const r = await withStepUp("manage", "Confirm it is you to change the number", () => postJSON("/account/phone", { phone }));
+        const r = await withStepUp("manage", tr("Confirm it is you to change the number"), () => postJSON("/account/phone", { phone }));
         $("new-phone").value = "";
-        say("Number changed to " + r.phone + "; it serves SMS from " + new Date(r.usable_at).toLocaleString() + ".", "done");
+        say(tr("Number changed to {phone}; it serves SMS from {time}.", { phone: r.phone, time: whenAt(r.usable_at) }), "done");
         refresh();
       } catch (e) { say(e.message, "error", e.code); }
     });
     $("recover").addEventListener("click", async () => {
-      const lost = [...document.querySelectorAll("#creds-body tr")].filter((tr) => tr.querySelector("input.lost").checked)
-        .map((tr) => ({ kind: tr.dataset.kind, id: tr.dataset.id }));
-      if (lost.length === 0) { say("Tick what you lost first.", "error", "invalid_input"); return; }
+      const lost = [...document.querySelectorAll("#creds-body tr")].filter((row) => row.querySelector("input.lost").checked)
+        .map((row) => ({ kind: row.dataset.kind, id: row.dataset.id }));
+      if (lost.length === 0) { say(tr("Tick what you lost first."), "error", "invalid_input"); return; }
       try {
-        const r = await withStepUp("recover", "Recovery: confirm with ECP or another linked phone", () => postJSON("/account/recover", { lost }));
-        say("Removed " + r.removed + ". Your sessions have ended: sign in again.", "done");
+        const r = await withStepUp("recover", tr("Recovery: confirm with ECP or another linked phone"), () => postJSON("/account/recover", { lost }));
+        say(tr("Removed {n}. Your sessions have ended: sign in again.", { n: r.removed }), "done");
         setTimeout(() => location.assign("/"), 1500);
       } catch (e) { say(e.message, "error", e.code); }
     });
@@ -139,7 +140,7 @@ switch (body.dataset.page) {
     history.replaceState(null, "", location.pathname);
     const status = $("report-status");
     if (!token) {
-      status.textContent = "This link is incomplete.";
+      status.textContent = tr("This link is incomplete.");
       status.dataset.state = "error";
       $("report").disabled = true;
       break;
@@ -147,9 +148,9 @@ switch (body.dataset.page) {
     $("report").addEventListener("click", async () => {
       try {
         const r = await postJSON("/account/report", { token });
-        status.textContent = (r.removed ? "The new passkey or phone was removed. " : "") +
-          (r.phone_restored ? "Your previous number is bound again. " : "") +
-          "Every session of your account has ended. Sign in again with your ECP key.";
+        status.textContent = (r.removed ? tr("The new passkey or phone was removed. ") : "") +
+          (r.phone_restored ? tr("Your previous number is bound again. ") : "") +
+          tr("Every session of your account has ended. Sign in again with your ECP key.");
         status.dataset.state = "done";
         $("report").disabled = true;
       } catch (e) {

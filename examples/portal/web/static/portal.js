@@ -1,6 +1,7 @@
 // The portal's pages: they use the strongauth browser client that the
 // /auth/ handler serves, and the portal's own JSON API.
 import { Flow, mountFlow, postJSON, webauthnCreate } from "/auth/client.js";
+import { lang, tr, when } from "/static/i18n.js";
 
 const body = document.body;
 // "?ecp=xml" on the login page signs in with an XML signature (NCALayer's
@@ -33,7 +34,7 @@ function stepUp(action, title) {
   box.hidden = false;
   box.scrollIntoView({ block: "center" });
   return new Promise((resolve) => {
-    mountFlow(box, { base: "/auth", action, ncalayer, title, qrModes: qrModesFor(action), onDone: () => { box.hidden = true; box.replaceChildren(); resolve(); } });
+    mountFlow(box, { base: "/auth", action, lang, ncalayer, title, qrModes: qrModesFor(action), onDone: () => { box.hidden = true; box.replaceChildren(); resolve(); } });
   });
 }
 
@@ -58,7 +59,7 @@ if (logout) {
 switch (body.dataset.page) {
   case "home":
     mountFlow($("login"), {
-      base: "/auth", action: "login", ncalayer, ncalayerRequest: devSigner, qrModes,
+      base: "/auth", action: "login", lang, ncalayer, ncalayerRequest: devSigner, qrModes,
       autofill: $("username"), // passkeys offered in the field's autofill
       onDone: () => location.assign("/cabinet"),
     });
@@ -78,7 +79,7 @@ switch (body.dataset.page) {
       const status = $("passkey-status");
       status.textContent = "";
       try {
-        const t = await withStepUp("add-phone", "Confirm it is you to link a phone", () => postJSON("/api/phones/token"));
+        const t = await withStepUp("add-phone", tr("Confirm it is you to link a phone"), () => postJSON("/api/phones/token"));
         const box = $("phone-link");
         box.dataset.token = t.token;
         box.dataset.enrolUrl = t.enrol_url;
@@ -101,10 +102,10 @@ switch (body.dataset.page) {
       status.textContent = "";
       delete status.dataset.state;
       try {
-        const reg = await withStepUp("add-passkey", "Confirm it is you to add a passkey", () => postJSON("/api/passkeys/begin"));
+        const reg = await withStepUp("add-passkey", tr("Confirm it is you to add a passkey"), () => postJSON("/api/passkeys/begin"));
         const credential = await webauthnCreate(reg.options);
         await postJSON("/api/passkeys/finish", { id: reg.id, credential });
-        status.textContent = "Passkey added. Next time, sign in with it.";
+        status.textContent = tr("Passkey added. Next time, sign in with it.");
         status.dataset.state = "done";
         refresh();
       } catch (e) {
@@ -123,13 +124,17 @@ switch (body.dataset.page) {
         receipt.hidden = true;
         delete receipt.dataset.state;
         try {
-          const r = await withStepUp("sign-document", "Confirm it is you to sign", () => postJSON("/api/sign", { document: button.dataset.document }));
+          const r = await withStepUp("sign-document", tr("Confirm it is you to sign"), () => postJSON("/api/sign", { document: button.dataset.document }));
           receipt.replaceChildren();
           const h = document.createElement("h2");
-          h.textContent = "Signed";
+          h.textContent = tr("Signed");
           const p = document.createElement("p");
-          p.textContent = "“" + r.title + "” signed by " + r.signed_by + " (IIN " + r.iin + ") at " +
-            new Date(r.signed_at).toLocaleString() + ", confirmed with " + r.confirmed_with.factors.join(" + ") + ".";
+          // The title as this page shows it, in its language.
+          const shown = document.querySelector('article[data-document="' + CSS.escape(r.document) + '"] h2');
+          p.textContent = tr("“{title}” signed by {name} (IIN {iin}) at {time}, confirmed with {factors}.", {
+            title: shown ? shown.textContent : r.title, name: r.signed_by, iin: r.iin, time: when(r.signed_at),
+            factors: r.confirmed_with.factors.join(" + "),
+          });
           receipt.append(h, p);
           receipt.dataset.state = "signed";
           receipt.dataset.factors = r.confirmed_with.factors.join(",");
@@ -154,19 +159,19 @@ switch (body.dataset.page) {
     };
     $("try-sms-only").addEventListener("click", async () => {
       log.replaceChildren();
-      const flow = await Flow.start("/auth", "login");
-      line("sms-only-offer", "Started a login. The server offers: " + flow.offer.join(", ") + " — no SMS.", flow.offer.includes("sms") ? "sms_offered" : "no_sms");
+      const flow = await Flow.start("/auth", "login", { lang });
+      line("sms-only-offer", tr("Started a login. The server offers: {offer} — no SMS.", { offer: flow.offer.join(", ") }), flow.offer.includes("sms") ? "sms_offered" : "no_sms");
       try {
         await flow.begin("sms", {});
-        line("sms-only-begin", "Begin SMS: accepted?!", "accepted");
+        line("sms-only-begin", tr("Begin SMS: accepted?!"), "accepted");
       } catch (e) {
-        line("sms-only-begin", "Ask for an SMS code: refused, " + e.status + " " + e.code + " — “" + e.message + "” Nothing was sent.", e.code);
+        line("sms-only-begin", tr("Ask for an SMS code: refused, {status} {code} — “{message}” Nothing was sent.", e), e.code);
       }
       try {
         await flow.finish("sms", { code: "123456" });
-        line("sms-only-finish", "Finish with a code: accepted?!", "accepted");
+        line("sms-only-finish", tr("Finish with a code: accepted?!"), "accepted");
       } catch (e) {
-        line("sms-only-finish", "Finish with a guessed or stolen code: refused, " + e.status + " " + e.code + " — “" + e.message + "”", e.code);
+        line("sms-only-finish", tr("Finish with a guessed or stolen code: refused, {status} {code} — “{message}”", e), e.code);
       }
       log.dataset.state = "done";
     });
