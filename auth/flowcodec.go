@@ -113,7 +113,8 @@ func encodeFlow(b []byte, f *Flow) []byte {
 		flags |= 2
 	}
 	b = append(b, flags)
-	return appendString(b, f.CancelReason)
+	b = appendString(b, f.CancelReason)
+	return appendString(b, f.Lang)
 }
 
 // sortedKeys appends m's keys to ks in order, so that equal flows encode
@@ -308,6 +309,7 @@ func (d *decoder) flow() *Flow {
 	}
 	f.Completed, f.Cancelled = flags&1 != 0, flags&2 != 0
 	f.CancelReason = d.string()
+	f.Lang = d.string()
 	if d.err != nil {
 		return nil
 	}

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -25,8 +26,38 @@ func codecSample() *Flow {
 		Steps:     []Step{{Kind: KindECP, BegunAt: t0}, {Kind: KindSMS, BegunAt: t0.Add(time.Second)}},
 		Client:    ClientInfo{IP: "10.0.0.1", UserAgent: "Mozilla/5.0 (Алматы)", Location: "Almaty, KZ", Origin: "https://portal.example.kz"},
 		CreatedAt: t0.Add(-time.Minute), ExpiresAt: t0.Add(10 * time.Minute),
-		Completed: true, Cancelled: true, CancelReason: "fraud_reported",
+		Completed: true, Cancelled: true, CancelReason: "fraud_reported", Lang: "kk",
 	}
+}
+
+// TestFlowCodecSampleIsComplete: the sample sets every stored field of a
+// flow, so that a field added to Flow, Evidence, Step or ClientInfo without
+// a place in the encoding fails the round trip (Flow.Lang was once added
+// beside the encoding and dropped by it).
+func TestFlowCodecSampleIsComplete(t *testing.T) {
+	var walk func(v reflect.Value, path string)
+	walk = func(v reflect.Value, path string) {
+		switch v.Kind() {
+		case reflect.Struct:
+			if v.Type() == reflect.TypeOf(time.Time{}) {
+				assert.False(t, v.Interface().(time.Time).IsZero(), "%s is zero in the sample", path)
+				return
+			}
+			for i := range v.NumField() {
+				f := v.Type().Field(i)
+				if !f.IsExported() || f.Tag.Get("json") == "-" {
+					continue
+				}
+				walk(v.Field(i), path+"."+f.Name)
+			}
+		case reflect.Slice:
+			require.Positive(t, v.Len(), "%s is empty in the sample", path)
+			walk(v.Index(0), path+"[0]")
+		default:
+			assert.False(t, v.IsZero(), "%s is zero in the sample", path)
+		}
+	}
+	walk(reflect.ValueOf(*codecSample()), "Flow")
 }
 
 // The binary encoding keeps every field, nil and empty lists apart, and
@@ -83,7 +114,7 @@ func TestFlowCodecRefuses(t *testing.T) {
 		require.Nil(t, f)
 	}
 	flags := append([]byte{}, b...)
-	flags[len(flags)-len("fraud_reported")-2] |= 4 // an unknown flag bit
+	flags[len(flags)-len("kk")-1-len("fraud_reported")-2] |= 4 // an unknown flag bit (before the reason and the language)
 	_, err := decodeFlow(flags)
 	require.ErrorIs(t, err, errCodec)
 }
