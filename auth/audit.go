@@ -18,6 +18,12 @@ const (
 	EventFlowCompleted  = "flow_completed"
 	EventFlowCancelled  = "flow_cancelled"
 	EventFraudReported  = "fraud_reported"
+	// EventStepFailed: a start, begin or finish refused before a factor
+	// ran or after it, where no other event says so — the flow could not
+	// be started, loaded or updated (a store down: code "unavailable"; an
+	// unknown action, an expired or cancelled flow, another browser's
+	// binding, too many steps). Op says which step.
+	EventStepFailed = "step_failed"
 )
 
 // Event is an audit record. Events never carry secrets: no code, key,

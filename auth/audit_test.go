@@ -132,3 +132,33 @@ func TestTracerAndLatency(t *testing.T) {
 	assert.Equal(t, "finish", failed[0].Op)
 	assert.Zero(t, failed[0].Duration, "refused before the factor ran")
 }
+
+// TestStepFailedEvents: steps refused before any factor ran are audited
+// too (a store down at start, an unknown or foreign flow), so that metrics
+// see every refusal and store failure.
+func TestStepFailedEvents(t *testing.T) {
+	rec := &authtest.Recorder{}
+	st := memory.New(memory.Config{})
+	t.Cleanup(func() { st.Close() })
+	eng, err := auth.New(auth.Config{Store: st, Factors: []auth.Factor{&certFactor{}}, Audit: rec,
+		Policies: []auth.Policy{{Action: "login", Rule: auth.AnyStrong()}}})
+	require.NoError(t, err)
+	ctx := context.Background()
+	b, _ := eng.NewBinding()
+	_, err = eng.Begin(ctx, auth.StepRequest{FlowID: "0123456789abcdef0123456789abcdef", Binding: b, Kind: auth.KindECP})
+	require.ErrorIs(t, err, auth.ErrFlowNotFound)
+	fl, err := eng.Start(ctx, auth.StartRequest{Action: "login", Binding: b})
+	require.NoError(t, err)
+	other, _ := eng.NewBinding()
+	_, err = eng.Finish(ctx, auth.StepRequest{FlowID: fl.ID, Binding: other, Kind: auth.KindECP})
+	require.ErrorIs(t, err, auth.ErrBinding)
+	_, err = eng.Start(ctx, auth.StartRequest{Action: "<script>", Binding: b})
+	require.ErrorIs(t, err, auth.ErrUnknownAction)
+
+	ev := rec.Of(auth.EventStepFailed)
+	require.Len(t, ev, 3)
+	assert.Equal(t, []string{"begin", "flow_not_found"}, []string{ev[0].Op, ev[0].Code})
+	assert.Equal(t, []string{"finish", "binding_mismatch", fl.Ref()}, []string{ev[1].Op, ev[1].Code, ev[1].Flow})
+	assert.Equal(t, []string{"start", "unknown_action", ""}, []string{ev[2].Op, ev[2].Code, ev[2].Action},
+		"a client's action name is not logged")
+}

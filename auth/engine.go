@@ -268,6 +268,15 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (flow *Flow, err e
 		ctx, end = e.tracer.Step(ctx, StepInfo{Op: "start", Action: req.Action})
 		defer func() { end(refOf(flow), err) }()
 	}
+	defer func() {
+		if err != nil {
+			action := req.Action
+			if _, ok := e.policies[action]; !ok {
+				action = "" // a client's word, not an action: not logged
+			}
+			e.stepFailed(ctx, "start", action, "", "", err)
+		}
+	}()
 	if _, ok := e.policies[req.Action]; !ok {
 		return nil, ErrUnknownAction
 	}
@@ -362,6 +371,7 @@ func (e *Engine) Begin(ctx context.Context, req StepRequest) (ch *Challenge, err
 	now := e.now()
 	f, p, fac, err := e.prepare(ctx, req, now)
 	if err != nil {
+		e.stepFailed(ctx, "begin", "", req.Kind, req.FlowID, err)
 		return nil, err
 	}
 	if err := e.gate(ctx, f, p, req.Kind, now); err != nil {
@@ -370,7 +380,9 @@ func (e *Engine) Begin(ctx context.Context, req StepRequest) (ch *Challenge, err
 		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
 	}
 	if len(f.Steps) >= maxBegins {
-		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: fmt.Errorf("%w: too many steps in one flow", ErrRateLimited)}
+		err := fmt.Errorf("%w: too many steps in one flow", ErrRateLimited)
+		e.stepFailed(ctx, "begin", f.Action, req.Kind, f.ID, err)
+		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
 	}
 	ctx = ContextWithFlowRef(ctx, f.Ref())
 	t0 := time.Now() // latency for observers only; decisions use e.now
@@ -393,6 +405,7 @@ func (e *Engine) Begin(ctx context.Context, req StepRequest) (ch *Challenge, err
 		return nil
 	})
 	if err != nil {
+		e.stepFailed(ctx, "begin", f.Action, req.Kind, f.ID, err)
 		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
 	}
 	e.audit.Audit(ctx, Event{Type: EventFactorBegun, Time: now, Flow: f.Ref(), Action: f.Action, Subject: f.Subject, Kind: req.Kind,
@@ -465,6 +478,7 @@ func (e *Engine) Finish(ctx context.Context, req StepRequest) (out *Outcome, err
 	now := e.now()
 	f, p, fac, err := e.prepare(ctx, req, now)
 	if err != nil {
+		e.stepFailed(ctx, "finish", "", req.Kind, req.FlowID, err)
 		return nil, err
 	}
 	var took time.Duration
@@ -732,4 +746,15 @@ func (e *Engine) update(ctx context.Context, f *Flow, now time.Time, change func
 		}
 	}
 	return nil, fmt.Errorf("%w: too much contention on one flow", ErrUnavailable)
+}
+
+// stepFailed audits a step refused where no other event says so: the flow
+// could not be started, loaded or updated (a store down, an unknown or
+// expired flow, another browser's binding, too many steps).
+func (e *Engine) stepFailed(ctx context.Context, op, action string, k Kind, flowID string, err error) {
+	ref := ""
+	if flowID != "" {
+		ref = FlowRef(flowID)
+	}
+	e.audit.Audit(ctx, Event{Type: EventStepFailed, Time: e.now(), Flow: ref, Action: action, Kind: k, Op: op, Code: Code(err)})
 }

@@ -88,14 +88,15 @@ func TestEngineMetricsAndSpans(t *testing.T) {
 	for _, want := range []metricdata.Metrics{
 		sum("strongauth.events", "{event}", "Audit events, by type.", []string{"type"},
 			p("flow_started", 3), p("factor_begun", 4), p("factor_finished", 2), p("decision", 2), p("flow_completed", 1),
-			p("factor_refused", 1), p("factor_failed", 2), p("flow_cancelled", 1), p("revocation_checked", 1)),
+			p("factor_refused", 1), p("factor_failed", 2), p("flow_cancelled", 1), p("revocation_checked", 1), p("step_failed", 2)),
 		sum("strongauth.flows.started", "{flow}", "Flows started, by action.", []string{"action"}, p("login", obstest.Started)),
 		sum("strongauth.flows.completed", "{flow}", "Flows completed with an allowing decision, by action.",
 			[]string{"action"}, p("login", obstest.Completed)),
 		sum("strongauth.flows.cancelled", "{flow}", "Flows cancelled (by the host or a fraud report), by action.",
 			[]string{"action"}, p("login", obstest.Cancelled)),
 		sum("strongauth.flow.refusals", "{step}", "Factor steps that failed or that a gate refused, by action and error code.",
-			[]string{"action", "code"}, p("login", "factor_not_allowed", 1), p("login", "verification_failed", 1), p("login", "unavailable", 1)),
+			[]string{"action", "code"}, p("login", "factor_not_allowed", 1), p("login", "verification_failed", 1), p("login", "unavailable", 2),
+			p("other", "unknown_action", 1)),
 		sum("strongauth.decisions", "{decision}", "Policy decisions, by action and result.", []string{"action", "allowed"},
 			p("login", "false", 1), p("login", "true", 1)),
 		sum("strongauth.factor.operations", "{operation}",
@@ -110,7 +111,7 @@ func TestEngineMetricsAndSpans(t *testing.T) {
 			[]string{"source", "status", "outcome"}, p("crl", "revoked", "revoked", 1)),
 		sum("strongauth.store.errors", "{error}",
 			"Steps that failed because a store or a backend was unavailable (code unavailable), by factor and operation.",
-			[]string{"factor", "op"}, p("webauthn", "finish", 1)),
+			[]string{"factor", "op"}, p("webauthn", "finish", 1), p("", "start", 1)),
 	} {
 		m, ok := got[want.Name]
 		if assert.True(t, ok, want.Name) {
@@ -171,7 +172,8 @@ func TestEngineMetricsAndSpans(t *testing.T) {
 		"strongauth.start strongauth.op=start strongauth.action=login strongauth.flow=F3 strongauth.outcome=ok [flow_started]",
 		"strongauth.begin strongauth.op=begin strongauth.factor=webauthn strongauth.flow=F3 strongauth.outcome=ok [factor_begun]",
 		"strongauth.finish strongauth.op=finish strongauth.factor=webauthn strongauth.flow=F3 strongauth.outcome=unavailable error:unavailable [factor_failed]",
-		"strongauth.start strongauth.op=start strongauth.action=other strongauth.outcome=unknown_action error:unknown_action []",
+		"strongauth.start strongauth.op=start strongauth.action=other strongauth.outcome=unknown_action error:unknown_action [step_failed]",
+		"strongauth.start strongauth.op=start strongauth.action=login strongauth.outcome=unavailable error:unavailable [step_failed]",
 	}, lines)
 
 	// Nothing secret or personal in any attribute, event or status.

@@ -54,6 +54,7 @@ strongauth_events_total{type="flow_cancelled"} 1
 strongauth_events_total{type="flow_completed"} 1
 strongauth_events_total{type="flow_started"} 3
 strongauth_events_total{type="revocation_checked"} 1
+strongauth_events_total{type="step_failed"} 2
 # HELP strongauth_flows_started_total Flows started, by action.
 # TYPE strongauth_flows_started_total counter
 strongauth_flows_started_total{action="login"} 3
@@ -66,8 +67,9 @@ strongauth_flows_cancelled_total{action="login"} 1
 # HELP strongauth_flow_refusals_total Factor steps that failed or that a gate refused, by action and error code.
 # TYPE strongauth_flow_refusals_total counter
 strongauth_flow_refusals_total{action="login",code="factor_not_allowed"} 1
-strongauth_flow_refusals_total{action="login",code="unavailable"} 1
+strongauth_flow_refusals_total{action="login",code="unavailable"} 2
 strongauth_flow_refusals_total{action="login",code="verification_failed"} 1
+strongauth_flow_refusals_total{action="other",code="unknown_action"} 1
 # HELP strongauth_decisions_total Policy decisions, by action and result.
 # TYPE strongauth_decisions_total counter
 strongauth_decisions_total{action="login",allowed="false"} 1
@@ -93,6 +95,7 @@ strongauth_sms_refused_total{code="factor_not_allowed"} 1
 strongauth_revocation_checks_total{outcome="revoked",source="crl",status="revoked"} 1
 # HELP strongauth_store_errors_total Steps that failed because a store or a backend was unavailable (code unavailable), by factor and operation.
 # TYPE strongauth_store_errors_total counter
+strongauth_store_errors_total{factor="",op="start"} 1
 strongauth_store_errors_total{factor="webauthn",op="finish"} 1
 `
 	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(want),

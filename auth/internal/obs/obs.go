@@ -53,7 +53,7 @@ func EventTypes() []string {
 	return []string{
 		auth.EventFlowStarted, auth.EventFactorBegun, auth.EventFactorRefused, auth.EventFactorFinished,
 		auth.EventFactorFailed, auth.EventDecision, auth.EventFlowCompleted, auth.EventFlowCancelled,
-		auth.EventFraudReported, EventRevocation,
+		auth.EventFraudReported, auth.EventStepFailed, EventRevocation,
 		"passkey_backup_changed", "passkey_counter_regression", "passkey_registered", "passkey_registration_refused",
 	}
 }
@@ -246,6 +246,8 @@ func (l *Labels) Dispatch(ctx context.Context, e *auth.Event, s Sink) {
 		if e.Kind == auth.KindSMS && e.Op == "begin" {
 			s.SMSRefused(ctx, code)
 		}
+	case auth.EventStepFailed:
+		s.Refusal(ctx, l.Action(e.Action), l.Outcome(e.Code))
 	case auth.EventFraudReported:
 		s.Fraud(ctx, l.Kind(e.Kind))
 	case EventRevocation:

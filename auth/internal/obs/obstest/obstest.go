@@ -67,7 +67,10 @@ func (s *failingStore) CompareAndSwap(ctx context.Context, key string, old uint6
 //   - flow 2 (login): sms begin refused by the gate (factor_not_allowed),
 //     ecp finish fails (verification_failed), then cancelled;
 //   - flow 3 (login): webauthn begun, its finish meets an unavailable store;
-//   - a start for an unknown action ("payroll"): refused, no flow;
+//   - a start for an unknown action ("payroll"): refused, no flow
+//     (step_failed);
+//   - a start of login while the store is down: refused (step_failed,
+//     unavailable);
 //   - a revocation check of a revoked certificate (CRL): revoked, with
 //     flow 1's reference in the context.
 func Run(t testing.TB, audit auth.Auditor, tracer auth.Tracer) Result {
@@ -137,6 +140,11 @@ func Run(t testing.TB, audit auth.Auditor, tracer auth.Tracer) Result {
 
 	_, err = eng.Start(ctx, auth.StartRequest{Action: "payroll", Binding: binding})
 	require.ErrorIs(t, err, auth.ErrUnknownAction)
+
+	st.fail.Store(true)
+	_, err = eng.Start(ctx, auth.StartRequest{Action: "login", Binding: binding})
+	require.ErrorIs(t, err, auth.ErrUnavailable)
+	st.fail.Store(false)
 
 	checkRevoked(t, auth.ContextWithFlowRef(ctx, res.Completed), audit)
 	return res
