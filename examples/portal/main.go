@@ -27,6 +27,13 @@
 //	-dev-dir DIR           share the development PKI and the OTP key through DIR
 //	                       (made by the first instance; its keys are DIR/keys)
 //
+// Behind a reverse proxy or load balancer:
+//
+//	-trusted-proxy CIDR,…  the proxies whose forwarding header names the client
+//	                       (networks or addresses); without it every user behind
+//	                       a proxy is counted as the proxy: one rate-limit budget
+//	-proxy-header NAME     x-forwarded-for (default) or forwarded (RFC 7239)
+//
 //	go run ./examples/portal -addr :8081 -origin http://localhost:8080 -redis 127.0.0.1:6379 -dev-dir /tmp/portal-dev
 //	go run ./examples/portal -addr :8082 -origin http://localhost:8080 -redis 127.0.0.1:6379 -dev-dir /tmp/portal-dev
 package main
@@ -64,6 +71,8 @@ func main() {
 	flag.StringVar(&o.redis, "redis", "", "Redis for flows, codes, sessions, passkeys and phones: HOST:PORT, cluster:HOST:PORT,… or sentinel:MASTER@HOST:PORT,…")
 	flag.IntVar(&o.redisWait, "redis-wait", 0, "replicas every Redis write waits for")
 	flag.StringVar(&o.devDir, "dev-dir", "", "directory sharing the development PKI and the OTP key between instances")
+	flag.StringVar(&o.trustedProxy, "trusted-proxy", "", "CIDR[,CIDR…] of the reverse proxies whose forwarding header names the client (default: none; every user behind a proxy then shares one rate-limit budget)")
+	flag.StringVar(&o.proxyHeader, "proxy-header", "", "the trusted proxies' header: x-forwarded-for (default) or forwarded")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -81,6 +90,8 @@ type options struct {
 	// development directory.
 	origin, redis, devDir string
 	redisWait             int
+	// Behind a proxy: -trusted-proxy and -proxy-header.
+	trustedProxy, proxyHeader string
 }
 
 // run serves the portal (and the in-process simulator) until ctx ends.
@@ -90,6 +101,10 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	clientIP, err := clientIPFunc(o.trustedProxy, o.proxyHeader)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil && o.addr == "localhost:8080" {
 		fmt.Fprintf(out, "localhost:8080 is taken; using a free port instead (or pass -addr).\n")
@@ -115,7 +130,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	cfg := Config{Origin: origin, NCALayerURL: ncalayerURL, Log: log, SMS: &insecureConsoleSender{w: out},
 		QRMaxFrameAge: 10 * time.Second, // time to scan a screenshot with examples/mobile
-		DevDir:        o.devDir, PostgresDSN: o.postgres}
+		DevDir:        o.devDir, PostgresDSN: o.postgres, ClientIP: clientIP}
 	if o.redis != "" {
 		closeRedis, err := useRedis(ctx, &cfg, o.redis, o.redisWait)
 		if err != nil {

@@ -100,6 +100,12 @@ type Config struct {
 	// Notices delivers the informational SMS of credential changes. Nil
 	// means SMS.
 	Notices otp.Sender
+	// ClientIP returns the client address of a request, for the per-client
+	// rate limits and what the flow records (the QR page shows it to the
+	// phone). Nil means the TCP peer: behind a proxy every user then
+	// shares the proxy's budget. The command sets it from -trusted-proxy
+	// and -proxy-header (a clientip.Resolver).
+	ClientIP func(r *http.Request) string
 }
 
 // Portal is the eGov-like demo: an http.Handler with pages, the strongauth
@@ -271,7 +277,7 @@ func (p *Portal) build() error {
 	}
 	p.auth, err = authhttp.New(authhttp.Config{
 		Engine: p.engine, Store: p.store, Origins: []string{cfg.Origin}, Log: cfg.Log, Metrics: p.metrics,
-		OnResult: p.onResult, Subject: p.subjectFor,
+		OnResult: p.onResult, Subject: p.subjectFor, ClientIP: cfg.ClientIP,
 		Location: func(*http.Request) string { return "Almaty, KZ (demo)" },
 	})
 	if err != nil {
@@ -280,7 +286,7 @@ func (p *Portal) build() error {
 	if p.qrPhone, err = p.qr.PhoneHandler(qrfactor.PhoneConfig{Flows: p.engine}); err != nil {
 		return err
 	}
-	if p.qrBrowser, err = p.qr.BrowserHandler(qrfactor.BrowserConfig{Origins: []string{cfg.Origin}}); err != nil {
+	if p.qrBrowser, err = p.qr.BrowserHandler(qrfactor.BrowserConfig{Origins: []string{cfg.Origin}, ClientIP: cfg.ClientIP}); err != nil {
 		return err
 	}
 	if p.qrEnrol, err = p.qr.EnrolHandler(qrfactor.EnrolConfig{Evidence: p.phoneEvidence}); err != nil {
