@@ -38,7 +38,13 @@ type pageData struct {
 	People    []Person
 	NCALayer  string
 	Documents []doc
+	// Company and Contracts: the demo company's page.
+	Company   company
+	Contracts []doc
 }
+
+// company is the demo legal entity, for the pages.
+type company struct{ Name, BIN string }
 
 type pages struct {
 	p    *Portal
@@ -47,7 +53,7 @@ type pages struct {
 
 func newPages(p *Portal) (*pages, error) {
 	ps := &pages{p: p, tmpl: map[string]*template.Template{}}
-	for _, name := range []string{"home", "cabinet", "sign", "sms-only", "account", "not-me"} {
+	for _, name := range []string{"home", "cabinet", "sign", "sms-only", "account", "not-me", "company"} {
 		t, err := template.New("layout.html").Funcs(template.FuncMap{"mask": maskIIN, "phone": maskPhone}).
 			ParseFS(webFS, "web/layout.html", "web/"+name+".html")
 		if err != nil {
@@ -59,7 +65,8 @@ func newPages(p *Portal) (*pages, error) {
 }
 
 func (ps *pages) render(w http.ResponseWriter, r *http.Request, name, title string) {
-	d := pageData{Title: title, Page: name, People: ps.p.cfg.People, NCALayer: ps.p.cfg.NCALayerURL, Documents: documents()}
+	d := pageData{Title: title, Page: name, People: ps.p.cfg.People, NCALayer: ps.p.cfg.NCALayerURL, Documents: documents(),
+		Company: company{Name: companyName, BIN: companyBIN}, Contracts: contracts()}
 	if s, ok := ps.p.session(r); ok {
 		if person, ok := ps.p.dir.find(s.Subject); ok {
 			d.Person = &person

@@ -46,8 +46,12 @@ func newDevPKI(people []Person, now func() time.Time) (*devPKI, error) {
 	p := &devPKI{root: root.Cert, ca: ca.Cert}
 	var revoked []devpki.Revoked
 	for _, person := range people {
-		leaf, err := ca.Issue(devpki.LeafOptions{Kind: devpki.Individual, Surname: person.Surname, Name: person.Name,
-			Patronymic: person.Patronymic, IIN: person.IIN})
+		kind := person.Kind
+		if kind == "" {
+			kind = devpki.Individual
+		}
+		leaf, err := ca.Issue(devpki.LeafOptions{Kind: kind, Surname: person.Surname, Name: person.Name,
+			Patronymic: person.Patronymic, IIN: person.IIN, BIN: person.BIN, Organization: person.Organisation})
 		if err != nil {
 			return nil, fmt.Errorf("person %s: %w", person.IIN, err)
 		}

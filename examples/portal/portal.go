@@ -211,10 +211,12 @@ func (p *Portal) build() error {
 		actionLogin: signature.RequirePerson(), actionSign: signature.RequirePerson(),
 		actionAddPasskey: signature.RequirePerson(), actionAddPhone: signature.RequirePerson(),
 		actionManage: signature.RequirePerson(), actionRecover: signature.RequirePerson(),
+		actionContract: contractCheck(), // first head or right to sign of the demo company
 	}
 	ecpFactor, err := ecp.New(ecp.Config{
 		Verifier: verifier, Store: p.store, Mapper: p, Origin: cfg.Origin, Locale: "ru", Rand: cfg.Rand,
-		Purposes: map[string]signature.Purpose{actionSign: signature.PurposeSign()}, Checks: persons,
+		Purposes: map[string]signature.Purpose{actionSign: signature.PurposeSign(), actionContract: signature.PurposeSign()},
+		Checks:   persons,
 	})
 	if err != nil {
 		return err
@@ -257,6 +259,10 @@ func (p *Portal) build() error {
 	if err != nil {
 		return err
 	}
+	contract, err := auth.ParseRule(ruleContract)
+	if err != nil {
+		return err
+	}
 	p.engine, err = auth.New(auth.Config{
 		Store: p.store, Now: cfg.Now, Rand: cfg.Rand, Audit: audit,
 		Factors: []auth.Factor{ecpFactor, smsFactor, p.passkeys, p.qr},
@@ -267,6 +273,7 @@ func (p *Portal) build() error {
 			{Action: actionSign, Rule: auth.AnyStrong(), MaxAge: stepUpAge, SatisfiedBy: []string{actionLogin}},
 			{Action: actionAddPasskey, Rule: auth.AnyStrong(), MaxAge: stepUpAge},
 			{Action: actionAddPhone, Rule: auth.AnyStrong(), MaxAge: stepUpAge},
+			{Action: actionContract, Rule: contract, MaxAge: stepUpAge},
 		}),
 	})
 	if err != nil {
@@ -342,6 +349,8 @@ func (p *Portal) routes() {
 	p.mux.HandleFunc("GET /cabinet", p.cabinet)
 	p.mux.HandleFunc("GET /sign", p.signPage)
 	p.mux.HandleFunc("GET /sms-only", p.smsOnly)
+	p.mux.HandleFunc("GET /company", p.companyPage)
+	p.mux.Handle("POST /api/contract", p.guard(p.auth.Require(actionContract, p.results)(http.HandlerFunc(p.signContract))))
 	p.mux.HandleFunc("GET /api/me", p.me)
 	p.mux.HandleFunc("POST /api/logout", p.api(p.logout))
 	p.mux.Handle("POST /api/sign", p.guard(p.auth.Require(actionSign, p.results)(http.HandlerFunc(p.signDocument))))
