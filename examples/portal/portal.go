@@ -106,6 +106,14 @@ type Config struct {
 	// shares the proxy's budget. The command sets it from -trusted-proxy
 	// and -proxy-header (a clientip.Resolver).
 	ClientIP func(r *http.Request) string
+	// DevClock enables the dev panel's clock control (the command:
+	// -dev-clock): the portal's clock, Now, moves forward at a click, so
+	// that step-up expiry shows without waiting. One instance only: New
+	// refuses it with a Store given (shared by instances).
+	DevClock bool
+	// OCSPAddr is where the development OCSP responder listens. Empty
+	// means 127.0.0.1 on a free port.
+	OCSPAddr string
 }
 
 // Portal is the eGov-like demo: an http.Handler with pages, the strongauth
@@ -134,8 +142,13 @@ type Portal struct {
 	// phone-linking token).
 	qrPhone, qrBrowser, qrEnrol http.Handler
 	// qrEgov is mode B: eGov Mobile's mobileSign protocol.
-	qrEgov   http.Handler
-	metrics  *authmetrics.Registry
+	qrEgov  http.Handler
+	metrics *authmetrics.Registry
+	// rev is the development revocation: the OCSP responder, the list the
+	// dev panel changes, the checker (devrevocation.go); clock the dev
+	// clock, nil without Config.DevClock.
+	rev      *devRevocation
+	clock    *devClock
 	sessions *sessions
 	pages    *pages
 	mux      *http.ServeMux
@@ -165,6 +178,14 @@ func New(cfg Config) (*Portal, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	var clock *devClock
+	if cfg.DevClock {
+		if cfg.Store != nil {
+			return nil, fmt.Errorf("%w: %w", auth.ErrConfig, errDevClockShared)
+		}
+		clock = &devClock{base: cfg.Now}
+		cfg.Now = clock.Now
+	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
@@ -172,7 +193,7 @@ func New(cfg Config) (*Portal, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	p := &Portal{cfg: cfg, origin: o, dir: &directory{people: cfg.People}, store: cfg.Store,
-		mux: http.NewServeMux(), secure: o.Scheme == "https"}
+		mux: http.NewServeMux(), secure: o.Scheme == "https", clock: clock}
 	p.cookie = sessionCookieName(p.secure)
 	if p.store == nil {
 		p.ownStore = memory.New(memory.Config{Now: cfg.Now})
@@ -195,12 +216,13 @@ func (p *Portal) build() error {
 		return fmt.Errorf("portal: dev PKI: %w", err)
 	}
 	p.pki = pki
-	checker, err := p.pki.revocation(cfg.Now, p.store, audit) // production: OCSP then CRL from the NCA
-	if err != nil {
+	// OCSP then CRL, as against the NCA, from the portal's own responder
+	// and CRL (devrevocation.go).
+	if p.rev, err = newDevRevocation(p.pki, p.store, cfg.Now, audit, cfg.OCSPAddr); err != nil {
 		return err
 	}
 	verifier, err := signature.NewVerifier(signature.Config{
-		Roots: p.pki.roots(), Intermediates: p.pki.intermediates(), Now: cfg.Now, Revocation: checker,
+		Roots: p.pki.roots(), Intermediates: p.pki.intermediates(), Now: cfg.Now, Revocation: p.rev,
 	})
 	if err != nil {
 		return err
@@ -309,8 +331,12 @@ func (p *Portal) build() error {
 	return err
 }
 
-// Close releases the store if the portal made it.
+// Close stops the OCSP responder and releases the store if the portal
+// made it.
 func (p *Portal) Close() {
+	if p.rev != nil {
+		p.rev.Close()
+	}
 	if p.ownStore != nil {
 		p.ownStore.Close()
 	}
@@ -345,6 +371,7 @@ func (p *Portal) routes() {
 	p.mux.HandleFunc("GET /not-me", p.notMePage)
 	p.mux.Handle("/qr/egov/", http.StripPrefix("/qr/egov", p.qrEgov))
 	p.mux.Handle("GET /dev/metrics", p.metrics)
+	p.devRoutes()
 	p.mux.HandleFunc("GET /{$}", p.home)
 	p.mux.HandleFunc("GET /cabinet", p.cabinet)
 	p.mux.HandleFunc("GET /sign", p.signPage)
