@@ -33,6 +33,15 @@ func contractCheck() signature.Check {
 		signature.RequireRole(companyBIN, signature.RoleFirstHead, signature.RoleRightToSign))
 }
 
+// company is the demo legal entity, for the pages.
+type company struct{ Name, BIN string }
+
+// Company is the demo company, for the templates.
+func (pageData) Company() company { return company{Name: companyName, BIN: companyBIN} }
+
+// Contracts are the company's contracts, for the templates.
+func (pageData) Contracts() []doc { return contracts() }
+
 func contracts() []doc {
 	return []doc{
 		{ID: "supply-14-2026", Title: "Supply contract No. 14/2026",

@@ -38,13 +38,7 @@ type pageData struct {
 	People    []Person
 	NCALayer  string
 	Documents []doc
-	// Company and Contracts: the demo company's page.
-	Company   company
-	Contracts []doc
 }
-
-// company is the demo legal entity, for the pages.
-type company struct{ Name, BIN string }
 
 type pages struct {
 	p    *Portal
@@ -65,8 +59,7 @@ func newPages(p *Portal) (*pages, error) {
 }
 
 func (ps *pages) render(w http.ResponseWriter, r *http.Request, name, title string) {
-	d := pageData{Title: title, Page: name, People: ps.p.cfg.People, NCALayer: ps.p.cfg.NCALayerURL, Documents: documents(),
-		Company: company{Name: companyName, BIN: companyBIN}, Contracts: contracts()}
+	d := pageData{Title: title, Page: name, People: ps.p.cfg.People, NCALayer: ps.p.cfg.NCALayerURL, Documents: documents()}
 	if s, ok := ps.p.session(r); ok {
 		if person, ok := ps.p.dir.find(s.Subject); ok {
 			d.Person = &person
