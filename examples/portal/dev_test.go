@@ -173,6 +173,14 @@ func TestDevRevocationCRLFallback(t *testing.T) {
 	r = h.client().ecpLogin(firstHead)
 	require.Equal(t, http.StatusOK, r.status, r.raw)
 	assert.Equal(t, "ocsp", audit.last(t, h, firstHead)["source"])
+
+	// The responder really gone (connection refused): the CRL again.
+	require.NoError(t, h.p.rev.srv.Close())
+	r = h.client().ecpLogin(rightToSign)
+	require.Equal(t, http.StatusOK, r.status, r.raw)
+	ev = audit.last(t, h, rightToSign)
+	assert.Equal(t, "crl", ev["source"], "%v", ev)
+	assert.Equal(t, "good", ev["status"])
 }
 
 // TestDevRevocationShared: two instances sharing one store and one
