@@ -25,6 +25,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/strongauth/strongauth/auth"
+	"github.com/strongauth/strongauth/auth/authtest"
 	"github.com/strongauth/strongauth/internal/testenv"
 	"github.com/strongauth/strongauth/signature"
 	"github.com/strongauth/strongauth/signature/devpki"
@@ -102,9 +103,9 @@ func newOCSPPKIAt(t testing.TB, seed byte, alg devpki.Algorithm, validity time.D
 	return p
 }
 
-func (p *ocspPKI) checker(t *testing.T, mode revocation.Mode) (*revocation.Checker, *auditLog) {
+func (p *ocspPKI) checker(t *testing.T, mode revocation.Mode) (*revocation.Checker, *authtest.Recorder) {
 	t.Helper()
-	a := &auditLog{}
+	a := &authtest.Recorder{}
 	c, err := revocation.New(revocation.Config{Mode: mode, OCSPURLs: []string{p.url}, Now: epoch, Audit: a})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
@@ -138,7 +139,7 @@ func TestOCSPResponderWithChecker(t *testing.T) {
 			assert.Equal(t, revocation.StatusRevoked, st.Status)
 			assert.Equal(t, 1, st.Reason)
 			assert.Equal(t, epoch().Add(-time.Hour), st.RevokedAt)
-			ev := audit.last(t)
+			ev := lastEvent(t, audit)
 			assert.Equal(t, "ocsp", ev.Attrs["source"])
 			assert.Equal(t, "revoked", ev.Attrs["status"])
 
@@ -324,23 +325,12 @@ func post(t *testing.T, u string, body []byte) []byte {
 	return b
 }
 
-type auditLog struct {
-	mu     sync.Mutex
-	events []auth.Event
-}
-
-func (a *auditLog) Audit(_ context.Context, e auth.Event) {
-	a.mu.Lock()
-	a.events = append(a.events, e)
-	a.mu.Unlock()
-}
-
-func (a *auditLog) last(t *testing.T) auth.Event {
+// lastEvent is the recorder's latest event.
+func lastEvent(t *testing.T, r *authtest.Recorder) auth.Event {
 	t.Helper()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	require.NotEmpty(t, a.events)
-	return a.events[len(a.events)-1]
+	ev := r.Events()
+	require.NotEmpty(t, ev)
+	return ev[len(ev)-1]
 }
 
 func gostKeyFromHex(t *testing.T, h string) *gosttest.PrivateKey {
