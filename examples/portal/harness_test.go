@@ -28,6 +28,10 @@ const (
 	askar   = "880101300123"
 	aigerim = "920202450012"
 	revoked = "850715300459"
+	// The demo company's people (company.go).
+	firstHead   = "750312300785"
+	rightToSign = "830925400612"
+	employee    = "900415300341"
 )
 
 // harness is a portal served on localhost with a fake clock, a recording

@@ -117,6 +117,8 @@ func newTranslator() *translator {
 		"Security":        {"Қауіпсіздік", "Безопасность"},
 		"Sign a document": {"Құжатқа қол қою", "Подписать документ"},
 		"Why not SMS?":    {"Неге SMS емес?", "Почему не SMS?"},
+		"Company":         {"Ұйым", "Компания"},
+		"Dev panel":       {"Әзірлеуші панелі", "Панель разработчика"},
 		"Log out":         {"Шығу", "Выйти"},
 		"Language":        {"Тіл", "Язык"},
 		"strongauth portal example · every login and sensitive action needs a strong factor: ECP, a passkey with biometrics, or a QR approval. An SMS code is only ever a second step.": {

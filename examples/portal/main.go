@@ -16,6 +16,9 @@
 //	-ncalayer-addr ADDR    where the in-process simulator listens (default 127.0.0.1:0, a free port)
 //	-dev-keys DIR          where to write the test keys for a separate simulator
 //	-postgres DSN          keep passkeys, linked phones and bound numbers in PostgreSQL (migrated at start)
+//	-dev-clock             a clock control on the dev panel (/dev): move the portal's
+//	                       time forward to see a step-up expire (one instance, the
+//	                       in-process simulator only)
 //	-v                     log every audit event
 //
 // Many instances behind one origin (a load balancer in front):
@@ -26,6 +29,13 @@
 //	-redis-wait N          every write waits for N replicas (redis.Config.WaitReplicas)
 //	-dev-dir DIR           share the development PKI and the OTP key through DIR
 //	                       (made by the first instance; its keys are DIR/keys)
+//
+// Behind a reverse proxy or load balancer:
+//
+//	-trusted-proxy CIDR,…  the proxies whose forwarding header names the client
+//	                       (networks or addresses); without it every user behind
+//	                       a proxy is counted as the proxy: one rate-limit budget
+//	-proxy-header NAME     x-forwarded-for (default) or forwarded (RFC 7239)
 //
 //	go run ./examples/portal -addr :8081 -origin http://localhost:8080 -redis 127.0.0.1:6379 -dev-dir /tmp/portal-dev
 //	go run ./examples/portal -addr :8082 -origin http://localhost:8080 -redis 127.0.0.1:6379 -dev-dir /tmp/portal-dev
@@ -60,10 +70,13 @@ func main() {
 	flag.StringVar(&o.keysDir, "dev-keys", filepath.Join(os.TempDir(), "strongauth-portal-dev"), "where to write the test keys for a separate simulator")
 	flag.StringVar(&o.postgres, "postgres", "", "PostgreSQL connection string for passkeys, linked phones and bound numbers (default: in memory)")
 	flag.BoolVar(&o.verbose, "v", false, "log every audit event")
+	flag.BoolVar(&o.devClock, "dev-clock", false, "a clock control on the dev panel (one instance, in-process simulator only)")
 	flag.StringVar(&o.origin, "origin", "", "the public origin (default http://localhost:PORT of -addr)")
 	flag.StringVar(&o.redis, "redis", "", "Redis for flows, codes, sessions, passkeys and phones: HOST:PORT, cluster:HOST:PORT,… or sentinel:MASTER@HOST:PORT,…")
 	flag.IntVar(&o.redisWait, "redis-wait", 0, "replicas every Redis write waits for")
 	flag.StringVar(&o.devDir, "dev-dir", "", "directory sharing the development PKI and the OTP key between instances")
+	flag.StringVar(&o.trustedProxy, "trusted-proxy", "", "CIDR[,CIDR…] of the reverse proxies whose forwarding header names the client (default: none; every user behind a proxy then shares one rate-limit budget)")
+	flag.StringVar(&o.proxyHeader, "proxy-header", "", "the trusted proxies' header: x-forwarded-for (default) or forwarded")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -76,11 +89,13 @@ func main() {
 type options struct {
 	addr, ncalayer, simAddr, keysDir string
 	postgres                         string
-	verbose                          bool
+	verbose, devClock                bool
 	// Many instances: the public origin, the shared Redis and the shared
 	// development directory.
 	origin, redis, devDir string
 	redisWait             int
+	// Behind a proxy: -trusted-proxy and -proxy-header.
+	trustedProxy, proxyHeader string
 }
 
 // run serves the portal (and the in-process simulator) until ctx ends.
@@ -90,6 +105,15 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	clientIP, err := clientIPFunc(o.trustedProxy, o.proxyHeader)
+	if err != nil {
+		return err
+	}
+	if o.devClock && (o.redis != "" || o.devDir != "" || o.ncalayer != "") {
+		// Other instances, and a simulator in another process, keep the
+		// real time: they would disagree with the moved clock.
+		return errors.New("portal: -dev-clock runs one instance with the in-process simulator: not with -redis, -dev-dir or -ncalayer")
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil && o.addr == "localhost:8080" {
 		fmt.Fprintf(out, "localhost:8080 is taken; using a free port instead (or pass -addr).\n")
@@ -115,7 +139,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	cfg := Config{Origin: origin, NCALayerURL: ncalayerURL, Log: log, SMS: &insecureConsoleSender{w: out},
 		QRMaxFrameAge: 10 * time.Second, // time to scan a screenshot with examples/mobile
-		DevDir:        o.devDir, PostgresDSN: o.postgres}
+		DevDir:        o.devDir, PostgresDSN: o.postgres, ClientIP: clientIP, DevClock: o.devClock}
 	if o.redis != "" {
 		closeRedis, err := useRedis(ctx, &cfg, o.redis, o.redisWait)
 		if err != nil {
@@ -143,7 +167,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		servers = append(servers, serve(simLn, sim))
 	}
 	servers = append(servers, serve(ln, p))
-	banner(out, origin, ncalayerURL, simLn != nil, o.keysDir, p.cfg.People)
+	banner(out, origin, ncalayerURL, simLn != nil, o.keysDir, p.cfg.People, p.rev.url, o.devClock)
 	<-ctx.Done()
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -169,7 +193,7 @@ func portOf(a net.Addr) string {
 }
 
 // banner tells the newcomer what to open and how to sign in.
-func banner(w io.Writer, origin, ncalayer string, inProcess bool, keysDir string, people []Person) {
+func banner(w io.Writer, origin, ncalayer string, inProcess bool, keysDir string, people []Person, ocspURL string, devClock bool) {
 	fmt.Fprintf(w, "\nstrongauth portal — DEVELOPMENT MODE (test PKI, test persons, SMS codes printed here)\n\n")
 	fmt.Fprintf(w, "  Open        %s\n", origin)
 	if inProcess {
@@ -179,12 +203,21 @@ func banner(w io.Writer, origin, ncalayer string, inProcess bool, keysDir string
 	} else {
 		fmt.Fprintf(w, "  NCALayer    %s (start it with: go run ./examples/ncalayer-sim -dev -keys %s -origin %s)\n", ncalayer, keysDir, origin)
 	}
-	fmt.Fprintf(w, "  SMS codes   appear below in this terminal as DEV SMS; nothing is delivered\n\n")
+	fmt.Fprintf(w, "  SMS codes   appear below in this terminal as DEV SMS; nothing is delivered\n")
+	fmt.Fprintf(w, "  OCSP        %s (development responder: every signature is checked by OCSP, then the CRL)\n", ocspURL)
+	clockNote := ""
+	if devClock {
+		clockNote = ", move the clock (-dev-clock)"
+	}
+	fmt.Fprintf(w, "  Dev panel   %s/dev: revoke a test certificate (OCSP, then CRL), stop the OCSP responder%s\n\n", origin, clockNote)
 	fmt.Fprintf(w, "  Test persons (pick one under \"Sign as\" on the login page):\n")
 	for _, p := range people {
 		note := ""
 		if p.Revoked {
 			note = "  certificate revoked: ECP is refused"
+		}
+		if r := p.Role(); r != "" {
+			note += "  " + r + " of " + p.Organisation
 		}
 		fmt.Fprintf(w, "    %-24s IIN %s  phone %s%s\n", p.FullName(), p.IIN, maskPhone(p.Phone), note)
 	}

@@ -51,7 +51,7 @@ type pages struct {
 
 func newPages(p *Portal) (*pages, error) {
 	ps := &pages{p: p, tmpl: map[string]*template.Template{}, tr: newTranslator()}
-	for _, name := range []string{"home", "cabinet", "sign", "sms-only", "account", "not-me"} {
+	for _, name := range []string{"home", "cabinet", "sign", "sms-only", "account", "not-me", "company", "dev"} {
 		t, err := template.New("layout.html").Funcs(template.FuncMap{"mask": maskIIN, "phone": maskPhone}).
 			ParseFS(webFS, "web/layout.html", "web/"+name+".html")
 		if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/x509"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"time"
@@ -22,7 +23,11 @@ import (
 // trusted anywhere else; the real NCA roots never appear here.
 type devPKI struct {
 	root, ca *x509.Certificate
-	leaves   []devLeaf
+	// rootCA and issuing are root and ca with their keys: they sign the
+	// development OCSP responder's answers and re-issue the CRLs
+	// (devrevocation.go).
+	rootCA, issuing *devpki.CA
+	leaves          []devLeaf
 	// crls are the root's CRL (for the issuing CA) and the CA's (for the
 	// persons), valid for a year.
 	crls []revocation.StaticCRL
@@ -43,11 +48,15 @@ func newDevPKI(people []Person, now func() time.Time) (*devPKI, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &devPKI{root: root.Cert, ca: ca.Cert}
+	p := &devPKI{root: root.Cert, ca: ca.Cert, rootCA: root, issuing: ca}
 	var revoked []devpki.Revoked
 	for _, person := range people {
-		leaf, err := ca.Issue(devpki.LeafOptions{Kind: devpki.Individual, Surname: person.Surname, Name: person.Name,
-			Patronymic: person.Patronymic, IIN: person.IIN})
+		kind := person.Kind
+		if kind == "" {
+			kind = devpki.Individual
+		}
+		leaf, err := ca.Issue(devpki.LeafOptions{Kind: kind, Surname: person.Surname, Name: person.Name,
+			Patronymic: person.Patronymic, IIN: person.IIN, BIN: person.BIN, Organization: person.Organisation})
 		if err != nil {
 			return nil, fmt.Errorf("person %s: %w", person.IIN, err)
 		}
@@ -72,7 +81,9 @@ func newDevPKI(people []Person, now func() time.Time) (*devPKI, error) {
 func (p *devPKI) roots() []*x509.Certificate         { return []*x509.Certificate{p.root} }
 func (p *devPKI) intermediates() []*x509.Certificate { return []*x509.Certificate{p.ca} }
 
-// revocation returns a checker of the dev PKI's CRLs (no network).
+// revocation returns a checker of the dev PKI's CRLs alone (no network):
+// the baseline of the benchmarks. The portal itself asks its development
+// OCSP responder first (devrevocation.go).
 func (p *devPKI) revocation(now func() time.Time, st store.Store, audit auth.Auditor) (*revocation.Checker, error) {
 	return revocation.New(revocation.Config{Mode: revocation.CRLOnly, CRLs: p.crls, Now: now, Cache: st, Audit: audit})
 }
@@ -99,4 +110,41 @@ func (p *devPKI) writeDir(dir string) error {
 	readme := "Development keys of the strongauth portal example (test PKI of one run; NOT NCA keys).\n" +
 		"Use: go run ./examples/ncalayer-sim -dev -keys " + dir + "\n"
 	return os.WriteFile(filepath.Join(dir, "README.txt"), []byte(readme), 0o600)
+}
+
+// leafByIIN returns the key of the person with iin.
+func (p *devPKI) leafByIIN(iin string) (devLeaf, bool) {
+	for _, l := range p.leaves {
+		if l.person.IIN == iin {
+			return l, true
+		}
+	}
+	return devLeaf{}, false
+}
+
+// leafBySerial returns the person's key with this certificate serial.
+func (p *devPKI) leafBySerial(serial *big.Int) (devLeaf, bool) {
+	for _, l := range p.leaves {
+		if l.leaf.Cert.SerialNumber.Cmp(serial) == 0 {
+			return l, true
+		}
+	}
+	return devLeaf{}, false
+}
+
+// revokedAtStart lists the persons' certificates on the CA's first CRL
+// (those marked Revoked), with the time and reason it gives.
+func (p *devPKI) revokedAtStart() []devpki.Revoked {
+	crl, err := revocation.ParseCRL(p.crls[len(p.crls)-1].CRL) // the CA's: made or checked at start
+	if err != nil {
+		return nil
+	}
+	var out []devpki.Revoked
+	for _, l := range p.leaves {
+		if e, ok := crl.Lookup(l.leaf.Cert.SerialNumber); ok {
+			reason := max(e.Reason, 0)
+			out = append(out, devpki.Revoked{Serial: l.leaf.Cert.SerialNumber, At: e.RevokedAt, Reason: reason})
+		}
+	}
+	return out
 }

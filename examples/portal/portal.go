@@ -100,6 +100,20 @@ type Config struct {
 	// Notices delivers the informational SMS of credential changes. Nil
 	// means SMS.
 	Notices otp.Sender
+	// ClientIP returns the client address of a request, for the per-client
+	// rate limits and what the flow records (the QR page shows it to the
+	// phone). Nil means the TCP peer: behind a proxy every user then
+	// shares the proxy's budget. The command sets it from -trusted-proxy
+	// and -proxy-header (a clientip.Resolver).
+	ClientIP func(r *http.Request) string
+	// DevClock enables the dev panel's clock control (the command:
+	// -dev-clock): the portal's clock, Now, moves forward at a click, so
+	// that step-up expiry shows without waiting. One instance only: New
+	// refuses it with a Store given (shared by instances).
+	DevClock bool
+	// OCSPAddr is where the development OCSP responder listens. Empty
+	// means 127.0.0.1 on a free port.
+	OCSPAddr string
 }
 
 // Portal is the eGov-like demo: an http.Handler with pages, the strongauth
@@ -128,8 +142,13 @@ type Portal struct {
 	// phone-linking token).
 	qrPhone, qrBrowser, qrEnrol http.Handler
 	// qrEgov is mode B: eGov Mobile's mobileSign protocol.
-	qrEgov   http.Handler
-	metrics  *authmetrics.Registry
+	qrEgov  http.Handler
+	metrics *authmetrics.Registry
+	// rev is the development revocation: the OCSP responder, the list the
+	// dev panel changes, the checker (devrevocation.go); clock the dev
+	// clock, nil without Config.DevClock.
+	rev      *devRevocation
+	clock    *devClock
 	sessions *sessions
 	pages    *pages
 	mux      *http.ServeMux
@@ -159,6 +178,14 @@ func New(cfg Config) (*Portal, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	var clock *devClock
+	if cfg.DevClock {
+		if cfg.Store != nil {
+			return nil, fmt.Errorf("%w: %w", auth.ErrConfig, errDevClockShared)
+		}
+		clock = &devClock{base: cfg.Now}
+		cfg.Now = clock.Now
+	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
@@ -166,7 +193,7 @@ func New(cfg Config) (*Portal, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	p := &Portal{cfg: cfg, origin: o, dir: &directory{people: cfg.People}, store: cfg.Store,
-		mux: http.NewServeMux(), secure: o.Scheme == "https"}
+		mux: http.NewServeMux(), secure: o.Scheme == "https", clock: clock}
 	p.cookie = sessionCookieName(p.secure)
 	if p.store == nil {
 		p.ownStore = memory.New(memory.Config{Now: cfg.Now})
@@ -189,12 +216,13 @@ func (p *Portal) build() error {
 		return fmt.Errorf("portal: dev PKI: %w", err)
 	}
 	p.pki = pki
-	checker, err := p.pki.revocation(cfg.Now, p.store, audit) // production: OCSP then CRL from the NCA
-	if err != nil {
+	// OCSP then CRL, as against the NCA, from the portal's own responder
+	// and CRL (devrevocation.go).
+	if p.rev, err = newDevRevocation(p.pki, p.store, cfg.Now, audit, cfg.OCSPAddr); err != nil {
 		return err
 	}
 	verifier, err := signature.NewVerifier(signature.Config{
-		Roots: p.pki.roots(), Intermediates: p.pki.intermediates(), Now: cfg.Now, Revocation: checker,
+		Roots: p.pki.roots(), Intermediates: p.pki.intermediates(), Now: cfg.Now, Revocation: p.rev,
 	})
 	if err != nil {
 		return err
@@ -205,10 +233,12 @@ func (p *Portal) build() error {
 		actionLogin: signature.RequirePerson(), actionSign: signature.RequirePerson(),
 		actionAddPasskey: signature.RequirePerson(), actionAddPhone: signature.RequirePerson(),
 		actionManage: signature.RequirePerson(), actionRecover: signature.RequirePerson(),
+		actionContract: contractCheck(), // first head or right to sign of the demo company
 	}
 	ecpFactor, err := ecp.New(ecp.Config{
 		Verifier: verifier, Store: p.store, Mapper: p, Origin: cfg.Origin, Locale: "ru", Rand: cfg.Rand,
-		Purposes: map[string]signature.Purpose{actionSign: signature.PurposeSign()}, Checks: persons,
+		Purposes: map[string]signature.Purpose{actionSign: signature.PurposeSign(), actionContract: signature.PurposeSign()},
+		Checks:   persons,
 	})
 	if err != nil {
 		return err
@@ -251,6 +281,10 @@ func (p *Portal) build() error {
 	if err != nil {
 		return err
 	}
+	contract, err := auth.ParseRule(ruleContract)
+	if err != nil {
+		return err
+	}
 	p.engine, err = auth.New(auth.Config{
 		Store: p.store, Now: cfg.Now, Rand: cfg.Rand, Audit: audit,
 		Factors: []auth.Factor{ecpFactor, smsFactor, p.passkeys, p.qr},
@@ -261,6 +295,7 @@ func (p *Portal) build() error {
 			{Action: actionSign, Rule: auth.AnyStrong(), MaxAge: stepUpAge, SatisfiedBy: []string{actionLogin}},
 			{Action: actionAddPasskey, Rule: auth.AnyStrong(), MaxAge: stepUpAge},
 			{Action: actionAddPhone, Rule: auth.AnyStrong(), MaxAge: stepUpAge},
+			{Action: actionContract, Rule: contract, MaxAge: stepUpAge},
 		}),
 	})
 	if err != nil {
@@ -271,7 +306,7 @@ func (p *Portal) build() error {
 	}
 	p.auth, err = authhttp.New(authhttp.Config{
 		Engine: p.engine, Store: p.store, Origins: []string{cfg.Origin}, Log: cfg.Log, Metrics: p.metrics,
-		OnResult: p.onResult, Subject: p.subjectFor,
+		OnResult: p.onResult, Subject: p.subjectFor, ClientIP: cfg.ClientIP,
 		Location: func(*http.Request) string { return "Almaty, KZ (demo)" },
 	})
 	if err != nil {
@@ -280,7 +315,7 @@ func (p *Portal) build() error {
 	if p.qrPhone, err = p.qr.PhoneHandler(qrfactor.PhoneConfig{Flows: p.engine}); err != nil {
 		return err
 	}
-	if p.qrBrowser, err = p.qr.BrowserHandler(qrfactor.BrowserConfig{Origins: []string{cfg.Origin}}); err != nil {
+	if p.qrBrowser, err = p.qr.BrowserHandler(qrfactor.BrowserConfig{Origins: []string{cfg.Origin}, ClientIP: cfg.ClientIP}); err != nil {
 		return err
 	}
 	if p.qrEnrol, err = p.qr.EnrolHandler(qrfactor.EnrolConfig{Evidence: p.phoneEvidence}); err != nil {
@@ -296,8 +331,12 @@ func (p *Portal) build() error {
 	return err
 }
 
-// Close releases the store if the portal made it.
+// Close stops the OCSP responder and releases the store if the portal
+// made it.
 func (p *Portal) Close() {
+	if p.rev != nil {
+		p.rev.Close()
+	}
 	if p.ownStore != nil {
 		p.ownStore.Close()
 	}
@@ -332,10 +371,13 @@ func (p *Portal) routes() {
 	p.mux.HandleFunc("GET /not-me", p.notMePage)
 	p.mux.Handle("/qr/egov/", http.StripPrefix("/qr/egov", p.qrEgov))
 	p.mux.Handle("GET /dev/metrics", p.metrics)
+	p.devRoutes()
 	p.mux.HandleFunc("GET /{$}", p.home)
 	p.mux.HandleFunc("GET /cabinet", p.cabinet)
 	p.mux.HandleFunc("GET /sign", p.signPage)
 	p.mux.HandleFunc("GET /sms-only", p.smsOnly)
+	p.mux.HandleFunc("GET /company", p.companyPage)
+	p.mux.Handle("POST /api/contract", p.guard(p.auth.Require(actionContract, p.results)(http.HandlerFunc(p.signContract))))
 	p.mux.HandleFunc("GET /api/me", p.me)
 	p.mux.HandleFunc("POST /api/logout", p.api(p.logout))
 	p.mux.Handle("POST /api/sign", p.guard(p.auth.Require(actionSign, p.results)(http.HandlerFunc(p.signDocument))))

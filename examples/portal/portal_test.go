@@ -303,10 +303,11 @@ func TestNewValidates(t *testing.T) {
 
 func TestBannerAndConsoleSender(t *testing.T) {
 	var b bytes.Buffer
-	banner(&b, "http://localhost:8080", "ws://127.0.0.1:1234", true, "/tmp/k", DefaultPeople())
+	banner(&b, "http://localhost:8080", "ws://127.0.0.1:1234", true, "/tmp/k", DefaultPeople(), "http://127.0.0.1:4567", true)
 	out := b.String()
 	for _, want := range []string{"DEVELOPMENT MODE", "Open        http://localhost:8080", "ws://127.0.0.1:1234",
-		"go run ./examples/ncalayer-sim -dev -keys /tmp/k", "IIN 880101300123", "+7 701 *** **23", "certificate revoked", "/sms-only"} {
+		"go run ./examples/ncalayer-sim -dev -keys /tmp/k", "IIN 880101300123", "+7 701 *** **23", "certificate revoked", "/sms-only",
+		"OCSP        http://127.0.0.1:4567", "http://localhost:8080/dev", "-dev-clock", "first head of " + companyName} {
 		assert.Contains(t, out, want)
 	}
 

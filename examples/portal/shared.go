@@ -32,6 +32,9 @@ import (
 	"github.com/strongauth/strongauth/factors/passkey/passkeyredis"
 	"github.com/strongauth/strongauth/factors/qr/qrredis"
 	"github.com/strongauth/strongauth/otp"
+	"github.com/strongauth/strongauth/signature/devpki"
+	"github.com/strongauth/strongauth/signature/gost"
+	"github.com/strongauth/strongauth/signature/gost/gosttest"
 	"github.com/strongauth/strongauth/signature/revocation"
 	"github.com/strongauth/strongauth/store/redis"
 )
@@ -43,6 +46,8 @@ const (
 	devCA      = "ca.crt.pem"   // its issuing CA
 	devRootCRL = "root.crl"     // the root's CRL (DER)
 	devCACRL   = "ca.crl"       // the CA's CRL (DER), revoking the persons marked Revoked
+	devRootKey = "root.key.hex" // the root's GOST key (signs OCSP answers about the CA)
+	devCAKey   = "ca.key.hex"   // the CA's GOST key (signs OCSP answers and CRLs about the persons)
 	devKeys    = "keys"         // the persons' certificates and test keys (ecptest.WriteDir)
 )
 
@@ -70,7 +75,7 @@ func (p *Portal) secrets() (*devPKI, otp.Key, error) {
 			return nil, nil, err
 		}
 	}
-	return loadDevDir(cfg.DevDir, cfg.People)
+	return loadDevDir(cfg.DevDir, cfg.People, cfg.Now)
 }
 
 // createDevDir makes a development directory: it writes everything into a
@@ -98,7 +103,17 @@ func createDevDir(dir string, people []Person, now func() time.Time, rnd io.Read
 	if err := pki.writeDir(filepath.Join(tmp, devKeys)); err != nil {
 		return err
 	}
+	rootKey, err := pki.rootCA.PrivateKeyHex()
+	if err != nil {
+		return err
+	}
+	caKey, err := pki.issuing.PrivateKeyHex()
+	if err != nil {
+		return err
+	}
 	files := map[string][]byte{
+		devRootKey: []byte(rootKey + "\n"),
+		devCAKey:   []byte(caKey + "\n"),
 		devOTPKey:  []byte(hex.EncodeToString(key) + "\n"),
 		devRoot:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pki.root.Raw}),
 		devCA:      pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pki.ca.Raw}),
@@ -121,7 +136,7 @@ func createDevDir(dir string, people []Person, now func() time.Time, rnd io.Read
 
 // loadDevDir reads a development directory: every person must have a key
 // there.
-func loadDevDir(dir string, people []Person) (*devPKI, otp.Key, error) {
+func loadDevDir(dir string, people []Person, now func() time.Time) (*devPKI, otp.Key, error) {
 	bad := func(what string, err error) error { return fmt.Errorf("%w %s: %s: %w", errDevDir, dir, what, err) }
 	raw, err := os.ReadFile(filepath.Join(dir, devOTPKey))
 	if err != nil {
@@ -151,6 +166,33 @@ func loadDevDir(dir string, people []Person) (*devPKI, otp.Key, error) {
 		return nil, nil, err
 	}
 	if p.ca, err = cert(devCA); err != nil {
+		return nil, nil, err
+	}
+	// The CAs with their keys, for the OCSP responder and new CRLs.
+	g := devpki.New(devpki.Config{Now: now})
+	ca := func(name string, cert *x509.Certificate, chain []*x509.Certificate) (*devpki.CA, error) {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, bad(name, err)
+		}
+		pub, err := gost.ParsePublicKey(cert.RawSubjectPublicKeyInfo)
+		if err != nil {
+			return nil, bad(name, err)
+		}
+		priv, err := gosttest.PrivateKeyFromHex(pub.Curve(), strings.TrimSpace(string(b)))
+		if err != nil {
+			return nil, bad(name, err)
+		}
+		c, err := g.CA(cert, chain, priv)
+		if err != nil {
+			return nil, bad(name, err)
+		}
+		return c, nil
+	}
+	if p.rootCA, err = ca(devRootKey, p.root, nil); err != nil {
+		return nil, nil, err
+	}
+	if p.issuing, err = ca(devCAKey, p.ca, []*x509.Certificate{p.root}); err != nil {
 		return nil, nil, err
 	}
 	for _, c := range []struct {

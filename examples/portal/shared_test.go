@@ -89,6 +89,8 @@ func TestDevDir(t *testing.T) {
 		assert.Equal(t, keys[0], keys[i], "one OTP key")
 		require.Len(t, pkis[i].leaves, len(people))
 		assert.Equal(t, pkis[0].leaves[0].leaf.Cert.Raw, pkis[i].leaves[0].leaf.Cert.Raw)
+		require.NotNil(t, pkis[i].issuing, "the CA keys, for the OCSP responder")
+		assert.Equal(t, pkis[0].ca.Raw, pkis[i].issuing.Cert.Raw)
 	}
 	entries, err := os.ReadDir(filepath.Dir(dir))
 	require.NoError(t, err)
@@ -98,14 +100,23 @@ func TestDevDir(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "the OTP key is the owner's alone")
 
 	// A person without a key, a broken key file, a directory that is not one.
-	_, _, err = loadDevDir(dir, append(people, Person{IIN: "990101300000"}))
+	_, _, err = loadDevDir(dir, append(people, Person{IIN: "990101300000"}), time.Now)
 	assert.ErrorIs(t, err, errDevDir)
 	broken := filepath.Join(t.TempDir(), "broken")
 	require.NoError(t, os.CopyFS(broken, os.DirFS(dir)))
 	require.NoError(t, os.WriteFile(filepath.Join(broken, devOTPKey), []byte("short\n"), 0o600))
-	_, _, err = loadDevDir(broken, people)
+	_, _, err = loadDevDir(broken, people, time.Now)
 	assert.ErrorIs(t, err, errDevDir)
 	assert.NotContains(t, err.Error(), "short", "no key material in the error")
+	// A CA key that is not the certificate's.
+	wrong := filepath.Join(t.TempDir(), "wrong")
+	require.NoError(t, os.CopyFS(wrong, os.DirFS(dir)))
+	rootKey, err := os.ReadFile(filepath.Join(dir, devRootKey))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(wrong, devCAKey), rootKey, 0o600))
+	_, _, err = loadDevDir(wrong, people, time.Now)
+	assert.ErrorIs(t, err, errDevDir)
+	assert.NotContains(t, err.Error(), strings.TrimSpace(string(rootKey)), "no key material in the error")
 	other := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(other, "unrelated"), nil, 0o600))
 	p := &Portal{cfg: Config{DevDir: other, People: people, Now: time.Now, Rand: rand.Reader}}

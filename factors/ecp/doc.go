@@ -48,8 +48,10 @@
 // Purpose (information-system certificates cannot log a person in). The
 // action's Check (for example signature.RequireRole(bin,
 // signature.RoleFirstHead, signature.RoleRightToSign) for "sign-contract")
-// runs next, and finally the host's Mapper turns the signer's identity (IIN,
-// BIN, roles) into the flow's subject, or refuses.
+// runs next — its refusal of a genuine signature is ErrSignerNotAllowed,
+// client code "signer_not_allowed", so that the page can tell the user
+// that this key lacks the right —, and finally the host's Mapper turns the
+// signer's identity (IIN, BIN, roles) into the flow's subject, or refuses.
 //
 // # Storage
 //

@@ -605,6 +605,10 @@ func skipSpace(b []byte, i int) int {
 // client-safe categories; the signature sentinel stays errors.Is-able.
 func classify(err error) error {
 	switch {
+	case errors.Is(err, signature.ErrNotAllowed):
+		// A genuine signature of a signer the action's Check refuses: the
+		// client code says so (the class stays verification_failed).
+		return fmt.Errorf("%w: %w", ErrSignerNotAllowed, auth.Classify(auth.ErrVerification, err))
 	case errors.Is(err, signature.ErrReplay):
 		return auth.Classify(auth.ErrReplay, err)
 	case errors.Is(err, signature.ErrExpired):
@@ -618,6 +622,22 @@ func classify(err error) error {
 	}
 	return auth.Classify(auth.ErrVerification, err)
 }
+
+// ErrSignerNotAllowed is what Finish returns (errors.Is) for a valid
+// signature whose signer the action's Check refuses: a key of another
+// organisation, or one without the role the action needs (Config.Checks).
+// It also matches auth.ErrVerification and the Check's
+// signature.ErrNotAllowed. Its client code is "signer_not_allowed", with
+// kk/ru/en messages (auth.ClientMessage), so that a page can say why
+// rather than "verification failed".
+var ErrSignerNotAllowed error = &codedError{code: "signer_not_allowed", msg: "ecp: the signer is not allowed to perform this action"}
+
+// codedError is a sentinel with its own client code, which auth.Code reads
+// before the auth class it is wrapped with.
+type codedError struct{ code, msg string }
+
+func (e *codedError) Error() string     { return e.msg }
+func (e *codedError) ErrorCode() string { return e.code }
 
 // classifyMapper keeps an engine category the mapper chose and denies
 // everything else as a failed verification.

@@ -284,13 +284,13 @@ func TestFinishRefuses(t *testing.T) {
 		}, code: "verification_failed", sig: signature.ErrSigningTime},
 		{name: "sign-contract by an employee", action: "sign-contract", input: func(h *harness, _ flow, doc []byte) json.RawMessage {
 			return h.answer(h.p.Employee, doc, devpki.CMSOptions{})
-		}, code: "verification_failed", sig: signature.ErrNotAllowed},
+		}, code: "signer_not_allowed", sig: ecp.ErrSignerNotAllowed},
 		{name: "sign-contract with an AUTH key", action: "sign-contract", input: func(h *harness, _ flow, doc []byte) json.RawMessage {
 			return h.answer(h.p.LegacyAuth, doc, devpki.CMSOptions{})
 		}, code: "verification_failed", sig: signature.ErrKeyUsage},
 		{name: "sign-contract by a person without organisation", action: "sign-contract", input: func(h *harness, _ flow, doc []byte) json.RawMessage {
 			return h.answer(h.p.Individual, doc, devpki.CMSOptions{})
-		}, code: "verification_failed", sig: signature.ErrNotAllowed},
+		}, code: "signer_not_allowed", sig: ecp.ErrSignerNotAllowed},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -313,6 +313,14 @@ func TestFinishRefuses(t *testing.T) {
 			assert.Equal(t, c.code, auth.Code(err), "%v", err)
 			if c.sig != nil {
 				assert.ErrorIs(t, err, c.sig)
+			}
+			if c.sig == ecp.ErrSignerNotAllowed {
+				// The class stays a failed verification; the Check's own
+				// refusal is still there for the operator.
+				assert.ErrorIs(t, err, auth.ErrVerification)
+				assert.ErrorIs(t, err, signature.ErrNotAllowed)
+				assert.NotEqual(t, auth.MessageForCode("internal", "kk"), auth.ClientMessage(err, "kk"), "a Kazakh message")
+				assert.Contains(t, auth.ClientMessage(err, "ru"), "права")
 			}
 			var fe *auth.FactorError
 			require.ErrorAs(t, err, &fe)

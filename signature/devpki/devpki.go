@@ -1,6 +1,7 @@
 package devpki
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	crand "crypto/rand"
 	"crypto/rsa"
@@ -602,6 +603,43 @@ func (g *Generator) Leaf(cert *x509.Certificate, chain []*x509.Certificate, priv
 	if cert == nil {
 		return nil, errors.New("devpki: nil certificate")
 	}
+	k, err := wrapKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	return &Leaf{Cert: cert, Chain: chain, Alg: k.alg, key: k, g: g}, nil
+}
+
+// CA wraps an existing CA certificate and its private key — one this
+// package made in an earlier run, say — so that it can issue certificates
+// and CRLs and sign OCSP answers again. priv is as for Leaf; chain is the
+// CA's issuers up to the root (empty for a root). The key must be the
+// certificate's.
+func (g *Generator) CA(cert *x509.Certificate, chain []*x509.Certificate, priv any) (*CA, error) {
+	if cert == nil {
+		return nil, errors.New("devpki: nil certificate")
+	}
+	k, err := wrapKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	pub, ok := k.public().(interface{ Equal(crypto.PublicKey) bool })
+	certKey := cert.PublicKey
+	if k.gost != nil {
+		gp, err := gost.PublicKeyFromCertificate(cert)
+		if err != nil {
+			return nil, fmt.Errorf("devpki: the certificate has no GOST key: %w", err)
+		}
+		certKey = gp
+	}
+	if !ok || !pub.Equal(certKey) {
+		return nil, errors.New("devpki: the key is not the certificate's")
+	}
+	return &CA{Cert: cert, Chain: chain, Alg: k.alg, key: k, g: g}, nil
+}
+
+// wrapKey wraps a private key of one of the Algorithms.
+func wrapKey(priv any) (*key, error) {
 	k := &key{}
 	switch p := priv.(type) {
 	case *rsa.PrivateKey:
@@ -621,5 +659,5 @@ func (g *Generator) Leaf(cert *x509.Certificate, chain []*x509.Certificate, priv
 	default:
 		return nil, fmt.Errorf("devpki: unsupported private key %T", priv)
 	}
-	return &Leaf{Cert: cert, Chain: chain, Alg: k.alg, key: k, g: g}, nil
+	return k, nil
 }

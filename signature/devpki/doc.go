@@ -28,6 +28,14 @@
 //     kinds; LeafOptions.Policies overrides it) and the key-storage
 //     extension 1.2.398.3.3.5.
 //   - CRLs (CA.CRL); GOST ones in the NCA shape.
+//   - An OCSP responder (NewOCSPResponder, an http.Handler) over any of its
+//     CAs: each CA signs the answers about what it issued (no delegated
+//     responder certificate), from a status function the caller may answer
+//     from a mutable revocation list, echoing the request's nonce; GOST
+//     answers in the NCA shape. ParseOCSPRequest reads the requests.
+//   - Generator.CA wraps an existing CA certificate and its key (made in an
+//     earlier run and kept on disk, say) so that it issues, signs CRLs and
+//     answers OCSP again.
 //   - CMS SignedData (Leaf.SignCMS): attached or detached, signed attributes
 //     with content type, signing time, message digest and ESS
 //     signing-certificate-v2, SID by issuer and serial or by subject key

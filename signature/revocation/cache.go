@@ -2,9 +2,11 @@ package revocation
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
 	"time"
 
@@ -123,4 +125,22 @@ func (c *Checker) cachePut(ctx context.Context, key string, st signature.Revocat
 		return
 	}
 	_, _ = c.cache.Put(ctx, key, encodeEntry(st, validUntil), ttl)
+}
+
+// Forget drops the cached OCSP answer about cert (issued by issuer), so
+// that the next check asks a responder again instead of reusing it until
+// its nextUpdate or MaxCacheAge — for a host that learns of a revocation
+// first (an incident, a development panel that revokes test keys). With a
+// shared Cache (store/redis) it takes effect for every instance. A check
+// already in flight may still store the answer it gets. It changes no CRL
+// (AddCRL replaces a static one). The error is the store's.
+func (c *Checker) Forget(ctx context.Context, cert, issuer *x509.Certificate) error {
+	if cert == nil || issuer == nil || cert.SerialNumber == nil {
+		return fmt.Errorf("%w: nil certificate", ErrInvalidInput)
+	}
+	ii, err := c.issuers.get(issuer)
+	if err != nil {
+		return err
+	}
+	return c.cache.Delete(ctx, c.ocspCacheKey(ii, signature.SerialBytes(cert.SerialNumber)))
 }

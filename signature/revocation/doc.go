@@ -79,7 +79,9 @@
 // nextUpdate, as the NCA sends, is valid for MaxCacheAge after its
 // thisUpdate. Concurrent checks of one certificate make one request
 // (single flight); a caller that gives up does not cancel it for the
-// others. A failing cache is a miss, never an answer.
+// others. A failing cache is a miss, never an answer. Checker.Forget drops
+// one certificate's cached answer, for a host that learns of a revocation
+// before the answer expires.
 //
 // CRLs are downloaded (Config.MaxCRLSize, Config.CRLTimeout), parsed once
 // into an index by serial number and shared by every check in the process;

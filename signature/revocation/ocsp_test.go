@@ -560,6 +560,52 @@ func TestOCSPCacheExpiry(t *testing.T) {
 	assert.Equal(t, int64(2), srv.hits.Load())
 }
 
+// TestOCSPForget: Forget drops the cached answer, so that a revocation the
+// host learned of is seen at the next check, by every checker sharing the
+// cache; the other certificates' answers stay cached.
+func TestOCSPForget(t *testing.T) {
+	clock := newClock(t)
+	p := newPKI(t, "ecdsa", clock.Now())
+	srv := newServer(t)
+	var mu sync.Mutex
+	revoked := map[string]bool{}
+	srv.handle(ocspHandler(t, func(req *parsedRequest) []byte {
+		mu.Lock()
+		defer mu.Unlock()
+		s := goodSpec(p, req)
+		s.thisUpdate, s.nextUpdate = clock.Now(), clock.Now().Add(24*time.Hour)
+		if revoked[string(req.serial)] {
+			s.status, s.revokedAt = StatusRevoked, clock.Now()
+		}
+		return buildResponse(t, s)
+	}))
+	shared := newMemoryStore(t, clock.Now)
+	a := newChecker(t, Config{Mode: OCSPOnly, Now: clock.Now, Cache: shared})
+	b := newChecker(t, Config{Mode: OCSPOnly, Now: clock.Now, Cache: shared})
+	leaf, other := p.leaf(t, 561, srv.URL, "", ""), p.leaf(t, 562, srv.URL, "", "")
+	for _, c := range []*x509.Certificate{leaf, other} {
+		_, err := a.CheckRevocation(context.Background(), c, p.ca)
+		require.NoError(t, err)
+	}
+	mu.Lock()
+	revoked[string(signature.SerialBytes(leaf.SerialNumber))] = true
+	mu.Unlock()
+	st, err := b.CheckRevocation(context.Background(), leaf, p.ca)
+	require.NoError(t, err, "the cached good answer")
+	assert.True(t, st.Cached)
+
+	require.NoError(t, a.Forget(context.Background(), leaf, p.ca))
+	_, err = b.CheckRevocation(context.Background(), leaf, p.ca)
+	require.ErrorIs(t, err, signature.ErrRevoked, "the other instance sees it at once")
+	assert.Equal(t, int64(3), srv.hits.Load())
+	st, err = b.CheckRevocation(context.Background(), other, p.ca)
+	require.NoError(t, err)
+	assert.True(t, st.Cached, "only that certificate's answer was dropped")
+	require.NoError(t, a.Forget(context.Background(), other, p.ca), "idempotent")
+	require.NoError(t, a.Forget(context.Background(), other, p.ca))
+	require.ErrorIs(t, a.Forget(context.Background(), nil, p.ca), ErrInvalidInput)
+}
+
 // TestOCSPSharedCache: two checkers sharing one store (as two instances
 // sharing Redis would) make one request between them.
 func TestOCSPSharedCache(t *testing.T) {
