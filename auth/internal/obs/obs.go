@@ -40,9 +40,10 @@ func Codes() []string {
 		"no_phone", "not_allowed", "not_found", "not_supported", "origin", "passkey_backup_changed",
 		"passkey_synced", "phone_quarantine", "phone_risk", "policy_syntax", "rate_limited",
 		"recovery_required", "replayed", "report_token_invalid", "revocation_unavailable",
-		"revocation_unchecked", "revocation_unknown", "revoked", "same_phone", "step_up_required",
-		"subject_mismatch", "subject_unknown", "too_large", "unavailable", "unknown_action",
-		"unknown_factor", "unmet_authentication_requirements", "verification_failed", "weak_policy",
+		"revocation_unchecked", "revocation_unknown", "revoked", "same_phone", "signer_not_allowed",
+		"step_up_required", "subject_mismatch", "subject_unknown", "too_large", "unavailable",
+		"unknown_action", "unknown_factor", "unmet_authentication_requirements", "verification_failed",
+		"weak_policy",
 	}
 }
 

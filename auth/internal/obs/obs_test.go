@@ -87,6 +87,13 @@ func TestCodesComplete(t *testing.T) {
 						}
 					}
 				}
+			case *ast.KeyValueExpr:
+				// &codedError{code: "…", …}
+				if k, ok := n.Key.(*ast.Ident); ok && k.Name == "code" {
+					if s, ok := lit(n.Value); ok && s != "" {
+						found[s] = rel
+					}
+				}
 			case *ast.AssignStmt:
 				if id, ok := n.Lhs[0].(*ast.Ident); ok && id.Name == "code" && len(n.Rhs) == 1 {
 					if s, ok := lit(n.Rhs[0]); ok && s != "" {
