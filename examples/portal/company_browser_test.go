@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/strongauth/strongauth/auth"
 )
 
 // TestBrowserCompanyContract: on the company page, the first head and the
@@ -46,4 +48,20 @@ func TestBrowserCompanyContract(t *testing.T) {
 		assert.Equal(t, "true", tb.js(`String(document.getElementById("stepup").hidden)`))
 		tb.shot("15-company-refused")
 	}
+
+	// In Russian (?lang=ru): the page, and the server's refusal with its
+	// reason.
+	tb.open("/company?lang=ru")
+	assert.Equal(t, "ru", tb.js(`document.documentElement.lang`))
+	assert.Equal(t, "Подписать от имени компании", tb.js(`document.getElementById("company-title").textContent`))
+	assert.Contains(t, tb.js(`document.getElementById("my-role").textContent`), "сотрудник, ")
+	assert.Equal(t, "Договор поставки № 14/2026", tb.js(`document.querySelector('article[data-contract="supply-14-2026"] h2').textContent`))
+	tb.click(`button.contract[data-contract="supply-14-2026"]`)
+	tb.wait(`document.querySelector('#stepup [data-factor="ecp"]')`)
+	tb.click(`#stepup [data-factor="ecp"]`)
+	assert.Equal(t, "error", tb.wait(`document.getElementById("contract-receipt").dataset.state`))
+	assert.Equal(t, "signer_not_allowed", tb.js(`document.getElementById("contract-receipt").dataset.code`))
+	assert.Equal(t, "Не подписано", tb.js(`document.querySelector("#contract-receipt h2").textContent`))
+	assert.Equal(t, auth.MessageForCode("signer_not_allowed", "ru"), tb.js(`document.querySelector("#contract-receipt p").textContent`),
+		"the reason, in the page's language")
 }

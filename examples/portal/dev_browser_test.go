@@ -50,4 +50,11 @@ func TestBrowserDevPanel(t *testing.T) {
 	tb.wait(`!document.getElementById("stepup").hidden && document.querySelector('#stepup [data-factor="ecp"]')`)
 	tb.click(`#stepup [data-factor="ecp"]`)
 	assert.Equal(t, "ecp", tb.wait(`document.getElementById("receipt").dataset.state === "signed" && document.getElementById("receipt").dataset.factors`))
+
+	// The panel in Russian.
+	tb.open("/dev?lang=ru")
+	tb.wait(`document.body.dataset.devState === "ready"`)
+	assert.Equal(t, "Панель разработчика", tb.js(`document.getElementById("dev-title").firstChild.textContent.trim()`))
+	assert.Equal(t, "отвечает", tb.js(`document.getElementById("dev-ocsp-state").textContent`))
+	assert.Equal(t, "Отозвать", tb.js(row+`.querySelector("button.revoke").textContent`))
 }

@@ -222,5 +222,45 @@ func newTranslator() *translator {
 			"Жоғарыда жоғалтқаныңызды белгілеп, ЭЦҚ кілтімен немесе басқа байланған телефонмен растаңыз. Қалпына келтіру ешқашан SMS кодына не электрондық пошта сілтемесіне жүгінбейді. Барлық сеанстарыңыз аяқталады, сіз қайта кіресіз.",
 			"Отметьте выше, что вы потеряли, и подтвердите ключом ЭЦП или другим привязанным телефоном. Восстановление никогда не сводится к SMS-коду или ссылке в письме. Все ваши сеансы завершатся, и вы войдёте заново."},
 		"Remove what I lost": {"Жоғалтқанымды жою", "Удалить потерянное"},
+		// company
+		"Sign for the company": {"Ұйым атынан қол қою", "Подписать от имени компании"},
+		"%s, BIN %s. Its contracts may be signed only with the ECP key of its first head or of an employee with the right to sign: the NCA writes the role into the key's certificate, and the server checks it on every signature. Each signing needs a fresh signature (five minutes at most); a passkey or a phone cannot say who may sign for a company.": {
+			"%s, БСН %s. Ұйымның шарттарына тек оның бірінші басшысының немесе қол қою құқығы бар қызметкерінің ЭЦҚ кілтімен қол қоюға болады: ҰКО рөлді кілт сертификатына жазады, ал сервер оны әр қолтаңбада тексереді. Әр қол қоюға жаңа қолтаңба қажет (бес минуттан ескі емес); кіру кілті немесе телефон ұйым атынан кім қол қоя алатынын айта алмайды.",
+			"%s, БИН %s. Договоры компании подписываются только ключом ЭЦП её первого руководителя или сотрудника с правом подписи: НУЦ записывает роль в сертификат ключа, а сервер проверяет её при каждой подписи. Для каждого подписания нужна свежая подпись (не старше пяти минут): ключ доступа или телефон не может подтвердить, кто вправе подписывать от имени компании."},
+		"You":      {"Сіз", "Вы"},
+		"Your key": {"Кілтіңіз", "Ваш ключ"},
+		"BIN":      {"БСН", "БИН"},
+		"a private person's key (no organisation)": {"жеке тұлғаның кілті (ұйымсыз)", "ключ физического лица (без организации)"},
+		"first head":                      {"бірінші басшы", "первый руководитель"},
+		"employee with the right to sign": {"қол қою құқығы бар қызметкер", "сотрудник с правом подписи"},
+		"employee":                        {"қызметкер", "сотрудник"},
+		"Supply contract No. 14/2026":     {"№ 14/2026 жеткізу шарты", "Договор поставки № 14/2026"},
+		companyName + " (BIN " + companyBIN + ") buys forty laptops from a supplier, payment within thirty days of delivery.": {
+			companyName + " (БСН " + companyBIN + ") жеткізушіден қырық ноутбук сатып алады, төлем жеткізілгеннен кейін отыз күн ішінде.",
+			companyName + " (БИН " + companyBIN + ") покупает у поставщика сорок ноутбуков, оплата в течение тридцати дней после поставки."},
+		// dev
+		"Development panel": {"Әзірлеуші панелі", "Панель разработчика"},
+		"Every ECP signature is checked for revocation as against the NCA: OCSP first, the CA's CRL when OCSP gives no answer. Here the OCSP responder is the portal's own, over the development PKI; what you change below takes effect at the next login or signature.": {
+			"Әр ЭЦҚ қолтаңбасының қайтарып алынбағаны ҰКО-дағыдай тексеріледі: алдымен OCSP арқылы, ал OCSP жауап бермесе — куәландырушы орталықтың CRL тізімі арқылы. Мұнда OCSP респондері — порталдың өзінікі, әзірлеуге арналған PKI негізінде жұмыс істейді; төменде өзгерткеніңіз келесі кіруде немесе қол қоюда күшіне енеді.",
+			"Каждая подпись ЭЦП проверяется на отзыв так же, как в НУЦ: сначала по OCSP, а если OCSP не отвечает — по CRL удостоверяющего центра. Здесь OCSP-респондер принадлежит самому порталу и работает на PKI для разработки; то, что вы измените ниже, вступит в силу при следующем входе или подписи."},
+		"Certificates of the test persons": {"Сынақ тұлғалардың сертификаттары", "Сертификаты тестовых лиц"},
+		"Key":                              {"Кілт", "Ключ"},
+		"Certificate":                      {"Сертификат", "Сертификат"},
+		"private person":                   {"жеке тұлға", "физическое лицо"},
+		"OCSP responder":                   {"OCSP респондері", "OCSP-респондер"},
+		"At <code id=\"dev-ocsp-url\">…</code>: <strong id=\"dev-ocsp-state\">…</strong>. CRL number <span id=\"dev-crl\">…</span>. Stop it to see the CRL answer instead (the revocation audit events say <code>source=crl</code>).": {
+			"Мекенжайы <code id=\"dev-ocsp-url\">…</code>: <strong id=\"dev-ocsp-state\">…</strong>. CRL нөмірі <span id=\"dev-crl\">…</span>. Оның орнына CRL қалай жауап беретінін көру үшін оны тоқтатыңыз (қайтарып алуды тексеру аудит оқиғаларында <code>source=crl</code> болады).",
+			"Адрес <code id=\"dev-ocsp-url\">…</code>: <strong id=\"dev-ocsp-state\">…</strong>. Номер CRL <span id=\"dev-crl\">…</span>. Остановите его, чтобы увидеть ответ по CRL (в событиях аудита проверки отзыва будет <code>source=crl</code>)."},
+		"Clock":              {"Сағат", "Часы"},
+		"The portal's time:": {"Порталдағы уақыт:", "Время портала:"},
+		"Move the clock forward to see a step-up expire (a signature asks for a strong factor again after five minutes):": {
+			"Қайта растаудың мерзімі қалай өтетінін көру үшін сағатты алға жылжытыңыз (бес минуттан кейін қол қою күшті факторды қайта сұрайды):",
+			"Переведите часы вперёд, чтобы увидеть, как истекает подтверждение (через пять минут подпись снова требует сильного фактора):"},
+		"+1 min": {"+1 мин", "+1 мин"},
+		"+5 min": {"+5 мин", "+5 мин"},
+		"Reset":  {"Нақты уақытқа қайтару", "Сбросить"},
+		"Start the portal with <code>-dev-clock</code> to move its clock from here.": {
+			"Порталдың сағатын осы жерден жылжыту үшін порталды <code>-dev-clock</code> параметрімен іске қосыңыз.",
+			"Запустите портал с <code>-dev-clock</code>, чтобы переводить его часы отсюда."},
 	}}
 }

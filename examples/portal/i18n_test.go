@@ -35,9 +35,14 @@ func TestTranslationsComplete(t *testing.T) {
 	}))
 	require.Greater(t, len(texts), 50)
 	texts = append(texts, "Sign in", "Personal cabinet", "Sign a document", "SMS alone cannot sign in",
-		"Passkeys, phones and recovery", "This was not me")
-	for _, d := range documents() {
+		"Passkeys, phones and recovery", "This was not me", "Sign for the company", "Development panel")
+	for _, d := range append(documents(), contracts()...) {
 		texts = append(texts, d.Title, d.Body)
+	}
+	for _, p := range DefaultPeople() {
+		if p.Role() != "" {
+			texts = append(texts, p.Role())
+		}
 	}
 	tag := regexp.MustCompile(`<[^>]+>|%s`)
 	for _, en := range texts {
@@ -54,17 +59,23 @@ func TestTranslationsComplete(t *testing.T) {
 	}
 	assert.Equal(t, "untranslated", tr.T("kk", "untranslated"), "English when there is none")
 
-	// The scripts: every tr("…") text is in i18n.js in both languages.
+	// The scripts (every one of web/static): every tr("…") text is in
+	// i18n.js in both languages.
 	dict, err := fs.ReadFile(webFS, "web/static/i18n.js")
 	require.NoError(t, err)
 	jsText := regexp.MustCompile(`\btr\(("(?:[^"\\]|\\.)*")`)
-	for _, name := range []string{"web/static/portal.js", "web/static/account.js"} {
+	scripts, err := fs.Glob(webFS, "web/static/*.js")
+	require.NoError(t, err)
+	found := 0
+	for _, name := range scripts {
 		b, err := fs.ReadFile(webFS, name)
 		require.NoError(t, err)
 		for _, m := range jsText.FindAllStringSubmatch(string(b), -1) {
+			found++
 			assert.Regexp(t, `(?m)^  `+regexp.QuoteMeta(m[1])+`: \[\s*"[^"]+",\s*"[^"]+"\]`, string(dict), "%s: %s", name, m[1])
 		}
 	}
+	assert.Greater(t, found, 40, "the scripts' texts are found")
 }
 
 // TestLanguageChoice: ?lang= chooses and is remembered in the lang cookie;

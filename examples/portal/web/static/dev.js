@@ -1,6 +1,7 @@
 // The development panel: revoke and reinstate test certificates, stop and
 // start the development OCSP responder, move the portal's clock.
 import { postJSON } from "/auth/client.js";
+import { tr, when } from "/static/i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -10,21 +11,21 @@ async function refresh() {
     const row = document.querySelector(`#dev-people tr[data-iin="${p.iin}"]`);
     if (!row) continue;
     row.dataset.revoked = String(p.revoked);
-    row.querySelector(".status").textContent = p.revoked ? "revoked" : "valid";
+    row.querySelector(".status").textContent = p.revoked ? tr("revoked") : tr("valid");
     const b = row.querySelector("button.revoke");
-    b.textContent = p.revoked ? "Reinstate" : "Revoke";
+    b.textContent = p.revoked ? tr("Reinstate") : tr("Revoke");
     b.dataset.revoked = String(p.revoked);
   }
   $("dev-ocsp-url").textContent = s.ocsp.url;
-  $("dev-ocsp-state").textContent = s.ocsp.up ? "answering" : "stopped";
+  $("dev-ocsp-state").textContent = s.ocsp.up ? tr("answering") : tr("stopped");
   $("dev-ocsp-state").dataset.up = String(s.ocsp.up);
-  $("dev-ocsp-toggle").textContent = s.ocsp.up ? "Stop the OCSP responder" : "Start the OCSP responder";
+  $("dev-ocsp-toggle").textContent = s.ocsp.up ? tr("Stop the OCSP responder") : tr("Start the OCSP responder");
   $("dev-crl").textContent = String(s.crl_number);
-  $("dev-now").textContent = new Date(s.clock.now).toLocaleString();
+  $("dev-now").textContent = when(s.clock.now);
   $("dev-now").dataset.now = s.clock.now;
   $("dev-clock").hidden = !s.clock.enabled;
   $("dev-clock-off").hidden = s.clock.enabled;
-  $("dev-offset").textContent = s.clock.offset_seconds ? "(+" + Math.round(s.clock.offset_seconds / 60) + " min)" : "";
+  $("dev-offset").textContent = s.clock.offset_seconds ? tr("(+{n} min)", { n: Math.round(s.clock.offset_seconds / 60) }) : "";
   $("dev-offset").dataset.seconds = String(s.clock.offset_seconds || 0);
   document.body.dataset.devState = "ready";
 }

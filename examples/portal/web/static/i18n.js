@@ -48,6 +48,23 @@ const texts = {
   "Every session of your account has ended. Sign in again with your ECP key.": [
     "Есептік жазбаңыздың барлық сеанстары аяқталды. ЭЦҚ кілтіңізбен қайта кіріңіз.",
     "Все сеансы вашей учётной записи завершены. Войдите снова с ключом ЭЦП."],
+  "Sign the contract with your ECP key": ["Шартқа ЭЦҚ кілтіңізбен қол қойыңыз", "Подпишите договор ключом ЭЦП"],
+  "Signed for the company": ["Ұйым атынан қол қойылды", "Подписано от имени компании"],
+  "“{title}” signed for {company} (BIN {bin}) by {name} ({role}) at {time}.": [
+    "«{title}» шартына {company} (БСН {bin}) атынан {name} ({role}) {time} қол қойды.",
+    "«{title}» подписан от имени {company} (БИН {bin}): {name} ({role}), {time}."],
+  "first head": ["бірінші басшы", "первый руководитель"],
+  "employee with the right to sign": ["қол қою құқығы бар қызметкер", "сотрудник с правом подписи"],
+  "Not signed": ["Қол қойылмады", "Не подписано"],
+  "revoked": ["қайтарып алынған", "отозван"],
+  "valid": ["жарамды", "действителен"],
+  "Reinstate": ["Қалпына келтіру", "Восстановить"],
+  "Revoke": ["Қайтарып алу", "Отозвать"],
+  "answering": ["жауап беріп тұр", "отвечает"],
+  "stopped": ["тоқтатылған", "остановлен"],
+  "Stop the OCSP responder": ["OCSP респондерін тоқтату", "Остановить OCSP-респондер"],
+  "Start the OCSP responder": ["OCSP респондерін іске қосу", "Запустить OCSP-респондер"],
+  "(+{n} min)": ["(+{n} мин)", "(+{n} мин)"],
 };
 
 /** tr translates an English text of the portal and fills its {names}. */
