@@ -535,7 +535,10 @@ func (p *IdP) passkeyFinish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cred, err := p.passkeys.FinishRegistration(r.Context(), req.ID, binding, req.Credential)
-	if err != nil || cred.Subject != s.subject {
+	if err == nil && cred.Subject != s.subject {
+		err = auth.ErrSubjectMismatch
+	}
+	if err != nil {
 		writeJSON(w, http.StatusForbidden, map[string]string{"code": auth.Code(err)})
 		return
 	}
