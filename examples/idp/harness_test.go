@@ -25,8 +25,10 @@ import (
 const (
 	askar    = "880101300123"
 	secretA  = "rp-a-secret-for-tests-only"
-	clientA  = "rp-a" // confidential
-	clientB  = "rp-b" // public (PKCE only)
+	clientA  = "rp-a"  // confidential
+	clientB  = "rp-b"  // public (PKCE only)
+	clientRS = "rp-rs" // confidential, RS256 ID tokens
+	secretRS = "rp-rs-secret-for-tests-only"
 	testWait = 15 * time.Second
 )
 
@@ -44,7 +46,7 @@ type harness struct {
 	rpURL    string
 	provider *oidc.Provider
 	verifier *oidc.IDTokenVerifier
-	a, b     oauth2.Config
+	a, b, rs oauth2.Config
 
 	mu        sync.Mutex
 	callbacks []url.Values
@@ -72,6 +74,7 @@ func newHarness(t testing.TB) *harness {
 		Log: slog.New(slog.DiscardHandler), Clients: []ClientConfig{
 			{ID: clientA, Secret: secretA, RedirectURIs: []string{h.rpURL}},
 			{ID: clientB, RedirectURIs: []string{h.rpURL}},
+			{ID: clientRS, Secret: secretRS, RedirectURIs: []string{h.rpURL}, IDTokenSigningAlg: "RS256"},
 		}})
 	require.NoError(t, err)
 	t.Cleanup(h.idp.Close)
@@ -90,6 +93,7 @@ func newHarness(t testing.TB) *harness {
 	scopes := []string{oidc.ScopeOpenID, "profile", oidc.ScopeOfflineAccess}
 	h.a = oauth2.Config{ClientID: clientA, ClientSecret: secretA, Endpoint: h.provider.Endpoint(), RedirectURL: h.rpURL, Scopes: scopes}
 	h.b = oauth2.Config{ClientID: clientB, Endpoint: h.provider.Endpoint(), RedirectURL: h.rpURL, Scopes: scopes}
+	h.rs = oauth2.Config{ClientID: clientRS, ClientSecret: secretRS, Endpoint: h.provider.Endpoint(), RedirectURL: h.rpURL, Scopes: scopes}
 	return h
 }
 

@@ -112,6 +112,11 @@ func New(cfg Config) (*IdP, error) {
 	if cfg.SMS == nil || len(cfg.Clients) == 0 {
 		return nil, fmt.Errorf("%w: idp: SMS and Clients are required", auth.ErrConfig)
 	}
+	for _, c := range cfg.Clients {
+		if err := c.validate(); err != nil {
+			return nil, fmt.Errorf("%w: %w", auth.ErrConfig, err)
+		}
+	}
 	if cfg.NCALayerURL == "" {
 		cfg.NCALayerURL = signature.NCALayerURL
 	}
@@ -234,7 +239,8 @@ func (p *IdP) build() error {
 }
 
 // buildProvider makes the OpenID provider: code flow with PKCE (S256)
-// only, refresh tokens, ES256 ID tokens, discovery and JWKS.
+// only, refresh tokens, ID tokens signed ES256 (or RS256 for a client
+// registered so), discovery and JWKS.
 func (p *IdP) buildProvider() error {
 	var clients []*client
 	for _, c := range p.cfg.Clients {
@@ -278,7 +284,7 @@ func (p *IdP) routes() {
 	p.mux.HandleFunc("POST /account/passkeys/begin", p.passkeyBegin)
 	p.mux.HandleFunc("POST /account/passkeys/finish", p.passkeyFinish)
 	p.mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
-	oidcHandler := p.provider.Handler
+	oidcHandler := withTokenClient(p.provider.Handler)
 	p.mux.Handle("/authorize", p.planned(oidcHandler))
 	p.mux.Handle("/", oidcHandler)
 }
@@ -529,7 +535,10 @@ func (p *IdP) passkeyFinish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cred, err := p.passkeys.FinishRegistration(r.Context(), req.ID, binding, req.Credential)
-	if err != nil || cred.Subject != s.subject {
+	if err == nil && cred.Subject != s.subject {
+		err = auth.ErrSubjectMismatch
+	}
+	if err != nil {
 		writeJSON(w, http.StatusForbidden, map[string]string{"code": auth.Code(err)})
 		return
 	}

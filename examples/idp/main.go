@@ -6,8 +6,8 @@
 //	go -C examples/idp run .          # the provider, on http://localhost:9998
 //	go -C examples/idp run ./rp       # a sample relying party, on http://localhost:9999
 //
-// The protocol is github.com/zitadel/oidc/v3's op (discovery, JWKS, ES256
-// ID tokens, the authorization code flow with PKCE S256 only, refresh
+// The protocol is github.com/zitadel/oidc/v3's op (discovery, JWKS, ID
+// tokens signed ES256 or, per client, RS256, the authorization code flow with PKCE S256 only, refresh
 // tokens that keep auth_time); the login step runs strongauth's flows with
 // ECP (through the NCALayer simulator), passkeys, eGov Mobile's QR and
 // SMS as a second step, and auth/authoidc maps requests and results.
@@ -22,6 +22,7 @@
 //	-client ID              the sample relying party's client ID (default sample-rp)
 //	-secret S               its client secret (default: a public client, PKCE only)
 //	-redirect URL           its redirect URI (default http://localhost:9999/callback)
+//	-id-token-alg ALG       its ID tokens' signature: ES256 (default) or RS256
 //	-identity-claims        add iin, bin and ecp_roles to ID tokens
 //	-v                      log every audit event
 package main
@@ -52,6 +53,7 @@ func main() {
 	flag.StringVar(&o.client, "client", "sample-rp", "the sample relying party's client ID")
 	flag.StringVar(&o.secret, "secret", "", "its client secret (empty: a public client, PKCE only)")
 	flag.StringVar(&o.redirect, "redirect", "http://localhost:9999/callback", "its redirect URI")
+	flag.StringVar(&o.alg, "id-token-alg", "ES256", "its ID tokens' signature algorithm: ES256 or RS256")
 	flag.BoolVar(&o.identity, "identity-claims", false, "add iin, bin and ecp_roles to ID tokens")
 	flag.BoolVar(&o.verbose, "v", false, "log every audit event")
 	flag.Parse()
@@ -64,8 +66,8 @@ func main() {
 }
 
 type options struct {
-	addr, client, secret, redirect string
-	identity, verbose              bool
+	addr, client, secret, redirect, alg string
+	identity, verbose                   bool
 }
 
 func run(ctx context.Context, o options, out io.Writer) error {
@@ -88,7 +90,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	defer simLn.Close()
 	ncalayer := "ws://" + simLn.Addr().String()
 	p, err := New(Config{Issuer: issuer, NCALayerURL: ncalayer, Log: log, SMS: &insecureConsoleSender{w: out},
-		IdentityClaims: o.identity, Clients: []ClientConfig{{ID: o.client, Secret: o.secret, RedirectURIs: []string{o.redirect}}}})
+		IdentityClaims: o.identity, Clients: []ClientConfig{{ID: o.client, Secret: o.secret, RedirectURIs: []string{o.redirect}, IDTokenSigningAlg: o.alg}}})
 	if err != nil {
 		return err
 	}
@@ -100,7 +102,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	servers := []*http.Server{serve(simLn, sim), serve(ln, p)}
 	fmt.Fprintf(out, "\nstrongauth IdP — DEVELOPMENT MODE (test PKI, test persons, SMS codes printed here)\n\n")
 	fmt.Fprintf(out, "  Issuer      %s  (discovery: %s/.well-known/openid-configuration)\n", issuer, issuer)
-	fmt.Fprintf(out, "  Client      %s, redirect %s, code flow with PKCE S256\n", o.client, o.redirect)
+	fmt.Fprintf(out, "  Client      %s, redirect %s, code flow with PKCE S256, %s ID tokens\n", o.client, o.redirect, o.alg)
 	fmt.Fprintf(out, "  ACRs        %s (ECP+SMS, passkey or QR), %s (ECP or passkey)\n", ACRStrong, ACRKey)
 	fmt.Fprintf(out, "  Sample RP   go -C examples/idp run ./rp -issuer %s\n\n", issuer)
 	for _, person := range p.cfg.People {

@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -154,7 +157,10 @@ type storage struct {
 	now     func() time.Time
 	rand    io.Reader
 	clients map[string]*client
-	key     *signingKey
+	// keys sign ID tokens: one per algorithm the provider offers, ES256
+	// (the default) and RS256. Each client's tokens are signed with the
+	// key of its IDTokenSigningAlg.
+	keys map[jose.SignatureAlgorithm]*signingKey
 	// claims adds profile claims of the directory (given_name …) for the
 	// profile scope.
 	profile func(subject string) map[string]any
@@ -167,20 +173,37 @@ type storage struct {
 }
 
 func newStorage(now func() time.Time, random io.Reader, clients []*client, profile func(string) map[string]any) (*storage, error) {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), random)
+	keys, err := newSigningKeys(random)
 	if err != nil {
 		return nil, err
 	}
-	kid, err := randomID(random)
-	if err != nil {
-		return nil, err
-	}
-	s := &storage{now: now, rand: random, clients: map[string]*client{}, key: &signingKey{id: kid, key: k}, profile: profile,
+	s := &storage{now: now, rand: random, clients: map[string]*client{}, keys: keys, profile: profile,
 		requests: map[string]*authRequest{}, codes: map[string]*codeEntry{}, access: map[string]*accessToken{}, refresh: map[string]*grant{}}
 	for _, c := range clients {
 		s.clients[c.id] = c
 	}
 	return s, nil
+}
+
+// newSigningKeys makes the provider's ID-token keys, in memory: ECDSA
+// P-256 for ES256 and RSA 2048 for RS256, each with a random key ID.
+func newSigningKeys(random io.Reader) (map[jose.SignatureAlgorithm]*signingKey, error) {
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), random)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := rsa.GenerateKey(random, 2048)
+	if err != nil {
+		return nil, err
+	}
+	keys := map[jose.SignatureAlgorithm]*signingKey{}
+	for _, k := range []*signingKey{{alg: jose.ES256, key: ec}, {alg: jose.RS256, key: rs}} {
+		if k.id, err = randomID(random); err != nil {
+			return nil, err
+		}
+		keys[k.alg] = k
+	}
+	return keys, nil
 }
 
 func randomID(r io.Reader) (string, error) {
@@ -335,7 +358,7 @@ func (s *storage) SaveAuthCode(_ context.Context, id, code string) error {
 // verifier and the redirect URI, so a code presented with a wrong one of
 // these is spent too. A code presented again revokes the tokens issued
 // for it (RFC 6749 §4.1.2).
-func (s *storage) AuthRequestByCode(_ context.Context, code string) (op.AuthRequest, error) {
+func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h := hashOf(code)
@@ -352,6 +375,7 @@ func (s *storage) AuthRequestByCode(_ context.Context, code string) (op.AuthRequ
 	if !ok || s.now().After(c.expires) {
 		return nil, errExpired
 	}
+	noteTokenClient(ctx, a.req.ClientID)
 	delete(s.requests, c.request)
 	cp := *a
 	cp.id = "" // the request is consumed; DeleteAuthRequest has nothing left to do
@@ -444,13 +468,14 @@ func (s *storage) CreateAccessAndRefreshTokens(_ context.Context, req op.TokenRe
 	return id, rt, now.Add(accessTokenTTL), nil
 }
 
-func (s *storage) TokenRequestByRefreshToken(_ context.Context, token string) (op.RefreshTokenRequest, error) {
+func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g, ok := s.refresh[hashOf(token)]
 	if !ok || s.now().After(g.expires) {
 		return nil, op.ErrInvalidRefreshToken
 	}
+	noteTokenClient(ctx, g.clientID)
 	c := *g
 	c.scopes = slices.Clone(g.scopes)
 	return &c, nil
@@ -484,14 +509,62 @@ func (s *storage) GetRefreshTokenInfo(_ context.Context, clientID, token string)
 	return g.claims.Subject, hashOf(token), nil
 }
 
-func (s *storage) SigningKey(context.Context) (op.SigningKey, error) { return s.key, nil }
-
-func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
-	return []jose.SignatureAlgorithm{jose.ES256}, nil
+// SigningKey is the key of the client a token request is for (see
+// tokenClient): the key of its IDTokenSigningAlg. Outside a token request
+// of a known client it is the ES256 key; a client the storage does not
+// know gets no key at all.
+func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
+	alg := defaultIDTokenAlg
+	if tc, ok := ctx.Value(tokenClientKey{}).(*tokenClient); ok && tc.id != "" {
+		c, ok := s.clients[tc.id]
+		if !ok {
+			return nil, errNotFound
+		}
+		alg = c.idTokenAlg
+	}
+	k, ok := s.keys[alg]
+	if !ok {
+		return nil, fmt.Errorf("idp: no %s signing key", alg)
+	}
+	return k, nil
 }
 
-// KeySet is the JWKS: the public half of the signing key only.
-func (s *storage) KeySet(context.Context) ([]op.Key, error) { return []op.Key{publicKey{s.key}}, nil }
+// SignatureAlgorithms are discovery's id_token_signing_alg_values_supported.
+func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
+	return slices.Clone(idTokenAlgs), nil
+}
+
+// KeySet is the JWKS: the public halves of the signing keys only.
+func (s *storage) KeySet(context.Context) ([]op.Key, error) {
+	out := make([]op.Key, 0, len(idTokenAlgs))
+	for _, alg := range idTokenAlgs {
+		out = append(out, publicKey{s.keys[alg]})
+	}
+	return out, nil
+}
+
+// tokenClient carries, through one request to op, the client whose code or
+// refresh token the storage redeemed: AuthRequestByCode and
+// TokenRequestByRefreshToken note it, SigningKey reads it. op's SigningKey
+// has only the context, and this client — not the one the request claims
+// to be — is the right one: op refuses the token request unless the
+// authenticated client is the code's (or the refresh token's) client.
+type tokenClient struct{ id string }
+
+type tokenClientKey struct{}
+
+// withTokenClient makes room for the client of a token request.
+func withTokenClient(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenClientKey{}, &tokenClient{})))
+	})
+}
+
+func noteTokenClient(ctx context.Context, id string) {
+	if tc, ok := ctx.Value(tokenClientKey{}).(*tokenClient); ok {
+		tc.id = id
+	}
+}
 
 func (s *storage) GetClientByClientID(_ context.Context, id string) (op.Client, error) {
 	c, ok := s.clients[id]
@@ -581,22 +654,29 @@ func (s *storage) ValidateJWTProfileScopes(context.Context, string, []string) ([
 
 func (s *storage) Health(context.Context) error { return nil }
 
-// signingKey is the provider's ES256 key, made at start (in memory).
+// The ID-token algorithms the provider offers, the default first.
+var idTokenAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.RS256}
+
+const defaultIDTokenAlg = jose.ES256
+
+// signingKey is one of the provider's ID-token keys, made at start (in
+// memory).
 type signingKey struct {
 	id  string
-	key *ecdsa.PrivateKey
+	alg jose.SignatureAlgorithm
+	key crypto.Signer // *ecdsa.PrivateKey or *rsa.PrivateKey
 }
 
-func (k *signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return jose.ES256 }
+func (k *signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return k.alg }
 func (k *signingKey) Key() any                                    { return k.key }
 func (k *signingKey) ID() string                                  { return k.id }
-func (k *signingKey) Algorithm() jose.SignatureAlgorithm          { return jose.ES256 }
+func (k *signingKey) Algorithm() jose.SignatureAlgorithm          { return k.alg }
 func (k *signingKey) Use() string                                 { return "sig" }
 
-// publicKey is the JWKS entry of the signing key.
+// publicKey is the JWKS entry of a signing key.
 type publicKey struct{ *signingKey }
 
-func (k publicKey) Key() any { return &k.key.PublicKey }
+func (k publicKey) Key() any { return k.key.Public() }
 
 // client is a registered relying party: code flow with PKCE, refresh
 // tokens, nothing else.
@@ -606,6 +686,7 @@ type client struct {
 	redirectURIs []string
 	loginURL     func(id string) string
 	dev          bool
+	idTokenAlg   jose.SignatureAlgorithm
 }
 
 // ClientConfig registers a relying party.
@@ -615,6 +696,12 @@ type ClientConfig struct {
 	// Empty makes a public client (a SPA, a native app): PKCE alone.
 	Secret       string
 	RedirectURIs []string
+	// IDTokenSigningAlg is the alg of the client's ID tokens, what OpenID
+	// Connect Dynamic Client Registration calls its
+	// id_token_signed_response_alg: "ES256" or "RS256". Empty means ES256
+	// (note: the registration default is RS256; set it for a client that
+	// assumes that default instead of reading the discovery document).
+	IDTokenSigningAlg string
 }
 
 func (c *client) GetID() string                        { return c.id }
@@ -652,11 +739,25 @@ var _ op.CanSetUserinfoFromRequest = (*storage)(nil)
 var _ op.AuthRequest = (*grant)(nil)
 var _ op.RefreshTokenRequest = (*grant)(nil)
 
-func newClient(c ClientConfig, loginURL func(string) string, dev bool) (*client, error) {
+// validate checks a client's registration.
+func (c ClientConfig) validate() error {
 	if c.ID == "" || len(c.RedirectURIs) == 0 {
-		return nil, fmt.Errorf("idp: client %q needs an ID and redirect URIs", c.ID)
+		return fmt.Errorf("idp: client %q needs an ID and redirect URIs", c.ID)
 	}
-	cl := &client{id: c.ID, redirectURIs: slices.Clone(c.RedirectURIs), loginURL: loginURL, dev: dev}
+	if c.IDTokenSigningAlg != "" && !slices.Contains(idTokenAlgs, jose.SignatureAlgorithm(c.IDTokenSigningAlg)) {
+		return fmt.Errorf("idp: client %q: IDTokenSigningAlg must be one of %v", c.ID, idTokenAlgs)
+	}
+	return nil
+}
+
+func newClient(c ClientConfig, loginURL func(string) string, dev bool) (*client, error) {
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	cl := &client{id: c.ID, redirectURIs: slices.Clone(c.RedirectURIs), loginURL: loginURL, dev: dev, idTokenAlg: defaultIDTokenAlg}
+	if c.IDTokenSigningAlg != "" {
+		cl.idTokenAlg = jose.SignatureAlgorithm(c.IDTokenSigningAlg)
+	}
 	if c.Secret != "" {
 		cl.secretHash = sha256.Sum256([]byte(c.Secret))
 	}

@@ -10,12 +10,16 @@ import (
 	"sync/atomic"
 	"testing"
 
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/auth/authoidc"
+	"github.com/strongauth/strongauth/otp/otptest"
 )
 
 // issueCode makes a completed authorization request of rp-a with the given
@@ -23,8 +27,14 @@ import (
 // callback would.
 func (h *harness) issueCode(t testing.TB, verifier string) string {
 	t.Helper()
+	return h.issueCodeFor(t, clientA, verifier)
+}
+
+// issueCodeFor is issueCode for the client clientID.
+func (h *harness) issueCodeFor(t testing.TB, clientID, verifier string) string {
+	t.Helper()
 	ctx := withPlan(context.Background(), planned{plan: authoidc.Plan{Level: authoidc.Level{ACR: ACRStrong, Action: actionLogin}}})
-	req := &oidc.AuthRequest{Scopes: []string{"openid", "offline_access"}, ResponseType: oidc.ResponseTypeCode, ClientID: clientA,
+	req := &oidc.AuthRequest{Scopes: []string{"openid", "offline_access"}, ResponseType: oidc.ResponseTypeCode, ClientID: clientID,
 		RedirectURI: h.rpURL, CodeChallenge: oauth2.S256ChallengeFromVerifier(verifier), CodeChallengeMethod: oidc.CodeChallengeMethodS256}
 	a, err := h.idp.storage.CreateAuthRequest(ctx, req, "")
 	require.NoError(t, err)
@@ -73,14 +83,90 @@ func TestDiscoveryAndKeys(t *testing.T) {
 	assert.Equal(t, h.issuer, d["issuer"])
 	assert.ElementsMatch(t, []any{ACRStrong, ACRKey}, d["acr_values_supported"])
 	assert.Equal(t, []any{"S256"}, d["code_challenge_methods_supported"])
-	assert.Equal(t, []any{"ES256"}, d["id_token_signing_alg_values_supported"])
+	assert.Equal(t, []any{"ES256", "RS256"}, d["id_token_signing_alg_values_supported"])
 	assert.NotContains(t, d["grant_types_supported"], "password")
 	keys := get(d["jwks_uri"].(string))["keys"].([]any)
-	require.Len(t, keys, 1)
-	k := keys[0].(map[string]any)
-	assert.Equal(t, "EC", k["kty"])
-	assert.Equal(t, "ES256", k["alg"])
-	assert.NotContains(t, k, "d", "no private key in the JWKS")
+	require.Len(t, keys, 2)
+	kty := map[any]any{}
+	for _, raw := range keys {
+		k := raw.(map[string]any)
+		kty[k["alg"]] = k["kty"]
+		assert.Equal(t, "sig", k["use"])
+		assert.NotEmpty(t, k["kid"])
+		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
+			assert.NotContains(t, k, private, "no private key material in the JWKS")
+		}
+	}
+	assert.Equal(t, map[any]any{"ES256": "EC", "RS256": "RSA"}, kty)
+	assert.NotEqual(t, keys[0].(map[string]any)["kid"], keys[1].(map[string]any)["kid"])
+}
+
+// TestIDTokenAlgorithms: rp-a gets ES256 ID tokens (the default) and rp-rs,
+// registered for RS256, RS256 ones — at the code exchange and at a refresh
+// — each verified by go-oidc against the JWKS (with at_hash), signed by
+// the JWKS key of its algorithm and by no other.
+func TestIDTokenAlgorithms(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	var jwks jose.JSONWebKeySet
+	resp, err := http.Get(h.issuer + "/keys")
+	require.NoError(t, err)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&jwks))
+	resp.Body.Close()
+	keyOf := map[jose.SignatureAlgorithm]jose.JSONWebKey{}
+	for _, k := range jwks.Keys {
+		require.True(t, k.IsPublic(), "JWKS key %s is public", k.KeyID)
+		keyOf[jose.SignatureAlgorithm(k.Algorithm)] = k
+	}
+	for _, tc := range []struct {
+		conf oauth2.Config
+		alg  jose.SignatureAlgorithm
+	}{{h.a, jose.ES256}, {h.rs, jose.RS256}} {
+		verifier := oauth2.GenerateVerifier()
+		tok, err := exchange(tc.conf, h.issueCodeFor(t, tc.conf.ClientID, verifier), verifier)
+		require.NoError(t, err, tc.conf.ClientID)
+		refreshed, err := tc.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+		require.NoError(t, err, tc.conf.ClientID)
+		for _, tk := range []*oauth2.Token{tok, refreshed} {
+			raw, _ := tk.Extra("id_token").(string)
+			idt, err := h.provider.Verifier(&gooidc.Config{ClientID: tc.conf.ClientID}).Verify(ctx, raw)
+			require.NoError(t, err, "%s: go-oidc verifies the ID token against the JWKS", tc.conf.ClientID)
+			require.NoError(t, idt.VerifyAccessToken(tk.AccessToken), "at_hash with the token's algorithm")
+			var c idClaims
+			require.NoError(t, idt.Claims(&c))
+			assert.Equal(t, ACRStrong, c.ACR)
+			assert.Equal(t, askar, idt.Subject)
+
+			jws, err := jose.ParseSigned(raw, idTokenAlgs)
+			require.NoError(t, err)
+			hdr := jws.Signatures[0].Protected
+			assert.Equal(t, string(tc.alg), hdr.Algorithm, tc.conf.ClientID)
+			assert.Equal(t, keyOf[tc.alg].KeyID, hdr.KeyID, "signed by the JWKS key of its algorithm")
+			for alg, k := range keyOf {
+				_, err := jws.Verify(k.Key)
+				if alg == tc.alg {
+					assert.NoError(t, err)
+				} else {
+					assert.Error(t, err, "a %s token does not verify with the %s key", tc.alg, alg)
+				}
+			}
+		}
+	}
+	// rp-rs's code, redeemed by rp-a (authenticated, right verifier): no
+	// token of either algorithm.
+	verifier := oauth2.GenerateVerifier()
+	_, err = exchange(h.a, h.issueCodeFor(t, clientRS, verifier), verifier)
+	assertOAuthError(t, err, "invalid_grant", "a code of rp-rs redeemed by rp-a")
+}
+
+// A client registered for an algorithm the provider does not offer is a
+// configuration error.
+func TestIDTokenAlgorithmConfig(t *testing.T) {
+	for _, alg := range []string{"none", "HS256", "es256", "PS256", "ES384"} {
+		_, err := New(Config{Issuer: "http://localhost:1", SMS: &otptest.Recorder{},
+			Clients: []ClientConfig{{ID: "x", RedirectURIs: []string{"http://localhost:2/cb"}, IDTokenSigningAlg: alg}}})
+		assert.ErrorIs(t, err, auth.ErrConfig, alg)
+	}
 }
 
 // The login step refuses what does not come from the provider's page.

@@ -15,12 +15,22 @@ function devSigner(req) {
   return copy;
 }
 
+// After the flow: on to the application, or first to adding a passkey
+// when the person asked for it (the login's fresh strong factor allows
+// enrolment for a few minutes).
 async function done() {
   const r = await postJSON("/login/done", { id: data.request });
-  document.body.dataset.redirect = r.redirect;
-  if (document.body.dataset.stay === "true") return; // a test enrols a passkey first
-  location.assign(r.redirect);
+  if (!$("want-passkey").checked) {
+    location.assign(r.redirect);
+    return;
+  }
+  $("passkey-offer").hidden = true;
+  $("continue").href = r.redirect;
+  $("after-login").hidden = false;
+  $("add-passkey").focus();
 }
+
+if (window.PublicKeyCredential) $("passkey-offer").hidden = false;
 
 mountFlow($("login"), {
   base: "/auth", action: data.action, ncalayer: data.ncalayer, ncalayerRequest: devSigner, qrModes: ["mobile-sign"],
@@ -45,6 +55,8 @@ add.addEventListener("click", async () => {
     await postJSON("/account/passkeys/finish", { id: reg.id, credential });
     status.textContent = "Passkey added.";
     status.dataset.state = "ok";
+    add.hidden = true;
+    $("continue").focus();
   } catch (e) {
     status.textContent = e.message;
     status.dataset.state = "error";
