@@ -41,7 +41,11 @@ type Config struct {
 	// FlowTTL is how long a flow lives. Zero means DefaultFlowTTL; at most
 	// MaxFlowTTL.
 	FlowTTL time.Duration
-	// KeyPrefix prefixes the store keys of flows. Zero means "sa:flow:".
+	// KeyPrefix prefixes the store keys of flows, which are KeyPrefix +
+	// "{<flow ID>}": the flow ID is a hash tag (store.HashTag), shared by
+	// every key of the flow that the factors keep, so that a Redis Cluster
+	// holds a flow and its codes and challenges in one slot. Zero means
+	// "sa:flow:". It may not contain '{' or '}'.
 	KeyPrefix string
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
@@ -103,6 +107,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if e.prefix == "" {
 		e.prefix = "sa:flow:"
+	}
+	if !store.ValidKeyPrefix(e.prefix) {
+		return nil, fmt.Errorf("%w: KeyPrefix may not contain '{' or '}'", ErrConfig)
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -665,8 +672,11 @@ func validFlowID(id string) bool {
 	return true
 }
 
+// key is the store key of flow id: the ID is the flow's hash tag.
+func (e *Engine) key(id string) string { return e.prefix + store.HashTag(id) }
+
 func (e *Engine) get(ctx context.Context, id string) (*Flow, error) {
-	b, v, err := e.store.Get(ctx, e.prefix+id)
+	b, v, err := e.store.Get(ctx, e.key(id))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrFlowNotFound
 	}
@@ -711,7 +721,7 @@ func usable(f *Flow, now time.Time) error {
 func (e *Engine) save(ctx context.Context, f *Flow, old uint64) (uint64, error) {
 	b := encodeFlow(make([]byte, 0, 256), f)
 	ttl := f.ExpiresAt.Sub(e.now()) + flowGrace
-	v, err := e.store.CompareAndSwap(ctx, e.prefix+f.ID, old, b, ttl)
+	v, err := e.store.CompareAndSwap(ctx, e.key(f.ID), old, b, ttl)
 	if errors.Is(err, store.ErrConflict) {
 		return 0, err
 	}

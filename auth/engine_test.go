@@ -117,6 +117,30 @@ func TestNewRefusesWeakPolicies(t *testing.T) {
 	assert.NoError(t, err)
 }
 
+// TestFlowKey checks the flow's store key: the host's prefix, then the flow
+// ID as a hash tag; a prefix with a brace, which would move the tag, is
+// refused.
+func TestFlowKey(t *testing.T) {
+	st := memory.New(memory.Config{})
+	defer st.Close()
+	facs := []auth.Factor{authtest.Strong(auth.KindECP)}
+	pol := []auth.Policy{{Action: "login", Rule: rule(t, "ecp")}}
+	for _, bad := range []string{"sa:{flow}:", "sa:flow{", "sa}"} {
+		_, err := auth.New(auth.Config{Store: st, Factors: facs, Policies: pol, KeyPrefix: bad})
+		assert.ErrorIs(t, err, auth.ErrConfig, bad)
+	}
+	for prefix, want := range map[string]string{"": "sa:flow:", "app:flows:": "app:flows:"} {
+		eng, err := auth.New(auth.Config{Store: st, Factors: facs, Policies: pol, KeyPrefix: prefix})
+		require.NoError(t, err)
+		f, err := eng.Start(context.Background(), auth.StartRequest{Action: "login", Binding: "a-binding-secret-of-16+-bytes"})
+		require.NoError(t, err)
+		_, _, err = st.Get(context.Background(), want+"{"+f.ID+"}")
+		assert.NoError(t, err, "the flow is stored under %s{<id>}", want)
+		_, _, err = st.Get(context.Background(), want+f.ID)
+		assert.ErrorIs(t, err, store.ErrNotFound, "not under the old key without a tag")
+	}
+}
+
 func TestLoginWithECPThenSMS(t *testing.T) {
 	h := newHarness(t)
 	f := h.start(t, "login", "")

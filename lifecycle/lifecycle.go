@@ -97,7 +97,10 @@ type Config struct {
 	RecoveryAction string
 	// Audit receives the events. Nil discards.
 	Audit auth.Auditor
-	// Prefix prefixes the Store keys. Zero means "sa:lc:".
+	// Prefix prefixes the Store keys. Zero means "sa:lc:". It may not
+	// contain '{' or '}': an account's keys (its change lock, the time its
+	// sessions ended) carry the account's hash as a hash tag after it, so
+	// that a Redis Cluster keeps them in one slot.
 	Prefix string
 	// Now and Rand: the clock and the source of tokens.
 	Now  func() time.Time
@@ -142,6 +145,9 @@ func New(cfg Config) (*Manager, error) {
 	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = "sa:lc:"
+	}
+	if !store.ValidKeyPrefix(cfg.Prefix) {
+		return nil, fmt.Errorf("%w: Prefix may not contain '{' or '}'", ErrConfig)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -461,9 +467,11 @@ func (m *Manager) locked(ctx context.Context, subject string, fn func() error) e
 	return fn()
 }
 
+// key is the key of an account's space ("lock:", "ended:"): the
+// account's hash is its hash tag.
 func (m *Manager) key(space, subject string) string {
 	h := sha256.Sum256([]byte(subject))
-	return m.cfg.Prefix + space + hex.EncodeToString(h[:])
+	return m.cfg.Prefix + space + store.HashTag(hex.EncodeToString(h[:]))
 }
 
 func (m *Manager) audit(ctx context.Context, typ, subject string, c auth.ClientInfo, attrs map[string]string) {

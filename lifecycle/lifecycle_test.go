@@ -132,6 +132,7 @@ func TestNew(t *testing.T) {
 		"no notifier":      {Store: st},
 		"step-up too long": {Store: st, Notifier: &inbox{}, StepUpAge: time.Hour},
 		"quarantine twice": {Store: st, Notifier: &inbox{}, Quarantine: time.Hour, InsecureNoQuarantine: true},
+		"brace in prefix":  {Store: st, Notifier: &inbox{}, Prefix: "sa:{lc}:"},
 	} {
 		if _, err := lifecycle.New(cfg); !errors.Is(err, lifecycle.ErrConfig) || !errors.Is(err, auth.ErrConfig) {
 			t.Errorf("%s: New = %v, want ErrConfig", name, err)

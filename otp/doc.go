@@ -87,6 +87,29 @@
 // messages for tests. Message redacts its text in String, GoString and
 // LogValue.
 //
+// # Storage
+//
+// Everything lives in Config.Store under Config.KeyPrefix ("sa:otp:"). The
+// keys name no phone, account or IP in clear, only a hash of it, and carry
+// a hash tag (store.HashTag), so that a Redis Cluster keeps together what
+// belongs together:
+//
+//	c:{<flow>}:<purpose>    the code record (per flow)
+//	a:{<flow>}:<generation> the attempts at one code (per flow)
+//	f:{<account>}           the account's consecutive failures
+//	l:{<account>}           the account's lockout
+//	b:account:{<account>}:<window>, b:phone:{<phone>}:<window>,
+//	b:ip:{<ip>}:<window>, b:prefix:{<prefix>}:<window>, b:global::<window>
+//	                        the send budgets
+//	d:{<phone>}             the phone's cooldown
+//
+// A flow's code and attempt counter share the slot of the flow ID, the tag
+// the engine's flow record and the other factors' challenges carry too. A
+// flow has one subject but a subject has many flows, so the per-account
+// keys (failures, lockout, budget) take the account's tag instead and lie
+// together in the account's slot, and the per-phone ones (cooldown,
+// budget) in the phone's.
+//
 // # Security model
 //
 //   - No code is ever stored, logged or put into an error; the Sender's

@@ -141,7 +141,9 @@ type Config struct {
 	// New renders every template and action with the configured domain
 	// and digits and refuses longer ones. Zero means 2.
 	MaxSegments int
-	// KeyPrefix prefixes every store key. Empty means "sa:otp:".
+	// KeyPrefix prefixes every store key. Empty means "sa:otp:". It may
+	// not contain spaces, '{' or '}': the keys carry hash tags after it
+	// (see the package documentation, "Storage").
 	KeyPrefix string
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
@@ -235,6 +237,7 @@ func New(cfg Config) (*Service, error) {
 		{Lang(s.lang) != s.lang, "DefaultLang must be kk, ru or en"},
 		{phonenumbers.GetCountryCodeForRegion(s.region) == 0, "DefaultRegion is not a known region"},
 		{strings.ContainsAny(s.prefix, " \r\n"), "KeyPrefix must not contain spaces"},
+		{!store.ValidKeyPrefix(s.prefix), "KeyPrefix must not contain '{' or '}'"},
 	}
 	for _, c := range checks {
 		if c.bad {
@@ -451,7 +454,7 @@ func (s *Service) Issue(ctx context.Context, r Request) (*Sent, error) {
 	if err := s.checkLock(ctx, acct, now); err != nil {
 		return nil, err
 	}
-	cdKey := s.prefix + "d:" + s.hashed("phone", r.Phone.e164)
+	cdKey := s.prefix + "d:" + store.HashTag(s.hashed("phone", r.Phone.e164))
 	if err := s.startCooldown(ctx, cdKey, now); err != nil {
 		return nil, err
 	}
@@ -573,7 +576,7 @@ func (s *Service) Verify(ctx context.Context, a Attempt) error {
 	}
 	var gen [2 * genLen]byte
 	hex.Encode(gen[:], rec.gen[:])
-	n, err := s.store.Incr(ctx, s.prefix+"a:"+string(gen[:]), 1, s.ttl)
+	n, err := s.store.Incr(ctx, s.attemptsKey(a.FlowID, gen[:]), 1, s.ttl)
 	if err != nil {
 		return storeErr(err)
 	}
@@ -581,14 +584,14 @@ func (s *Service) Verify(ctx context.Context, a Attempt) error {
 		return ErrAttemptsExhausted
 	}
 	acct := s.hashed("account", a.Account)
-	failKey := s.prefix + "f:" + acct
+	failKey := s.prefix + "f:" + store.HashTag(acct)
 	f, err := s.store.Incr(ctx, failKey, 1, s.failWindow)
 	if err != nil {
 		return storeErr(err)
 	}
 	claimed, lockKey := false, ""
 	if f >= s.maxFailures {
-		lockKey = s.prefix + "l:" + acct
+		lockKey = s.lockKey(acct)
 		// At or past the limit only one attempt per lockout period may
 		// compare: the one that claims the lock.
 		if _, err := s.store.CompareAndSwap(ctx, lockKey, 0, encodeTime(now.Add(s.lockout)), s.lockout); err != nil {
@@ -667,14 +670,14 @@ func decodeTime(b []byte) (time.Time, bool) {
 
 // checkLock refuses a locked account.
 func (s *Service) checkLock(ctx context.Context, acct string, now time.Time) error {
-	_, _, err := s.store.Get(ctx, s.prefix+"l:"+acct)
+	_, _, err := s.store.Get(ctx, s.lockKey(acct))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil
 	case err != nil:
 		return storeErr(err)
 	}
-	return s.locked(ctx, s.prefix+"l:"+acct, now)
+	return s.locked(ctx, s.lockKey(acct), now)
 }
 
 func (s *Service) locked(ctx context.Context, lockKey string, now time.Time) error {
@@ -717,7 +720,11 @@ func (s *Service) charge(ctx context.Context, r Request, acct string, now time.T
 	for i, b := range s.budgets {
 		window := now.UnixNano() / int64(b.Per)
 		end := time.Unix(0, (window+1)*int64(b.Per))
-		c := charge{key: fmt.Sprintf("%sb:%s:%s:%d", s.prefix, b.scope, values[i], window), ttl: end.Sub(now)}
+		tag := values[i]
+		if tag != "" {
+			tag = store.HashTag(tag)
+		}
+		c := charge{key: fmt.Sprintf("%sb:%s:%s:%d", s.prefix, b.scope, tag, window), ttl: end.Sub(now)}
 		n, err := s.store.Incr(ctx, c.key, 1, c.ttl)
 		if err != nil {
 			s.refund(context.WithoutCancel(ctx), charged)
@@ -746,9 +753,21 @@ func (s *Service) refund(ctx context.Context, charged []charge) {
 
 // --- keys and validation ---
 
+// The keys of a flow carry its ID as a hash tag, those of an account or a
+// phone its hash: see "Storage" in the package documentation.
+
+// codeKey is the key of the flow's code for purpose.
 func (s *Service) codeKey(purpose, flowID string) string {
-	return s.prefix + "c:" + purpose + ":" + flowID
+	return s.prefix + "c:" + store.HashTag(flowID) + ":" + purpose
 }
+
+// attemptsKey counts the attempts at the code of generation gen (hex).
+func (s *Service) attemptsKey(flowID string, gen []byte) string {
+	return s.prefix + "a:" + store.HashTag(flowID) + ":" + string(gen)
+}
+
+// lockKey is the lockout of the account whose hash is acct.
+func (s *Service) lockKey(acct string) string { return s.prefix + "l:" + store.HashTag(acct) }
 
 // hashed names a phone, account, IP or prefix in store keys without putting
 // it there in clear.

@@ -20,38 +20,39 @@ import (
 func TestNewRefusesWeakOrBrokenConfig(t *testing.T) {
 	e := newEnv(t)
 	cases := map[string]func(*otp.Config){
-		"no store":               func(c *otp.Config) { c.Store = nil },
-		"no sender":              func(c *otp.Config) { c.Sender = nil },
-		"no key":                 func(c *otp.Config) { c.Keys = nil },
-		"short key":              func(c *otp.Config) { c.Keys = []otp.Key{otp.Key("short")} },
-		"repeated key":           func(c *otp.Config) { c.Keys = []otp.Key{testKey, testKey} },
-		"no domain":              func(c *otp.Config) { c.Domain = "" },
-		"domain with scheme":     func(c *otp.Config) { c.Domain = "https://example.kz" },
-		"domain upper case":      func(c *otp.Config) { c.Domain = "Example.kz" },
-		"5 digits":               func(c *otp.Config) { c.Digits = 5 },
-		"11 digits":              func(c *otp.Config) { c.Digits = 11 },
-		"TTL over 10 minutes":    func(c *otp.Config) { c.TTL = 10*time.Minute + time.Nanosecond },
-		"TTL of an hour":         func(c *otp.Config) { c.TTL = time.Hour },
-		"negative TTL":           func(c *otp.Config) { c.TTL = -time.Second },
-		"11 attempts":            func(c *otp.Config) { c.MaxAttempts = 11 },
-		"negative attempts":      func(c *otp.Config) { c.MaxAttempts = -1 },
-		"101 failures":           func(c *otp.Config) { c.MaxFailures = 101 },
-		"short lockout":          func(c *otp.Config) { c.Lockout = time.Second },
-		"short failure window":   func(c *otp.Config) { c.FailureWindow = time.Minute },
-		"short cooldown":         func(c *otp.Config) { c.Cooldown = 5 * time.Second },
-		"zero-max budget":        func(c *otp.Config) { c.Budgets.Phone = otp.Limit{Max: 0, Per: time.Hour} },
-		"short budget window":    func(c *otp.Config) { c.Budgets.Global = otp.Limit{Max: 5, Per: time.Second} },
-		"unknown country":        func(c *otp.Config) { c.Countries = []string{"XX"} },
-		"unknown region":         func(c *otp.Config) { c.DefaultRegion = "XX" },
-		"unsupported language":   func(c *otp.Config) { c.DefaultLang = "de" },
-		"template without act":   func(c *otp.Config) { c.Templates.EN = "Your code is {code}." },
-		"template with origin":   func(c *otp.Config) { c.Templates.RU = "Код {code} для {action}.\n@example.kz #{code}" },
-		"template too long":      func(c *otp.Config) { c.Templates.EN = "{action} " + strings.Repeat("x", 400) },
-		"one-segment ru":         func(c *otp.Config) { c.MaxSegments = 1 },
-		"action without kk":      func(c *otp.Config) { c.Actions = map[string]otp.Texts{"pay": {RU: "оплаты", EN: "pay"}} },
-		"action with newline":    func(c *otp.Config) { c.Actions = map[string]otp.Texts{"pay": {KK: "a\nb", RU: "b", EN: "c"}} },
-		"invalid purpose":        func(c *otp.Config) { c.Actions = map[string]otp.Texts{"Pay!": {KK: "a", RU: "b", EN: "c"}} },
-		"key prefix with spaces": func(c *otp.Config) { c.KeyPrefix = "a b" },
+		"no store":                func(c *otp.Config) { c.Store = nil },
+		"no sender":               func(c *otp.Config) { c.Sender = nil },
+		"no key":                  func(c *otp.Config) { c.Keys = nil },
+		"short key":               func(c *otp.Config) { c.Keys = []otp.Key{otp.Key("short")} },
+		"repeated key":            func(c *otp.Config) { c.Keys = []otp.Key{testKey, testKey} },
+		"no domain":               func(c *otp.Config) { c.Domain = "" },
+		"domain with scheme":      func(c *otp.Config) { c.Domain = "https://example.kz" },
+		"domain upper case":       func(c *otp.Config) { c.Domain = "Example.kz" },
+		"5 digits":                func(c *otp.Config) { c.Digits = 5 },
+		"11 digits":               func(c *otp.Config) { c.Digits = 11 },
+		"TTL over 10 minutes":     func(c *otp.Config) { c.TTL = 10*time.Minute + time.Nanosecond },
+		"TTL of an hour":          func(c *otp.Config) { c.TTL = time.Hour },
+		"negative TTL":            func(c *otp.Config) { c.TTL = -time.Second },
+		"11 attempts":             func(c *otp.Config) { c.MaxAttempts = 11 },
+		"negative attempts":       func(c *otp.Config) { c.MaxAttempts = -1 },
+		"101 failures":            func(c *otp.Config) { c.MaxFailures = 101 },
+		"short lockout":           func(c *otp.Config) { c.Lockout = time.Second },
+		"short failure window":    func(c *otp.Config) { c.FailureWindow = time.Minute },
+		"short cooldown":          func(c *otp.Config) { c.Cooldown = 5 * time.Second },
+		"zero-max budget":         func(c *otp.Config) { c.Budgets.Phone = otp.Limit{Max: 0, Per: time.Hour} },
+		"short budget window":     func(c *otp.Config) { c.Budgets.Global = otp.Limit{Max: 5, Per: time.Second} },
+		"unknown country":         func(c *otp.Config) { c.Countries = []string{"XX"} },
+		"unknown region":          func(c *otp.Config) { c.DefaultRegion = "XX" },
+		"unsupported language":    func(c *otp.Config) { c.DefaultLang = "de" },
+		"template without act":    func(c *otp.Config) { c.Templates.EN = "Your code is {code}." },
+		"template with origin":    func(c *otp.Config) { c.Templates.RU = "Код {code} для {action}.\n@example.kz #{code}" },
+		"template too long":       func(c *otp.Config) { c.Templates.EN = "{action} " + strings.Repeat("x", 400) },
+		"one-segment ru":          func(c *otp.Config) { c.MaxSegments = 1 },
+		"action without kk":       func(c *otp.Config) { c.Actions = map[string]otp.Texts{"pay": {RU: "оплаты", EN: "pay"}} },
+		"action with newline":     func(c *otp.Config) { c.Actions = map[string]otp.Texts{"pay": {KK: "a\nb", RU: "b", EN: "c"}} },
+		"invalid purpose":         func(c *otp.Config) { c.Actions = map[string]otp.Texts{"Pay!": {KK: "a", RU: "b", EN: "c"}} },
+		"key prefix with spaces":  func(c *otp.Config) { c.KeyPrefix = "a b" },
+		"key prefix with a brace": func(c *otp.Config) { c.KeyPrefix = "sa:{otp}:" },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -637,3 +638,50 @@ func TestLimitErrorMessage(t *testing.T) {
 
 // kzMobileCodes are the Kazakh mobile operator codes (+7 7xx).
 var kzMobileCodes = []string{"700", "701", "702", "705", "706", "707", "708", "747", "771", "775", "776", "777", "778"}
+
+// TestKeysKeepTogether checks the hash tags of the store keys: a flow's
+// code and attempt counter carry the flow ID, the account's failures,
+// lockout and budget one tag, the phone's cooldown and budget another, so
+// that a Redis Cluster keeps each group in one slot.
+func TestKeysKeepTogether(t *testing.T) {
+	e := newEnv(t, func(c *otp.Config) { c.MaxFailures = 2 })
+	ctx := context.Background()
+	code := e.issue(t, e.request(flowA))
+	require.Error(t, e.svc.Verify(ctx, e.attempt(flowA, wrong(code))))
+	require.NoError(t, e.svc.Verify(ctx, e.attempt(flowA, code)), "the second failure-counted attempt claims the lock and succeeds")
+
+	kinds := []string{"c:", "a:", "f:", "l:", "d:", "b:account:", "b:phone:", "b:ip:", "b:prefix:", "b:global:"}
+	tags := map[string]string{}
+	for key := range e.spy.contents() {
+		rest, ok := strings.CutPrefix(key, "sa:otp:")
+		require.True(t, ok, key)
+		kind := ""
+		for _, k := range kinds {
+			if strings.HasPrefix(rest, k) && len(k) > len(kind) {
+				kind = k
+			}
+		}
+		require.NotEmpty(t, kind, "a key of no known kind: %s", key)
+		tag := ""
+		if i := strings.IndexByte(key, '{'); i >= 0 {
+			j := strings.IndexByte(key[i:], '}')
+			require.Positive(t, j, key)
+			tag = key[i+1 : i+j]
+		}
+		if prev, seen := tags[kind]; seen {
+			require.Equal(t, prev, tag, "one tag per kind here: %s", key)
+		}
+		tags[kind] = tag
+		assert.Equal(t, strings.Count(key, flowA), strings.Count(key, "{"+flowA+"}"), "the flow ID only as a tag: %s", key)
+	}
+	assert.Len(t, tags, len(kinds), "every kind of key was written: %v", tags)
+	assert.Equal(t, flowA, tags["c:"], "the code carries the flow's tag")
+	assert.Equal(t, flowA, tags["a:"], "its attempts too")
+	assert.NotEmpty(t, tags["f:"])
+	assert.Equal(t, tags["f:"], tags["l:"], "the account's failures and lockout share a tag")
+	assert.Equal(t, tags["f:"], tags["b:account:"], "and its send budget")
+	assert.NotEmpty(t, tags["d:"])
+	assert.Equal(t, tags["d:"], tags["b:phone:"], "the phone's cooldown and budget share a tag")
+	assert.NotEqual(t, tags["d:"], tags["f:"])
+	assert.Empty(t, tags["b:global:"], "the global breaker has no tag")
+}

@@ -126,9 +126,16 @@
 // # Storage
 //
 // Sessions, challenges, denials and counters live in a store.Store (share
-// one between instances), under KeyPrefix, keyed by SHA-256 of tokens and
-// flow IDs; state changes use compare-and-swap and redemption uses Consume,
-// so of concurrent scans, approvals and redemptions exactly one wins.
+// one between instances), under KeyPrefix. The keys of a flow carry its ID
+// as a hash tag (store.HashTag), as the engine's flow record does, so that
+// a Redis Cluster keeps them in the flow's slot: the session record
+// ("s:{<flow>}:<token hash>"), the index naming the flow's live session
+// ("f:{<flow>}") and its denial ("d:{<flow>}"). What a phone presents — the
+// session token, a mobileSign document ID — finds the session through an
+// index keyed by its SHA-256 ("t:…", "doc:…"), written once at Begin;
+// enrolment challenges and per-IP counters are keyed by SHA-256 too. State
+// changes use compare-and-swap and redemption uses Consume, so of
+// concurrent scans, approvals and redemptions exactly one wins.
 // Devices live in a DeviceStore (MemoryDevices here; qr/devicetest is the
 // conformance kit for others).
 //

@@ -18,7 +18,6 @@ import (
 
 	"github.com/strongauth/strongauth/internal/origins"
 	"github.com/strongauth/strongauth/signature"
-	"github.com/strongauth/strongauth/store"
 )
 
 // Mode B limits.
@@ -315,30 +314,19 @@ type MobileDocuments struct {
 	DocumentsToSign []MobileDocument `json:"documentsToSign"`
 }
 
-// mobileRecord finds a live mode B session by a key naming it.
-func (s *Service) mobileRecord(ctx context.Context, indexKey string, direct bool) (*record, string, error) {
-	key := indexKey
-	if !direct {
-		b, _, err := s.cfg.Store.Get(ctx, indexKey)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, "", ErrNoSession
-		}
-		if err != nil {
-			return nil, "", unavailable("store", err)
-		}
-		key = string(b)
-	}
+// mobileRecord reads the live mode B session under key.
+func (s *Service) mobileRecord(ctx context.Context, key string) (*record, error) {
 	r, _, err := s.get(ctx, key)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if !r.mobile() {
-		return nil, "", ErrNoSession
+		return nil, ErrNoSession
 	}
 	if err := s.live(ctx, r, key); err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	return r, key, nil
+	return r, nil
 }
 
 func (s *Service) description(r *record, lang string) string {
@@ -362,8 +350,11 @@ func (s *Service) MobileAPI1(ctx context.Context, token, lang string) (*MobileAP
 		return nil, ErrNoSession
 	}
 	now := s.cfg.Now()
-	_, key, err := s.mobileRecord(ctx, s.sessionKey(token), true)
+	key, err := s.byToken(ctx, token)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := s.mobileRecord(ctx, key); err != nil {
 		return nil, err
 	}
 	bearer, err := s.randomID(32)
@@ -396,7 +387,11 @@ func (s *Service) authorised(ctx context.Context, docID, bearer string) (string,
 	if s.mobile == nil || !validID(docID, idLen) {
 		return "", ErrNoSession
 	}
-	r, key, err := s.mobileRecord(ctx, s.docKey(docID), false)
+	key, err := s.index(ctx, s.docKey(docID))
+	if err != nil {
+		return "", err
+	}
+	r, err := s.mobileRecord(ctx, key)
 	if err != nil {
 		return "", err
 	}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/strongauth/strongauth/clientip"
@@ -65,7 +66,9 @@ type Config struct {
 	// Prefix starts every frame ([a-z][a-z0-9-]*, at most 32 characters),
 	// so the host's app recognises its codes. Zero means DefaultPrefix.
 	Prefix string
-	// KeyPrefix prefixes store keys. Zero means DefaultKeyPrefix.
+	// KeyPrefix prefixes store keys. Zero means DefaultKeyPrefix. It may
+	// not contain '{' or '}': the keys of a flow carry its ID as a hash
+	// tag after it.
 	KeyPrefix string
 	// TTL is how long a session can be scanned and approved. Zero means
 	// DefaultTTL; at most MaxTTL.
@@ -127,6 +130,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.KeyPrefix == "" {
 		cfg.KeyPrefix = DefaultKeyPrefix
+	}
+	if !store.ValidKeyPrefix(cfg.KeyPrefix) {
+		return nil, fmt.Errorf("%w: KeyPrefix may not contain '{' or '}'", ErrConfig)
 	}
 	durations := []struct {
 		name     string
@@ -276,11 +282,25 @@ func hashHex(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
-func (s *Service) sessionKey(token string) string { return s.cfg.KeyPrefix + "s:" + hashHex(token) }
-func (s *Service) flowKey(flow string) string     { return s.cfg.KeyPrefix + "f:" + hashHex(flow) }
-func (s *Service) deniedKey(flow string) string   { return s.cfg.KeyPrefix + "d:" + hashHex(flow) }
-func (s *Service) ipKey(ip string) string         { return s.cfg.KeyPrefix + "ip:" + hashHex(ip) }
-func (s *Service) enrolKey(ch string) string      { return s.cfg.KeyPrefix + "e:" + hashHex(ch) }
+// The keys of a flow — its session record, the index naming the live
+// session, the denial — carry the flow ID as a hash tag (store.HashTag),
+// as the engine's flow record does, so that a Redis Cluster keeps them in
+// the flow's slot. What the phone presents (a token, a document ID) finds
+// the session through an index keyed by its hash.
+
+// sessionKey is the key of a session record.
+func (s *Service) sessionKey(flow, token string) string {
+	return s.cfg.KeyPrefix + "s:" + store.HashTag(flow) + ":" + hashHex(token)
+}
+
+// tokenKey indexes a session by its token: it holds the sessionKey.
+func (s *Service) tokenKey(token string) string { return s.cfg.KeyPrefix + "t:" + hashHex(token) }
+
+// flowKey names the flow's live session: it holds the sessionKey.
+func (s *Service) flowKey(flow string) string   { return s.cfg.KeyPrefix + "f:" + store.HashTag(flow) }
+func (s *Service) deniedKey(flow string) string { return s.cfg.KeyPrefix + "d:" + store.HashTag(flow) }
+func (s *Service) ipKey(ip string) string       { return s.cfg.KeyPrefix + "ip:" + hashHex(ip) }
+func (s *Service) enrolKey(ch string) string    { return s.cfg.KeyPrefix + "e:" + hashHex(ch) }
 
 // keep is how long a record stays in the store from now.
 func (s *Service) keep(r *record, now time.Time) time.Duration {
@@ -394,14 +414,10 @@ func (s *Service) byFlow(ctx context.Context, flow string) (*record, string, err
 	if flow == "" || len(flow) > maxFlowID {
 		return nil, "", ErrNoSession
 	}
-	b, _, err := s.cfg.Store.Get(ctx, s.flowKey(flow))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, "", ErrNoSession
-	}
+	key, err := s.index(ctx, s.flowKey(flow))
 	if err != nil {
-		return nil, "", unavailable("store", err)
+		return nil, "", err
 	}
-	key := string(b)
 	r, _, err := s.get(ctx, key)
 	if err != nil {
 		return nil, "", err
@@ -410,6 +426,31 @@ func (s *Service) byFlow(ctx context.Context, flow string) (*record, string, err
 		return nil, "", unavailable("store", errors.New("flow index points to another flow"))
 	}
 	return r, key, nil
+}
+
+// byToken returns the key of the session a phone's token names, through
+// the token's index.
+func (s *Service) byToken(ctx context.Context, token string) (string, error) {
+	key, err := s.index(ctx, s.tokenKey(token))
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(key, s.cfg.KeyPrefix+"s:") || !strings.HasSuffix(key, ":"+hashHex(token)) {
+		return "", unavailable("store", errors.New("token index points to another session"))
+	}
+	return key, nil
+}
+
+// index reads an index: the key of the session it names.
+func (s *Service) index(ctx context.Context, indexKey string) (string, error) {
+	b, _, err := s.cfg.Store.Get(ctx, indexKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", ErrNoSession
+	}
+	if err != nil {
+		return "", unavailable("store", err)
+	}
+	return string(b), nil
 }
 
 // live reports whether the record under key is its flow's current session
@@ -548,7 +589,7 @@ func (s *Service) Begin(ctx context.Context, req BeginRequest) (*Started, error)
 		Subject: req.Subject, Action: req.Action, IP: ip, Browser: browser, OS: os, Location: loc,
 		Start: now, Expires: now.Add(s.cfg.TTL), State: StatePending,
 	}
-	var index []string // further keys naming the session
+	index := []string{s.tokenKey(token)} // further keys naming the session
 	if mode == ModeDevice {
 		if r.Numbers, r.Answer, err = s.numbers(); err != nil {
 			return nil, err
@@ -563,7 +604,7 @@ func (s *Service) Begin(ctx context.Context, req BeginRequest) (*Started, error)
 	if err != nil {
 		return nil, unavailable("encode", err)
 	}
-	key := s.sessionKey(token)
+	key := s.sessionKey(req.FlowID, token)
 	ttl := s.keep(r, now)
 	if _, err := s.cfg.Store.CompareAndSwap(ctx, key, 0, b, ttl); err != nil {
 		return nil, unavailable("store", err)
@@ -818,7 +859,10 @@ func (s *Service) Scan(ctx context.Context, body []byte, lang string) (*ScanResu
 	if fr.Prefix != s.cfg.Prefix {
 		return nil, malformed("frame prefix")
 	}
-	key := s.sessionKey(fr.Token)
+	key, err := s.byToken(ctx, fr.Token)
+	if err != nil {
+		return nil, err
+	}
 	r, _, err := s.get(ctx, key)
 	if err != nil {
 		return nil, err
@@ -901,7 +945,10 @@ func (s *Service) Approve(ctx context.Context, body []byte) error {
 	if err != nil {
 		return err
 	}
-	key := s.sessionKey(o.Doc.Session)
+	key, err := s.byToken(ctx, o.Doc.Session)
+	if err != nil {
+		return err
+	}
 	r, _, err := s.get(ctx, key)
 	if err != nil {
 		return err
@@ -980,8 +1027,12 @@ func (s *Service) Deny(ctx context.Context, body []byte) (*Denial, error) {
 	if err != nil {
 		return nil, err
 	}
+	key, err := s.byToken(ctx, o.Doc.Session)
+	if err != nil {
+		return nil, err
+	}
 	again := false
-	r, err := s.update(ctx, s.sessionKey(o.Doc.Session), now, func(r *record) (bool, error) {
+	r, err := s.update(ctx, key, now, func(r *record) (bool, error) {
 		if r.mobile() {
 			return false, ErrNoSession
 		}

@@ -893,6 +893,7 @@ func TestNewValidates(t *testing.T) {
 		"negative PerIP":  func(c *qr.Config) { c.PerIP = -1 },
 		"negative limit":  func(c *qr.Config) { c.MaxDevices = -1 },
 		"long redemption": func(c *qr.Config) { c.RedeemTTL = time.Hour },
+		"brace in prefix": func(c *qr.Config) { c.KeyPrefix = "sa:{qr}:" },
 	} {
 		c := ok
 		mod(&c)
@@ -927,4 +928,108 @@ func TestWait(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	_, err = e.svc.Wait(ctx, flow, binding("other"), qr.StateScanned, time.Millisecond)
 	assert.ErrorIs(t, err, qr.ErrBinding)
+}
+
+// keyLog is a store that records every key used.
+type keyLog struct {
+	store.Store
+	mu   sync.Mutex
+	keys map[string]bool
+}
+
+func (l *keyLog) note(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.keys == nil {
+		l.keys = map[string]bool{}
+	}
+	l.keys[key] = true
+}
+
+func (l *keyLog) Get(ctx context.Context, key string) ([]byte, uint64, error) {
+	l.note(key)
+	return l.Store.Get(ctx, key)
+}
+
+func (l *keyLog) Put(ctx context.Context, key string, v []byte, ttl time.Duration) (uint64, error) {
+	l.note(key)
+	return l.Store.Put(ctx, key, v, ttl)
+}
+
+func (l *keyLog) CompareAndSwap(ctx context.Context, key string, old uint64, v []byte, ttl time.Duration) (uint64, error) {
+	l.note(key)
+	return l.Store.CompareAndSwap(ctx, key, old, v, ttl)
+}
+
+func (l *keyLog) Consume(ctx context.Context, key string) ([]byte, error) {
+	l.note(key)
+	return l.Store.Consume(ctx, key)
+}
+
+func (l *keyLog) Incr(ctx context.Context, key string, d int64, ttl time.Duration) (int64, error) {
+	l.note(key)
+	return l.Store.Incr(ctx, key, d, ttl)
+}
+
+func (l *keyLog) Delete(ctx context.Context, key string) error {
+	l.note(key)
+	return l.Store.Delete(ctx, key)
+}
+
+// TestFlowKeysCarryTheFlowTag checks the keys of a flow's QR sessions:
+// the record, the flow's index and the denial carry the flow ID as a hash
+// tag, and the flow ID appears in no key otherwise; what the phone
+// presents reaches the record through indexes of hashes.
+func TestFlowKeysCarryTheFlowTag(t *testing.T) {
+	log := &keyLog{}
+	e := newEnv(t, func(c *qr.Config) { log.Store = c.Store; c.Store = log })
+	alice := e.enrol("alice", "Alice's phone")
+	approved, denied := flowID(1), flowID(2)
+	res := e.scanned(alice, approved)
+	require.NoError(t, e.approve(alice, res, e.status(approved).Number))
+	_, err := e.svc.Redeem(ctx, approved, binding(approved), time.Time{})
+	require.NoError(t, err)
+	_, err = e.deny(alice, e.scanned(alice, denied))
+	require.NoError(t, err)
+
+	kinds := map[string][]string{}
+	for key := range log.keys {
+		for _, flow := range []string{approved, denied} {
+			assert.Equal(t, strings.Count(key, flow), strings.Count(key, "{"+flow+"}"), "the flow ID only as a tag: %s", key)
+			if strings.Contains(key, "{"+flow+"}") {
+				kinds[flow] = append(kinds[flow], key[:strings.IndexByte(key, '{')])
+			}
+		}
+		assert.NotContains(t, key, res.Session, "no token in clear")
+	}
+	slices.Sort(kinds[approved])
+	slices.Sort(kinds[denied])
+	assert.Equal(t, []string{"sa:qr:d:", "sa:qr:f:", "sa:qr:s:"}, kinds[approved], "the redeemed flow's keys (the denial was only read)")
+	assert.Equal(t, []string{"sa:qr:d:", "sa:qr:f:", "sa:qr:s:"}, kinds[denied], "the denied flow's keys")
+}
+
+// TestTokenIndexNamingAnotherSession: a token index that names a session
+// of another token (a corrupt or tampered store) denies as unavailable; it
+// never lets one token act on another session.
+func TestTokenIndexNamingAnotherSession(t *testing.T) {
+	log := &keyLog{}
+	e := newEnv(t, func(c *qr.Config) { log.Store = c.Store; c.Store = log })
+	alice := e.enrol("alice", "Alice's phone")
+	e.scanned(alice, flowID(1))
+	mine := e.begin(flowID(2))
+	var victimKey string
+	for key := range log.keys {
+		if strings.HasPrefix(key, "sa:qr:s:{"+flowID(1)+"}") {
+			victimKey = key
+		}
+	}
+	require.NotEmpty(t, victimKey)
+	fr, err := qr.ParseFrame(mine.Content)
+	require.NoError(t, err)
+	h := sha256.Sum256([]byte(fr.Token))
+	_, err = e.st.Put(ctx, "sa:qr:t:"+fmt.Sprintf("%x", h[:]), []byte(victimKey), time.Minute)
+	require.NoError(t, err)
+	_, err = e.scan(alice, mine.Content)
+	assert.ErrorIs(t, err, qr.ErrUnavailable)
+	assert.Equal(t, qr.StateScanned, e.status(flowID(1)).State, "the victim's session is untouched")
 }

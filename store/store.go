@@ -31,6 +31,22 @@
 // context's error). Callers must treat every error as a denial: nothing in
 // strongauth fails open.
 //
+// # Keys and hash tags
+//
+// Keys are opaque to a Store, but the library builds them so that the keys
+// of one flow — the flow record, its one-time code and the code's attempt
+// counter, its ECP or WebAuthn challenge, its QR session — carry the flow
+// ID as a hash tag, "{<flow ID>}" (HashTag), and the keys of one account
+// or phone (failure counter, lockout, send budget, cooldown) carry that
+// subject's hash the same way. A backend that shards by hash slot, as Redis
+// Cluster does, hashes only the text between a key's first '{' and the
+// next '}', so each flow's keys, and each subject's, live in one slot, on
+// one master: a master lost in a failover takes whole flows with it rather
+// than one part of many, and an operation over two keys of a flow could
+// run atomically there. Other backends ignore the braces. A key prefix
+// configured by the host goes before the tag and therefore may contain no
+// brace (ValidKeyPrefix): a '{' in it would become the tag.
+//
 // # Implementations
 //
 // store/memory is the embedded default for a single process. A shared backend
@@ -42,6 +58,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -93,3 +110,15 @@ func CheckArgs(key string, ttl time.Duration, needTTL bool) error {
 	}
 	return nil
 }
+
+// HashTag returns id as a hash tag, "{" + id + "}", to put in a key after a
+// prefix without braces: every key that carries the same tag this way lies
+// in one hash slot of a Redis Cluster. id should hold no '}' (a tag ends at
+// the first one); an id that does still gives one slot for all its keys,
+// keyed by the text before it.
+func HashTag(id string) string { return "{" + id + "}" }
+
+// ValidKeyPrefix reports whether p may start keys that carry a hash tag:
+// it must hold neither '{' nor '}', so that the first '{' of a key is the
+// tag's. Packages with a configurable key prefix refuse one that fails it.
+func ValidKeyPrefix(p string) bool { return !strings.ContainsAny(p, "{}") }

@@ -732,7 +732,7 @@ func TestStreamEndsWithErrorEvent(t *testing.T) {
 	defer resp.Body.Close()
 	events := readEvents(resp.Body)
 	require.Equal(t, "flow", (<-events).name)
-	require.NoError(t, st.Delete(context.Background(), "sa:flow:"+flow))
+	require.NoError(t, st.Delete(context.Background(), "sa:flow:{"+flow+"}"))
 	var last event
 	for ev := range events {
 		last = ev

@@ -55,9 +55,10 @@
 //
 // # Storage
 //
-// Challenges live in the store.Store given in Config under KeyPrefix + flow
-// ID, for the challenge lifetime plus a minute, and are taken out with
-// Consume. A new Begin in the same flow replaces the previous challenge.
+// Challenges live in the store.Store given in Config under KeyPrefix +
+// "{<flow ID>}" (the flow's hash tag, so that a Redis Cluster keeps the
+// challenge in its flow's slot), for the challenge lifetime plus a
+// minute, and are taken out with Consume. A new Begin in the same flow replaces the previous challenge.
 // With a shared store (store/redis) several instances act as one.
 //
 // # Errors

@@ -106,7 +106,9 @@ type Config struct {
 	// AllowedStorages and Locale shape the NCALayer request.
 	AllowedStorages []string
 	Locale          string
-	// KeyPrefix prefixes the store keys. Zero means DefaultKeyPrefix.
+	// KeyPrefix prefixes the store keys, which are KeyPrefix + "{<flow
+	// ID>}": the flow's hash tag (store.HashTag). Zero means
+	// DefaultKeyPrefix. It may not contain '{' or '}'.
 	KeyPrefix string
 	// Rand is the source of challenge nonces. Nil means crypto/rand.
 	Rand io.Reader
@@ -165,6 +167,9 @@ func New(cfg Config) (*Factor, error) {
 	}
 	if cfg.KeyPrefix == "" {
 		cfg.KeyPrefix = DefaultKeyPrefix
+	}
+	if !store.ValidKeyPrefix(cfg.KeyPrefix) {
+		return nil, fmt.Errorf("%w: ecp: KeyPrefix may not contain '{' or '}'", auth.ErrConfig)
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
@@ -254,7 +259,9 @@ func storedChallenge(raw []byte) ([]byte, error) {
 	return st.Challenge, nil
 }
 
-func (f *Factor) key(flowID string) string { return f.cfg.KeyPrefix + flowID }
+// key is the store key of a flow's challenge: the flow ID is its hash
+// tag, as in the engine's key of the flow.
+func (f *Factor) key(flowID string) string { return f.cfg.KeyPrefix + store.HashTag(flowID) }
 
 func (f *Factor) origin(flow *auth.Flow) (string, error) {
 	fo := strings.ToLower(flow.Client.Origin)

@@ -629,18 +629,19 @@ func TestNewValidates(t *testing.T) {
 	_, err := ecp.New(ok)
 	require.NoError(t, err)
 	for name, mod := range map[string]func(*ecp.Config){
-		"no verifier":    func(c *ecp.Config) { c.Verifier = nil },
-		"no store":       func(c *ecp.Config) { c.Store = nil },
-		"no mapper":      func(c *ecp.Config) { c.Mapper = nil },
-		"bad origin":     func(c *ecp.Config) { c.Origin = "portal.example.kz" },
-		"origin path":    func(c *ecp.Config) { c.Origin = "https://portal.example.kz/login" },
-		"plain http":     func(c *ecp.Config) { c.Origin = "http://portal.example.kz" },
-		"http on a LAN":  func(c *ecp.Config) { c.Origin = "http://10.1.2.3:8080" },
-		"long TTL":       func(c *ecp.Config) { c.ChallengeTTL = time.Hour },
-		"bad purpose":    func(c *ecp.Config) { c.Purposes = map[string]signature.Purpose{"login": {}} },
-		"nil check":      func(c *ecp.Config) { c.Checks = map[string]signature.Check{"login": nil} },
-		"negative TTL":   func(c *ecp.Config) { c.ChallengeTTL = -time.Second },
-		"sub-second TTL": func(c *ecp.Config) { c.ChallengeTTL = time.Millisecond },
+		"no verifier":     func(c *ecp.Config) { c.Verifier = nil },
+		"no store":        func(c *ecp.Config) { c.Store = nil },
+		"no mapper":       func(c *ecp.Config) { c.Mapper = nil },
+		"bad origin":      func(c *ecp.Config) { c.Origin = "portal.example.kz" },
+		"origin path":     func(c *ecp.Config) { c.Origin = "https://portal.example.kz/login" },
+		"plain http":      func(c *ecp.Config) { c.Origin = "http://portal.example.kz" },
+		"http on a LAN":   func(c *ecp.Config) { c.Origin = "http://10.1.2.3:8080" },
+		"long TTL":        func(c *ecp.Config) { c.ChallengeTTL = time.Hour },
+		"bad purpose":     func(c *ecp.Config) { c.Purposes = map[string]signature.Purpose{"login": {}} },
+		"nil check":       func(c *ecp.Config) { c.Checks = map[string]signature.Check{"login": nil} },
+		"negative TTL":    func(c *ecp.Config) { c.ChallengeTTL = -time.Second },
+		"sub-second TTL":  func(c *ecp.Config) { c.ChallengeTTL = time.Millisecond },
+		"brace in prefix": func(c *ecp.Config) { c.KeyPrefix = "sa:{ecp}:" },
 	} {
 		c := ok
 		mod(&c)

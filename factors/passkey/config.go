@@ -108,7 +108,10 @@ type Config struct {
 	Store store.Store
 	// Credentials keeps registered credentials. Required.
 	Credentials CredentialStore
-	// KeyPrefix prefixes the factor's store keys. Zero means "sa:passkey:".
+	// KeyPrefix prefixes the factor's store keys; a login ceremony's key
+	// is KeyPrefix + "login:{<flow ID>}", the flow's hash tag
+	// (store.HashTag). Zero means "sa:passkey:". It may not contain '{'
+	// or '}'.
 	KeyPrefix string
 	// Attachment restricts enrolment to platform authenticators (the
 	// zero value), cross-platform ones, or either.
@@ -259,6 +262,9 @@ func New(cfg Config) (*Factor, error) {
 	}
 	if f.prefix == "" {
 		f.prefix = "sa:passkey:"
+	}
+	if !store.ValidKeyPrefix(f.prefix) {
+		return nil, fmt.Errorf("%w: KeyPrefix may not contain '{' or '}'", ErrConfig)
 	}
 	if f.attachment > AttachmentAny {
 		return nil, fmt.Errorf("%w: unknown Attachment %d", ErrConfig, f.attachment)

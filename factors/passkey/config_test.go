@@ -39,6 +39,7 @@ func TestNewValidates(t *testing.T) {
 		"origin wildcard":          func(c *passkey.Config) { c.Origins = []string{"https://*.example.kz"} },
 		"no store":                 func(c *passkey.Config) { c.Store = nil },
 		"no credentials":           func(c *passkey.Config) { c.Credentials = nil },
+		"brace in key prefix":      func(c *passkey.Config) { c.KeyPrefix = "sa:{pk}:" },
 		"timeout too short":        func(c *passkey.Config) { c.Timeout = time.Second },
 		"timeout too long":         func(c *passkey.Config) { c.Timeout = time.Hour },
 		"negative window":          func(c *passkey.Config) { c.EnrolmentWindow = -time.Second },

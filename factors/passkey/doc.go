@@ -162,7 +162,9 @@
 //
 // Ceremony state — the challenge, the allowed credentials, the user — is
 // kept in the store.Store of Config.Store under Config.KeyPrefix, keyed by
-// the flow (login) or a random ceremony ID (registration). It is
+// the flow (login: "login:{<flow ID>}", the flow's hash tag, so that a
+// Redis Cluster keeps it in its flow's slot) or a random ceremony ID
+// (registration). It is
 // single-use: Finish consumes it whatever the outcome, so an assertion is
 // accepted at most once even under concurrent requests. It expires by this
 // package's clock (the engine's request time, or Config.Now), not by

@@ -32,7 +32,7 @@
 // applications can share a server without ever sharing a key:
 //
 //	<namespace>:s:<key>    the store.Store contract: the engine's flows
-//	                       ("sa:flow:<id>"), codes, challenges, counters
+//	                       ("sa:flow:{<id>}"), codes, challenges, counters
 //	<namespace>:c:…        durable credential stores beside it:
 //	                       "c:passkey:" (factors/passkey/passkeyredis),
 //	                       "c:qr:" (factors/qr/qrredis)
@@ -42,12 +42,13 @@
 // Redis expires keys by its own clock; the caller's clock decides the
 // durations (the engine passes a flow's ExpiresAt minus its own Now).
 //
-// Each operation touches exactly one key, so no hash tags are needed and
-// keys spread over all the slots of a Redis Cluster; the namespace may not
-// contain braces, so that it cannot pin every key to one slot. (A caller
-// that wants keys together in one slot may put a hash tag, "{…}", in its
-// own keys; no operation here needs it, and the keys of one flow — the
-// flow, its codes and challenges — lie on different masters.) The
+// Each operation touches exactly one key, so no operation needs a hash
+// tag. The callers put one in their keys all the same (see "Keys and hash
+// tags" in package store): every key of a flow — the flow, its codes and
+// challenges, its QR session — carries the flow ID as "{<id>}", so a flow
+// lies in one slot of a Redis Cluster, and flows spread over all the
+// masters by their random IDs. The namespace may not contain braces, so
+// that it cannot move the tag or pin every key to one slot. The
 // credential stores keep to the same rule — every script of theirs touches
 // one key — and so need no hash tags either; where an operation must
 // write two keys (a credential and its subject's index, a device and its

@@ -227,8 +227,22 @@ func TestWaitReplicas(t *testing.T) {
 	replica := redistest.Start(t, "--replicaof", host, port)
 	ctx := context.Background()
 	admin := master.Client(t)
+	// Until the replica acknowledges a write (SET and WAIT pipelined on one
+	// connection): after the initial sync a master holds the stream back
+	// until the replica's first ACK, which may come up to a second after
+	// the link is up.
 	require.Eventually(t, func() bool {
-		return strings.Contains(replica.Client(t).Info(ctx, "replication").Val(), "master_link_status:up")
+		if !strings.Contains(replica.Client(t).Info(ctx, "replication").Val(), "master_link_status:up") {
+			return false
+		}
+		var n *goredis.Cmd
+		_, err := admin.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			p.Set(ctx, "warm-up", "1", time.Minute)
+			n = p.Do(ctx, "WAIT", 1, 50)
+			return nil
+		})
+		acked, _ := n.Int64()
+		return err == nil && acked == 1
 	}, 10*time.Second, 10*time.Millisecond)
 
 	s := newStoreWith(t, redis.Config{Client: master.Client(t), Namespace: "w", WaitReplicas: 1, WaitTimeout: 50 * time.Millisecond})

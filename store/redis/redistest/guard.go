@@ -17,7 +17,7 @@ import (
 //   - on every node client it checks that each command's keys lie in one
 //     slot (a script over two slots would be refused with CROSSSLOT), and
 //     counts the MOVED and ASK replies that nodes sent (which the cluster
-//     client follows) and the slots that were used;
+//     client follows) and records the keys and slots that were used;
 //   - on the cluster client itself it records every error of a kind that
 //     routing should have hidden — MOVED, ASK, CROSSSLOT, TRYAGAIN — that
 //     reached the caller anyway.
@@ -30,6 +30,8 @@ type Guard struct {
 	moved     int
 	asked     int
 	slots     map[int]struct{}
+	keys      []string // in order of first use
+	seen      map[string]struct{}
 	commands  int
 }
 
@@ -70,6 +72,18 @@ func (g *Guard) Slots() []int {
 		out = append(out, s)
 	}
 	slices.Sort(out)
+	return out
+}
+
+// TakeKeys returns the distinct keys that keyed commands used since the
+// last TakeKeys (or since the guard was attached), in the order they were
+// first used, and starts a new stretch: call it around one piece of work
+// to see the keys it touched.
+func (g *Guard) TakeKeys() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := g.keys
+	g.keys, g.seen = nil, nil
 	return out
 }
 
@@ -145,6 +159,15 @@ func (g *Guard) node(cmd goredis.Cmder) {
 	g.commands++
 	if g.slots == nil {
 		g.slots = map[int]struct{}{}
+	}
+	if g.seen == nil {
+		g.seen = map[string]struct{}{}
+	}
+	for _, k := range keys {
+		if _, ok := g.seen[k]; !ok {
+			g.seen[k] = struct{}{}
+			g.keys = append(g.keys, k)
+		}
 	}
 	first := Slot(keys[0])
 	g.slots[first] = struct{}{}
