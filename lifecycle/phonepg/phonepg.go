@@ -41,6 +41,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/strongauth/strongauth/internal/errcode"
 	"github.com/strongauth/strongauth/lifecycle"
 	"github.com/strongauth/strongauth/store/postgres"
 )
@@ -49,7 +50,7 @@ import (
 const Component = "phone"
 
 // ErrConfig reports an invalid Config.
-var ErrConfig = errors.New("phonepg: invalid configuration")
+var ErrConfig = errcode.Sentinel("phonepg: invalid configuration", errcode.Config)
 
 //go:embed migrations/*.sql
 var migrations embed.FS

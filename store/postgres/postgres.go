@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/strongauth/strongauth/internal/errcode"
 	"github.com/strongauth/strongauth/store"
 )
 
@@ -28,7 +29,7 @@ const DefaultSchema = "strongauth"
 var (
 	// ErrConfig reports an invalid configuration: a missing pool, a schema
 	// name that is not a plain identifier.
-	ErrConfig = errors.New("postgres: invalid configuration")
+	ErrConfig = errcode.Sentinel("postgres: invalid configuration", errcode.Config)
 	// ErrTimeout reports an operation cut short by statement_timeout,
 	// lock_timeout or the context's deadline.
 	ErrTimeout = errors.New("postgres: operation timed out")
@@ -225,12 +226,12 @@ const lockClass = 0x5354524e
 // documentation.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema, component string, fsys fs.FS) error {
 	const op = "migrate"
+	if pool == nil || fsys == nil {
+		return fmt.Errorf("%w: Migrate needs a pool and the migrations", ErrConfig)
+	}
 	ms, err := readMigrations(fsys)
 	if err != nil {
 		return err
-	}
-	if pool == nil {
-		return fmt.Errorf("%w: nil pool", ErrConfig)
 	}
 	if schema == "" {
 		schema = DefaultSchema

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/strongauth/strongauth/factors/passkey"
+	"github.com/strongauth/strongauth/internal/errcode"
 	"github.com/strongauth/strongauth/store/postgres"
 )
 
@@ -22,7 +23,7 @@ const Component = "passkey"
 const MaxNameLen = 64
 
 // ErrConfig reports an invalid Config.
-var ErrConfig = errors.New("passkeypg: invalid configuration")
+var ErrConfig = errcode.Sentinel("passkeypg: invalid configuration", errcode.Config)
 
 //go:embed migrations/*.sql
 var migrations embed.FS

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/strongauth/strongauth/internal/errcode"
 	"github.com/strongauth/strongauth/qr"
 	"github.com/strongauth/strongauth/store/postgres"
 )
@@ -26,7 +27,7 @@ const (
 )
 
 // ErrConfig reports an invalid Config.
-var ErrConfig = errors.New("qrpg: invalid configuration")
+var ErrConfig = errcode.Sentinel("qrpg: invalid configuration", errcode.Config)
 
 //go:embed migrations/*.sql
 var migrations embed.FS
