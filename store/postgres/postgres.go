@@ -226,12 +226,15 @@ const lockClass = 0x5354524e
 // documentation.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema, component string, fsys fs.FS) error {
 	const op = "migrate"
-	if pool == nil || fsys == nil {
-		return fmt.Errorf("%w: Migrate needs a pool and the migrations", ErrConfig)
+	if fsys == nil {
+		return fmt.Errorf("%w: no migrations", ErrConfig)
 	}
 	ms, err := readMigrations(fsys)
 	if err != nil {
 		return err
+	}
+	if pool == nil {
+		return fmt.Errorf("%w: nil pool", ErrConfig)
 	}
 	if schema == "" {
 		schema = DefaultSchema
