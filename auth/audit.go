@@ -194,18 +194,37 @@ func (r redacting) Audit(ctx context.Context, e Event) {
 
 type flowRefKey struct{}
 
+// flowRefCtx carries a flow reference: one allocation per factor call
+// instead of context.WithValue's two (the value and the boxed string).
+// Every other key and Done, Err and Deadline are the parent's.
+type flowRefCtx struct {
+	context.Context
+	ref string
+}
+
+func (c *flowRefCtx) Value(key any) any {
+	if key == (flowRefKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+func (c *flowRefCtx) String() string { return "auth.ContextWithFlowRef" }
+
 // ContextWithFlowRef returns ctx carrying a flow reference (Flow.Ref), so
 // that what a factor calls — a revocation checker, a credential store —
 // can name the flow in its own audit events. The engine sets it around
 // every factor call.
 func ContextWithFlowRef(ctx context.Context, ref string) context.Context {
-	return context.WithValue(ctx, flowRefKey{}, ref)
+	return &flowRefCtx{Context: ctx, ref: ref}
 }
 
 // FlowRefFrom returns the flow reference ctx carries, or "".
 func FlowRefFrom(ctx context.Context) string {
-	ref, _ := ctx.Value(flowRefKey{}).(string)
-	return ref
+	if c, ok := ctx.Value(flowRefKey{}).(*flowRefCtx); ok {
+		return c.ref
+	}
+	return ""
 }
 
 type nopAuditor struct{}

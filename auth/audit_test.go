@@ -162,3 +162,28 @@ func TestStepFailedEvents(t *testing.T) {
 	assert.Equal(t, []string{"start", "unknown_action", ""}, []string{ev[2].Op, ev[2].Code, ev[2].Action},
 		"a client's action name is not logged")
 }
+
+// The flow reference rides on a context of its own: the parent's values,
+// deadline and cancellation pass through it, contexts derived from it
+// still carry the reference, and an inner reference hides an outer one.
+func TestContextWithFlowRef(t *testing.T) {
+	type key struct{}
+	parent, cancel := context.WithTimeout(context.WithValue(context.Background(), key{}, "v"), time.Hour)
+	ctx := auth.ContextWithFlowRef(parent, "0123456789abcdef")
+	assert.Equal(t, "0123456789abcdef", auth.FlowRefFrom(ctx))
+	assert.Equal(t, "v", ctx.Value(key{}))
+	dl, ok := ctx.Deadline()
+	assert.True(t, ok)
+	pdl, _ := parent.Deadline()
+	assert.Equal(t, pdl, dl)
+	child, cancelChild := context.WithCancel(context.WithValue(ctx, key{}, "w"))
+	defer cancelChild()
+	assert.Equal(t, "0123456789abcdef", auth.FlowRefFrom(child))
+	assert.Equal(t, "w", child.Value(key{}))
+	assert.Equal(t, "fedcba9876543210", auth.FlowRefFrom(auth.ContextWithFlowRef(child, "fedcba9876543210")))
+	assert.Empty(t, auth.FlowRefFrom(parent))
+	cancel()
+	<-child.Done()
+	assert.ErrorIs(t, child.Err(), context.Canceled)
+	assert.ErrorIs(t, ctx.Err(), context.Canceled)
+}

@@ -79,6 +79,7 @@ type Engine struct {
 	prefix   string
 	now      func() time.Time
 	rand     io.Reader
+	sysRand  bool // rand is crypto/rand.Reader: see random
 	audit    Auditor
 	tracer   Tracer
 }
@@ -115,7 +116,7 @@ func New(cfg Config) (*Engine, error) {
 		e.now = time.Now
 	}
 	if e.rand == nil {
-		e.rand = rand.Reader
+		e.rand, e.sysRand = rand.Reader, true
 	}
 	if e.audit == nil {
 		e.audit = nopAuditor{}
@@ -240,11 +241,26 @@ type Result struct {
 	Flow string `json:"flow"`
 }
 
+// random fills b with random bytes. crypto/rand.Read keeps b on the
+// caller's stack; an injected reader (tests) reads into a heap copy.
+func (e *Engine) random(b []byte) error {
+	if e.sysRand {
+		_, err := rand.Read(b) // never fails (it crashes the program instead)
+		return err
+	}
+	tmp := make([]byte, len(b))
+	if _, err := io.ReadFull(e.rand, tmp); err != nil {
+		return err
+	}
+	copy(b, tmp)
+	return nil
+}
+
 // NewBinding returns a fresh browser-binding secret (256 random bits,
 // base64url) for StartRequest.Binding.
 func (e *Engine) NewBinding() (string, error) {
 	var b [32]byte
-	if _, err := io.ReadFull(e.rand, b[:]); err != nil {
+	if err := e.random(b[:]); err != nil {
 		return "", fmt.Errorf("%w: randomness: %w", ErrUnavailable, err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
@@ -294,28 +310,23 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (flow *Flow, err e
 		return nil, fmt.Errorf("%w: language must be kk, ru, en or empty", ErrInvalidInput)
 	}
 	var id [16]byte
-	if _, err := io.ReadFull(e.rand, id[:]); err != nil {
+	if err := e.random(id[:]); err != nil {
 		return nil, fmt.Errorf("%w: randomness: %w", ErrUnavailable, err)
 	}
 	now := e.now()
-	f := &Flow{
-		ID:          hex.EncodeToString(id[:]),
-		Action:      req.Action,
-		Subject:     req.Subject,
-		BindingHash: BindingHash(req.Binding),
-		Client:      req.Client,
-		Lang:        req.Lang,
-		CreatedAt:   now,
-		ExpiresAt:   now.Add(e.ttl),
-	}
-	v, err := e.save(ctx, f, 0)
+	hash := bindingHash(req.Binding)
+	f := newFlow(hash[:])
+	f.ID = hex.EncodeToString(id[:])
+	f.Action, f.Subject, f.Client, f.Lang = req.Action, req.Subject, req.Client, req.Lang
+	f.CreatedAt, f.ExpiresAt = now, now.Add(e.ttl)
+	v, err := e.save(ctx, f, e.key(f.ID), 0)
 	if err != nil {
 		return nil, err
 	}
 	f.Version = v
 	e.audit.Audit(ctx, Event{Type: EventFlowStarted, Time: now, Flow: f.Ref(), Action: f.Action, Subject: f.Subject,
 		Attrs: clientAttrs(req.Client)})
-	return f.Clone(), nil
+	return f, nil // the engine keeps no reference to f: the caller's copy
 }
 
 func clientAttrs(c ClientInfo) map[string]string {
@@ -342,7 +353,7 @@ func (e *Engine) Inspect(ctx context.Context, flowID, binding string) (*Flow, er
 	if !validFlowID(flowID) {
 		return nil, ErrFlowNotFound
 	}
-	f, err := e.get(ctx, flowID)
+	f, err := e.get(ctx, flowID, e.key(flowID))
 	if err != nil {
 		return nil, err
 	}
@@ -354,8 +365,8 @@ func (e *Engine) Inspect(ctx context.Context, flowID, binding string) (*Flow, er
 
 // prepare loads the flow of a step (checking binding and state) and looks up
 // its policy and factor.
-func (e *Engine) prepare(ctx context.Context, req StepRequest, now time.Time) (*Flow, *policyEntry, Factor, error) {
-	f, err := e.load(ctx, req.FlowID, req.Binding, now)
+func (e *Engine) prepare(ctx context.Context, req StepRequest, key string, now time.Time) (*Flow, *policyEntry, Factor, error) {
+	f, err := e.loadKey(ctx, req.FlowID, key, req.Binding, now)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -370,19 +381,25 @@ func (e *Engine) prepare(ctx context.Context, req StepRequest, now time.Time) (*
 // factor's challenge for the client. A refusal by a gate is ErrGate and the
 // factor is not called: nothing is sent.
 func (e *Engine) Begin(ctx context.Context, req StepRequest) (ch *Challenge, err error) {
+	ref := ""
 	if e.tracer != nil {
+		ref = FlowRef(req.FlowID)
 		var end func(string, error)
-		ctx, end = e.tracer.Step(ctx, StepInfo{Op: "begin", Kind: req.Kind, Flow: FlowRef(req.FlowID)})
-		defer func() { end(FlowRef(req.FlowID), err) }()
+		ctx, end = e.tracer.Step(ctx, StepInfo{Op: "begin", Kind: req.Kind, Flow: ref})
+		defer func() { end(ref, err) }()
 	}
 	now := e.now()
-	f, p, fac, err := e.prepare(ctx, req, now)
+	key := e.key(req.FlowID)
+	f, p, fac, err := e.prepare(ctx, req, key, now)
 	if err != nil {
 		e.stepFailed(ctx, "begin", "", req.Kind, req.FlowID, err)
 		return nil, err
 	}
+	if ref == "" {
+		ref = f.Ref()
+	}
 	if err := e.gate(ctx, f, p, req.Kind, now); err != nil {
-		e.audit.Audit(ctx, Event{Type: EventFactorRefused, Time: now, Flow: f.Ref(), Action: f.Action,
+		e.audit.Audit(ctx, Event{Type: EventFactorRefused, Time: now, Flow: ref, Action: f.Action,
 			Subject: f.Subject, Kind: req.Kind, Op: "begin", Code: Code(err)})
 		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
 	}
@@ -391,12 +408,12 @@ func (e *Engine) Begin(ctx context.Context, req StepRequest) (ch *Challenge, err
 		e.stepFailed(ctx, "begin", f.Action, req.Kind, f.ID, err)
 		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
 	}
-	ctx = ContextWithFlowRef(ctx, f.Ref())
+	ctx = ContextWithFlowRef(ctx, ref)
 	t0 := time.Now() // latency for observers only; decisions use e.now
 	ch, err = fac.Begin(ctx, &BeginRequest{Flow: f.Clone(), Input: req.Input, Client: req.Client, Now: now})
 	took := time.Since(t0)
 	if err != nil {
-		e.audit.Audit(ctx, Event{Type: EventFactorFailed, Time: now, Flow: f.Ref(), Action: f.Action,
+		e.audit.Audit(ctx, Event{Type: EventFactorFailed, Time: now, Flow: ref, Action: f.Action,
 			Subject: f.Subject, Kind: req.Kind, Op: "begin", Code: Code(err), Duration: took})
 		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
 	}
@@ -404,7 +421,8 @@ func (e *Engine) Begin(ctx context.Context, req StepRequest) (ch *Challenge, err
 		ch = &Challenge{}
 	}
 	ch.Kind = req.Kind
-	_, err = e.update(ctx, f, now, func(f *Flow) error {
+	action, subject := f.Action, f.Subject // update takes f over
+	_, err = e.update(ctx, f, key, now, func(f *Flow) error {
 		if len(f.Steps) >= maxBegins {
 			return fmt.Errorf("%w: too many steps in one flow", ErrRateLimited)
 		}
@@ -412,10 +430,10 @@ func (e *Engine) Begin(ctx context.Context, req StepRequest) (ch *Challenge, err
 		return nil
 	})
 	if err != nil {
-		e.stepFailed(ctx, "begin", f.Action, req.Kind, f.ID, err)
+		e.stepFailed(ctx, "begin", action, req.Kind, req.FlowID, err)
 		return nil, &FactorError{Kind: req.Kind, Op: "begin", Err: err}
 	}
-	e.audit.Audit(ctx, Event{Type: EventFactorBegun, Time: now, Flow: f.Ref(), Action: f.Action, Subject: f.Subject, Kind: req.Kind,
+	e.audit.Audit(ctx, Event{Type: EventFactorBegun, Time: now, Flow: ref, Action: action, Subject: subject, Kind: req.Kind,
 		Op: "begin", Duration: took})
 	return ch, nil
 }
@@ -477,21 +495,28 @@ func (e *Engine) gate(ctx context.Context, f *Flow, p *policyEntry, k Kind, now 
 // decides. When the decision allows, the flow is completed and the Result
 // returned; a completed flow cannot be used again.
 func (e *Engine) Finish(ctx context.Context, req StepRequest) (out *Outcome, err error) {
+	ref := ""
 	if e.tracer != nil {
+		ref = FlowRef(req.FlowID)
 		var end func(string, error)
-		ctx, end = e.tracer.Step(ctx, StepInfo{Op: "finish", Kind: req.Kind, Flow: FlowRef(req.FlowID)})
-		defer func() { end(FlowRef(req.FlowID), err) }()
+		ctx, end = e.tracer.Step(ctx, StepInfo{Op: "finish", Kind: req.Kind, Flow: ref})
+		defer func() { end(ref, err) }()
 	}
 	now := e.now()
-	f, p, fac, err := e.prepare(ctx, req, now)
+	key := e.key(req.FlowID)
+	f, p, fac, err := e.prepare(ctx, req, key, now)
 	if err != nil {
 		e.stepFailed(ctx, "finish", "", req.Kind, req.FlowID, err)
 		return nil, err
 	}
+	if ref == "" {
+		ref = f.Ref()
+	}
 	var took time.Duration
+	action, subject := f.Action, f.Subject // as loaded: update takes f over
 	fail := func(err error) (*Outcome, error) {
-		e.audit.Audit(ctx, Event{Type: EventFactorFailed, Time: now, Flow: f.Ref(), Action: f.Action,
-			Subject: f.Subject, Kind: req.Kind, Op: "finish", Code: Code(err), Duration: took})
+		e.audit.Audit(ctx, Event{Type: EventFactorFailed, Time: now, Flow: ref, Action: action,
+			Subject: subject, Kind: req.Kind, Op: "finish", Code: Code(err), Duration: took})
 		return nil, &FactorError{Kind: req.Kind, Op: "finish", Err: err}
 	}
 	if _, begun := f.begun(req.Kind); !begun {
@@ -500,14 +525,14 @@ func (e *Engine) Finish(ctx context.Context, req StepRequest) (out *Outcome, err
 	if err := e.gate(ctx, f, p, req.Kind, now); err != nil {
 		return fail(err)
 	}
-	ctx = ContextWithFlowRef(ctx, f.Ref())
+	ctx = ContextWithFlowRef(ctx, ref)
 	t0 := time.Now() // latency for observers only; decisions use e.now
 	proof, err := fac.Finish(ctx, &FinishRequest{Flow: f.Clone(), Input: req.Input, Client: req.Client, Now: now})
 	took = time.Since(t0)
 	if err != nil {
 		if errors.Is(err, ErrFraud) {
-			e.audit.Audit(ctx, Event{Type: EventFraudReported, Time: now, Flow: f.Ref(), Action: f.Action,
-				Subject: f.Subject, Kind: req.Kind})
+			e.audit.Audit(ctx, Event{Type: EventFraudReported, Time: now, Flow: ref, Action: action,
+				Subject: subject, Kind: req.Kind})
 			_ = e.cancel(ctx, f.ID, EventFraudReported, now) // the refusal below stands either way
 		}
 		return fail(err)
@@ -524,7 +549,7 @@ func (e *Engine) Finish(ctx context.Context, req StepRequest) (out *Outcome, err
 		Attributes: proof.Attributes,
 	}
 	var d Decision
-	f2, err := e.update(ctx, f, now, func(f *Flow) error {
+	f2, err := e.update(ctx, f, key, now, func(f *Flow) error {
 		if _, done := f.EvidenceOf(req.Kind); done {
 			return ErrAlreadyCompleted
 		}
@@ -542,21 +567,27 @@ func (e *Engine) Finish(ctx context.Context, req StepRequest) (out *Outcome, err
 	if err != nil {
 		return fail(err)
 	}
-	e.audit.Audit(ctx, Event{Type: EventFactorFinished, Time: now, Flow: f2.Ref(), Action: f2.Action,
+	e.audit.Audit(ctx, Event{Type: EventFactorFinished, Time: now, Flow: ref, Action: f2.Action,
 		Subject: f2.Subject, Kind: req.Kind, Op: "finish", Strength: ev.Strength, Attrs: ev.Attributes, Duration: took})
-	e.audit.Audit(ctx, Event{Type: EventDecision, Time: now, Flow: f2.Ref(), Action: f2.Action,
+	e.audit.Audit(ctx, Event{Type: EventDecision, Time: now, Flow: ref, Action: f2.Action,
 		Subject: f2.Subject, Allowed: d.Allowed, Reasons: d.Reasons})
 	out = &Outcome{Decision: d, Flow: f2}
 	if d.Allowed {
-		out.Result = e.result(f2, p, now)
-		e.audit.Audit(ctx, Event{Type: EventFlowCompleted, Time: now, Flow: f2.Ref(), Action: f2.Action,
+		out.Result = e.result(f2, ref, p, now)
+		e.audit.Audit(ctx, Event{Type: EventFlowCompleted, Time: now, Flow: ref, Action: f2.Action,
 			Subject: f2.Subject, Attrs: map[string]string{"acr": out.Result.ACR}})
 	}
 	return out, nil
 }
 
-func (e *Engine) result(f *Flow, p *policyEntry, now time.Time) *Result {
-	r := &Result{Subject: f.Subject, Action: f.Action, Flow: f.Ref()}
+func (e *Engine) result(f *Flow, ref string, p *policyEntry, now time.Time) *Result {
+	r := &Result{Subject: f.Subject, Action: f.Action, Flow: ref,
+		Evidence: make([]Evidence, 0, len(f.Evidence))}
+	amr := 1 // room for AMRMFA
+	for _, ev := range f.Evidence {
+		amr += len(ev.AMR)
+	}
+	r.AMR = make([]string, 0, amr)
 	strong := false
 	for _, ev := range f.Evidence {
 		if ev.Subject != f.Subject || (p.MaxAge > 0 && now.Sub(ev.Time) > p.MaxAge) {
@@ -637,21 +668,23 @@ func (e *Engine) cancel(ctx context.Context, flowID, reason string, now time.Tim
 	if !validFlowID(flowID) {
 		return nil
 	}
-	f, err := e.get(ctx, flowID)
+	key := e.key(flowID)
+	f, err := e.get(ctx, flowID, key)
 	if errors.Is(err, ErrFlowNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	_, err = e.update(ctx, f, now, func(f *Flow) error {
+	ref, action, subject := f.Ref(), f.Action, f.Subject // update takes f over
+	_, err = e.update(ctx, f, key, now, func(f *Flow) error {
 		f.Cancelled = true
 		f.CancelReason = reason
 		return nil
 	})
 	if err == nil || errors.Is(err, ErrFlowCancelled) {
-		e.audit.Audit(ctx, Event{Type: EventFlowCancelled, Time: now, Flow: f.Ref(), Action: f.Action,
-			Subject: f.Subject, Attrs: map[string]string{"reason": reason}})
+		e.audit.Audit(ctx, Event{Type: EventFlowCancelled, Time: now, Flow: ref, Action: action,
+			Subject: subject, Attrs: map[string]string{"reason": reason}})
 		return nil
 	}
 	return err
@@ -672,11 +705,14 @@ func validFlowID(id string) bool {
 	return true
 }
 
-// key is the store key of flow id: the ID is the flow's hash tag.
-func (e *Engine) key(id string) string { return e.prefix + store.HashTag(id) }
+// key is the store key of flow id: the ID is the flow's hash tag
+// (store.HashTag), concatenated in one allocation. A step computes it once.
+func (e *Engine) key(id string) string { return e.prefix + "{" + id + "}" }
 
-func (e *Engine) get(ctx context.Context, id string) (*Flow, error) {
-	b, v, err := e.store.Get(ctx, e.key(id))
+// get reads flow id from the store under key (e.key(id)). The flow it
+// returns is the caller's alone.
+func (e *Engine) get(ctx context.Context, id, key string) (*Flow, error) {
+	b, v, err := e.store.Get(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrFlowNotFound
 	}
@@ -693,10 +729,14 @@ func (e *Engine) get(ctx context.Context, id string) (*Flow, error) {
 
 // load reads a flow and checks the binding and the flow's state.
 func (e *Engine) load(ctx context.Context, id, binding string, now time.Time) (*Flow, error) {
+	return e.loadKey(ctx, id, e.key(id), binding, now)
+}
+
+func (e *Engine) loadKey(ctx context.Context, id, key, binding string, now time.Time) (*Flow, error) {
 	if !validFlowID(id) {
 		return nil, ErrFlowNotFound
 	}
-	f, err := e.get(ctx, id)
+	f, err := e.get(ctx, id, key)
 	if err != nil {
 		return nil, err
 	}
@@ -718,10 +758,10 @@ func usable(f *Flow, now time.Time) error {
 	return nil
 }
 
-func (e *Engine) save(ctx context.Context, f *Flow, old uint64) (uint64, error) {
+func (e *Engine) save(ctx context.Context, f *Flow, key string, old uint64) (uint64, error) {
 	b := encodeFlow(make([]byte, 0, 256), f)
 	ttl := f.ExpiresAt.Sub(e.now()) + flowGrace
-	v, err := e.store.CompareAndSwap(ctx, e.key(f.ID), old, b, ttl)
+	v, err := e.store.CompareAndSwap(ctx, key, old, b, ttl)
 	if errors.Is(err, store.ErrConflict) {
 		return 0, err
 	}
@@ -732,26 +772,30 @@ func (e *Engine) save(ctx context.Context, f *Flow, old uint64) (uint64, error) 
 }
 
 // update applies change to the flow under optimistic concurrency: on a
-// conflict it re-reads the flow, re-checks it and re-applies change.
-func (e *Engine) update(ctx context.Context, f *Flow, now time.Time, change func(*Flow) error) (*Flow, error) {
-	cur := f // only read: change applies to a clone
+// conflict it re-reads the flow, re-checks it and re-applies change. It
+// takes f over (change applies to f itself, without a copy): the caller
+// must hold the only reference to f, as it does to a flow get returned,
+// and must not read f afterwards. change returns its error before it
+// changes anything.
+func (e *Engine) update(ctx context.Context, f *Flow, key string, now time.Time, change func(*Flow) error) (*Flow, error) {
+	id, cur := f.ID, f
 	for range casRetries {
 		if err := usable(cur, now); err != nil {
 			return nil, err
 		}
-		next := cur.Clone()
-		if err := change(next); err != nil {
+		old := cur.Version
+		if err := change(cur); err != nil {
 			return nil, err
 		}
-		v, err := e.save(ctx, next, cur.Version)
+		v, err := e.save(ctx, cur, key, old)
 		if err == nil {
-			next.Version = v
-			return next, nil
+			cur.Version = v
+			return cur, nil
 		}
 		if !errors.Is(err, store.ErrConflict) {
 			return nil, err
 		}
-		if cur, err = e.get(ctx, f.ID); err != nil {
+		if cur, err = e.get(ctx, id, key); err != nil {
 			return nil, err
 		}
 	}

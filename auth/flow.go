@@ -86,10 +86,14 @@ func FlowRef(id string) string {
 
 // BindingHash returns the hash under which a binding secret is stored.
 func BindingHash(secret string) []byte {
+	h := bindingHash(secret)
+	return h[:]
+}
+
+func bindingHash(secret string) [sha256.Size]byte {
 	const domain = "strongauth/binding\x00"
 	var buf [128]byte
-	h := sha256.Sum256(append(append(buf[:0], domain...), secret...))
-	return h[:]
+	return sha256.Sum256(append(append(buf[:0], domain...), secret...))
 }
 
 // BoundTo reports, in constant time, whether secret is the flow's binding.
@@ -97,7 +101,8 @@ func (f *Flow) BoundTo(secret string) bool {
 	if len(f.BindingHash) != sha256.Size || secret == "" {
 		return false
 	}
-	return subtle.ConstantTimeCompare(f.BindingHash, BindingHash(secret)) == 1
+	h := bindingHash(secret)
+	return subtle.ConstantTimeCompare(f.BindingHash, h[:]) == 1
 }
 
 // EvidenceOf returns the flow's evidence of kind k, if any.
@@ -144,8 +149,10 @@ func (f *Flow) begun(k Kind) (time.Time, bool) {
 
 // Clone returns a deep copy of f.
 func (f *Flow) Clone() *Flow {
-	c := *f
-	c.BindingHash = slices.Clone(f.BindingHash)
+	c := newFlow(f.BindingHash)
+	h := c.BindingHash
+	*c = *f
+	c.BindingHash = h
 	c.Steps = slices.Clone(f.Steps)
 	c.Evidence = make([]Evidence, len(f.Evidence))
 	for i, e := range f.Evidence {
@@ -156,5 +163,25 @@ func (f *Flow) Clone() *Flow {
 	if len(f.Evidence) == 0 {
 		c.Evidence = nil
 	}
-	return &c
+	return c
+}
+
+// flowAndHash lets a flow and its binding hash share one allocation.
+type flowAndHash struct {
+	f Flow
+	h [sha256.Size]byte
+}
+
+// newFlow returns an empty flow whose BindingHash is a copy of hash (nil
+// stays nil), in one allocation when hash has the usual length.
+func newFlow(hash []byte) *Flow {
+	switch {
+	case hash == nil:
+		return &Flow{}
+	case len(hash) <= sha256.Size:
+		fh := &flowAndHash{}
+		fh.f.BindingHash = fh.h[:copy(fh.h[:], hash):len(hash)]
+		return &fh.f
+	}
+	return &Flow{BindingHash: slices.Clone(hash)}
 }

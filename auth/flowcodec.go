@@ -257,15 +257,18 @@ func (d *decoder) time() time.Time {
 }
 
 func (d *decoder) flow() *Flow {
-	f := &Flow{}
-	f.ID = d.string()
-	f.Action = d.string()
-	f.Subject = d.string()
-	if n, isNil := d.count(1); !isNil {
-		f.BindingHash = []byte(d.bytes(uint64(n)))
+	id, action, subject := d.string(), d.string(), d.string()
+	var f *Flow
+	if n, isNil := d.count(1); isNil {
+		f = newFlow(nil)
+	} else {
+		f = newFlow([]byte(d.bytes(uint64(n)))) // does not escape when short
 	}
+	f.ID, f.Action, f.Subject = id, action, subject
 	if n, isNil := d.count(8); !isNil && d.err == nil {
-		f.Evidence = make([]Evidence, n)
+		// Room for the evidence a Finish adds, and below for the step a
+		// Begin adds, without growing the slice.
+		f.Evidence = make([]Evidence, n, n+1)
 		for i := range f.Evidence {
 			e := &f.Evidence[i]
 			e.Kind = Kind(d.string())
@@ -291,7 +294,7 @@ func (d *decoder) flow() *Flow {
 		}
 	}
 	if n, isNil := d.count(4); !isNil && d.err == nil {
-		f.Steps = make([]Step, n)
+		f.Steps = make([]Step, n, n+1)
 		for i := range f.Steps {
 			f.Steps[i].Kind = Kind(d.string())
 			f.Steps[i].BegunAt = d.time()

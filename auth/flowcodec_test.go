@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -183,4 +184,37 @@ func BenchmarkFlowCodec(b *testing.B) {
 		}
 		b.ReportMetric(float64(len(js)), "bytes")
 	})
+}
+
+// A flow and its binding hash share one allocation when the hash has the
+// usual 32 bytes; every length, nil and empty survive a round trip and a
+// Clone, and a copy's hash is its own.
+func TestFlowBindingHashLengths(t *testing.T) {
+	for _, h := range [][]byte{nil, {}, bytes.Repeat([]byte{7}, 31), bytes.Repeat([]byte{8}, 32), bytes.Repeat([]byte{9}, 40)} {
+		f := &Flow{ID: "0123456789abcdef0123456789abcdef", BindingHash: h}
+		got, err := decodeFlow(encodeFlow(nil, f))
+		require.NoError(t, err)
+		assert.Equal(t, f, got, "len %d", len(h))
+		c := f.Clone()
+		assert.Equal(t, f, c, "len %d", len(h))
+		if len(h) > 0 {
+			c.BindingHash[0]++
+			got.BindingHash[0]++
+			assert.Equal(t, h[0], f.BindingHash[0], "a clone's hash is its own")
+			assert.Equal(t, c.BindingHash, got.BindingHash)
+		}
+	}
+}
+
+// A Clone shares nothing a caller could change with its original.
+func TestCloneIsIndependent(t *testing.T) {
+	f := codecSample()
+	c := f.Clone()
+	require.Equal(t, f, c)
+	c.BindingHash[0]++
+	c.Steps[0].Kind = "changed"
+	c.Evidence[0].AMR[0] = "changed"
+	c.Evidence[0].Attributes["iin"] = "changed"
+	c.Evidence[0].Subject = "changed"
+	assert.Equal(t, codecSample(), f)
 }

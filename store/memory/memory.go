@@ -201,11 +201,12 @@ func (s *Store) Put(ctx context.Context, key string, value []byte, ttl time.Dura
 	}
 	defer sh.mu.Unlock()
 	now := s.now()
+	e := sh.lookup(key, now)
 	var v uint64 = 1
-	if e := sh.lookup(key, now); e != nil {
+	if e != nil {
 		v = e.version + 1
 	}
-	sh.m[key] = &entry{value: clone(value), version: v, expires: now.Add(ttl)}
+	sh.set(key, e, value, v, now.Add(ttl))
 	return v, nil
 }
 
@@ -217,15 +218,16 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, old uint64, valu
 	}
 	defer sh.mu.Unlock()
 	now := s.now()
+	e := sh.lookup(key, now)
 	var cur uint64
-	if e := sh.lookup(key, now); e != nil {
+	if e != nil {
 		cur = e.version
 	}
 	if cur != old {
 		return 0, store.ErrConflict
 	}
 	v := cur + 1
-	sh.m[key] = &entry{value: clone(value), version: v, expires: now.Add(ttl)}
+	sh.set(key, e, value, v, now.Add(ttl))
 	return v, nil
 }
 
@@ -282,9 +284,30 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// set stores a copy of value under key as version v; the caller holds
+// sh.mu and passes the live entry under key, if any. A live entry is
+// rewritten in place, its buffer reused when large enough: no one outside
+// the lock holds an entry or its value (Get returns copies, and Consume
+// returns a value only after removing its entry).
+func (sh *shard) set(key string, e *entry, value []byte, v uint64, expires time.Time) {
+	if e == nil {
+		sh.m[key] = &entry{value: clone(value), version: v, expires: expires}
+		return
+	}
+	if e.value != nil && cap(e.value) >= len(value) {
+		e.value = append(e.value[:0], value...)
+	} else {
+		e.value = clone(value)
+	}
+	e.counter, e.version, e.expires = 0, v, expires
+}
+
+// clone copies b (never nil). append rounds the capacity up to the
+// allocator's size class, so a value rewritten a little longer (a flow
+// gaining a step) usually fits in place (see set).
 func clone(b []byte) []byte {
-	if b == nil {
+	if len(b) == 0 {
 		return []byte{}
 	}
-	return append(make([]byte, 0, len(b)), b...)
+	return append([]byte(nil), b...)
 }

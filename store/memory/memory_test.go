@@ -144,3 +144,48 @@ func BenchmarkGetDuringSweep(b *testing.B) {
 	b.ReportMetric(ps/pi, "p99-sweep/idle")
 	b.ReportMetric(float64(sweeps.Load()), "sweeps")
 }
+
+// A key rewritten in place (its buffer reused) never changes a value the
+// store handed out earlier: Get returns copies, Consume a value whose entry
+// is gone, and the caller's buffer is copied on the way in.
+func TestRewriteLeavesReturnedValuesAlone(t *testing.T) {
+	ctx := context.Background()
+	s := memory.New(memory.Config{SweepInterval: -1})
+	defer s.Close()
+	in := []byte("first value, long enough")
+	v, err := s.Put(ctx, "k", in, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in[0] = 'X' // the store kept its own copy
+	got, _, err := s.Get(ctx, "k")
+	if err != nil || string(got) != "first value, long enough" {
+		t.Fatalf("Get = %q, %v", got, err)
+	}
+	if _, err := s.CompareAndSwap(ctx, "k", v, []byte("second"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "first value, long enough" {
+		t.Fatalf("an earlier Get's value changed to %q", got)
+	}
+	consumed, err := s.Consume(ctx, "k")
+	if err != nil || string(consumed) != "second" {
+		t.Fatalf("Consume = %q, %v", consumed, err)
+	}
+	if _, err := s.Put(ctx, "k", []byte("third!"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if string(consumed) != "second" {
+		t.Fatalf("a consumed value changed to %q", consumed)
+	}
+	// A counter overwritten by a value is a value, and the reverse is refused.
+	if _, err := s.Incr(ctx, "c", 5, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(ctx, "c", []byte("v"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Incr(ctx, "c", 1, time.Minute); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("Incr on a value: %v", err)
+	}
+}
