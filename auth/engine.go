@@ -707,7 +707,7 @@ func validFlowID(id string) bool {
 
 // key is the store key of flow id: the ID is the flow's hash tag
 // (store.HashTag), concatenated in one allocation. A step computes it once.
-func (e *Engine) key(id string) string { return e.prefix + "{" + id + "}" }
+func (e *Engine) key(id string) string { return store.TaggedKey(e.prefix, "", id) }
 
 // get reads flow id from the store under key (e.key(id)). The flow it
 // returns is the caller's alone.

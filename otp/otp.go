@@ -584,7 +584,7 @@ func (s *Service) Verify(ctx context.Context, a Attempt) error {
 		return ErrAttemptsExhausted
 	}
 	acct := s.hashed("account", a.Account)
-	failKey := s.prefix + "f:" + store.HashTag(acct)
+	failKey := store.TaggedKey(s.prefix, "f:", acct)
 	f, err := s.store.Incr(ctx, failKey, 1, s.failWindow)
 	if err != nil {
 		return storeErr(err)
@@ -767,7 +767,7 @@ func (s *Service) attemptsKey(flowID string, gen []byte) string {
 }
 
 // lockKey is the lockout of the account whose hash is acct.
-func (s *Service) lockKey(acct string) string { return s.prefix + "l:" + store.HashTag(acct) }
+func (s *Service) lockKey(acct string) string { return store.TaggedKey(s.prefix, "l:", acct) }
 
 // hashed names a phone, account, IP or prefix in store keys without putting
 // it there in clear.

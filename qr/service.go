@@ -297,8 +297,8 @@ func (s *Service) sessionKey(flow, token string) string {
 func (s *Service) tokenKey(token string) string { return s.cfg.KeyPrefix + "t:" + hashHex(token) }
 
 // flowKey names the flow's live session: it holds the sessionKey.
-func (s *Service) flowKey(flow string) string   { return s.cfg.KeyPrefix + "f:" + store.HashTag(flow) }
-func (s *Service) deniedKey(flow string) string { return s.cfg.KeyPrefix + "d:" + store.HashTag(flow) }
+func (s *Service) flowKey(flow string) string   { return store.TaggedKey(s.cfg.KeyPrefix, "f:", flow) }
+func (s *Service) deniedKey(flow string) string { return store.TaggedKey(s.cfg.KeyPrefix, "d:", flow) }
 func (s *Service) ipKey(ip string) string       { return s.cfg.KeyPrefix + "ip:" + hashHex(ip) }
 func (s *Service) enrolKey(ch string) string    { return s.cfg.KeyPrefix + "e:" + hashHex(ch) }
 

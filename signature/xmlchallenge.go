@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -47,33 +46,50 @@ func (f XMLForm) String() string {
 	return "XMLForm(" + strconv.Itoa(int(f)) + ")"
 }
 
-// xmlText escapes text content as C14N writes it.
-var xmlText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+// appendXMLText appends s escaped as C14N writes text content: &, < and >
+// as entities, everything else as it is.
+func appendXMLText(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '&':
+			b = append(b, "&amp;"...)
+		case '<':
+			b = append(b, "&lt;"...)
+		case '>':
+			b = append(b, "&gt;"...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
 
 // XML returns the challenge as an XML document of the given form: what the
 // user signs when the signer speaks XML. The bytes are already canonical
 // (C14N 1.0): no declaration, no whitespace, nothing to escape differently.
 func (c *Challenge) XML(form XMLForm) []byte {
-	var b strings.Builder
-	switch form {
-	case XMLFormLogin:
-		b.WriteString("<login><timeTicket>")
-		b.WriteString(strconv.FormatInt(c.IssuedAt.UnixMilli(), 10))
-		b.WriteString("</timeTicket><sessionid>")
-		b.WriteString(base64.RawURLEncoding.EncodeToString(c.Nonce[:]))
-		b.WriteString("</sessionid></login>")
-	default:
-		el := func(name, v string) { b.WriteString("<" + name + ">" + xmlText.Replace(v) + "</" + name + ">") }
-		b.WriteString(`<strongauth-challenge version="1">`)
-		el("origin", c.Origin)
-		el("flow", c.Flow)
-		el("action", c.Action)
-		el("nonce", base64.RawURLEncoding.EncodeToString(c.Nonce[:]))
-		el("issued", c.IssuedAt.UTC().Format(time.RFC3339))
-		el("expires", c.ExpiresAt.UTC().Format(time.RFC3339))
-		b.WriteString("</strongauth-challenge>")
+	if form == XMLFormLogin {
+		b := make([]byte, 0, 96)
+		b = append(b, "<login><timeTicket>"...)
+		b = strconv.AppendInt(b, c.IssuedAt.UnixMilli(), 10)
+		b = append(b, "</timeTicket><sessionid>"...)
+		b = base64.RawURLEncoding.AppendEncode(b, c.Nonce[:])
+		return append(b, "</sessionid></login>"...)
 	}
-	return []byte(b.String())
+	b := make([]byte, 0, 256+len(c.Origin)+len(c.Flow)+len(c.Action))
+	b = append(b, `<strongauth-challenge version="1"><origin>`...)
+	b = appendXMLText(b, c.Origin)
+	b = append(b, "</origin><flow>"...)
+	b = appendXMLText(b, c.Flow)
+	b = append(b, "</flow><action>"...)
+	b = appendXMLText(b, c.Action)
+	b = append(b, "</action><nonce>"...)
+	b = base64.RawURLEncoding.AppendEncode(b, c.Nonce[:]) // nothing to escape
+	b = append(b, "</nonce><issued>"...)
+	b = c.IssuedAt.UTC().AppendFormat(b, time.RFC3339) // digits, '-', ':', 'T', 'Z'
+	b = append(b, "</issued><expires>"...)
+	b = c.ExpiresAt.UTC().AppendFormat(b, time.RFC3339)
+	return append(b, "</expires></strongauth-challenge>"...)
 }
 
 // VerifyChallengeXML verifies an enveloped XML-DSig over a login challenge:

@@ -32,6 +32,14 @@ func TestChallengeXMLForms(t *testing.T) {
 		assert.Equal(t, c.XML(f), canon)
 	}
 	assert.Equal(t, "login", signature.XMLFormLogin.String())
+	// Text is escaped as C14N writes it (&, <, >; quotes stay), and the
+	// result is still canonical.
+	odd := *c
+	odd.Action, odd.Origin = `a&b<c>"d'`, "https://x.kz"
+	assert.Contains(t, string(odd.XML(signature.XMLFormChallenge)), `<action>a&amp;b&lt;c&gt;"d'</action>`)
+	canon, err := signature.CanonicalXML(odd.XML(signature.XMLFormChallenge))
+	require.NoError(t, err)
+	assert.Equal(t, odd.XML(signature.XMLFormChallenge), canon)
 }
 
 func TestVerifyChallengeXML(t *testing.T) {

@@ -118,6 +118,9 @@ func CheckArgs(key string, ttl time.Duration, needTTL bool) error {
 // keyed by the text before it.
 func HashTag(id string) string { return "{" + id + "}" }
 
+// TaggedKey returns prefix + space + HashTag(id) in one allocation.
+func TaggedKey(prefix, space, id string) string { return prefix + space + "{" + id + "}" }
+
 // ValidKeyPrefix reports whether p may start keys that carry a hash tag:
 // it must hold neither '{' nor '}', so that the first '{' of a key is the
 // tag's. Packages with a configurable key prefix refuse one that fails it.

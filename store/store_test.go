@@ -44,3 +44,14 @@ func TestHashTagKeepsKeysTogether(t *testing.T) {
 		assert.False(t, store.ValidKeyPrefix(p), p)
 	}
 }
+
+// TaggedKey is prefix, space and HashTag(id) joined.
+func TestTaggedKey(t *testing.T) {
+	for _, c := range [][3]string{{"", "", "f"}, {"sa:", "login:", "0123"}, {"app:", "", ""}} {
+		assert.Equal(t, c[0]+c[1]+store.HashTag(c[2]), store.TaggedKey(c[0], c[1], c[2]))
+	}
+	id := "0123456789abcdef0123456789abcdef"
+	assert.Equal(t, 1.0, testing.AllocsPerRun(100, func() { keySink = store.TaggedKey("sa:", "f:", id) }))
+}
+
+var keySink string

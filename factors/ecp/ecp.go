@@ -261,7 +261,7 @@ func storedChallenge(raw []byte) ([]byte, error) {
 
 // key is the store key of a flow's challenge: the flow ID is its hash
 // tag, as in the engine's key of the flow.
-func (f *Factor) key(flowID string) string { return f.cfg.KeyPrefix + store.HashTag(flowID) }
+func (f *Factor) key(flowID string) string { return store.TaggedKey(f.cfg.KeyPrefix, "", flowID) }
 
 func (f *Factor) origin(flow *auth.Flow) (string, error) {
 	fo := strings.ToLower(flow.Client.Origin)

@@ -129,5 +129,5 @@ func (f *Factor) take(ctx context.Context, key string) (*ceremony, error) {
 // loginKey is the key of a flow's login ceremony: the flow ID is its hash
 // tag, as in the engine's key of the flow. A registration is keyed by its
 // own random ID and belongs to no flow.
-func (f *Factor) loginKey(flowID string) string { return f.prefix + "login:" + store.HashTag(flowID) }
+func (f *Factor) loginKey(flowID string) string { return store.TaggedKey(f.prefix, "login:", flowID) }
 func (f *Factor) regKey(id string) string       { return f.prefix + "reg:" + id }
