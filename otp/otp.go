@@ -179,6 +179,7 @@ type Service struct {
 	now         func() time.Time
 	rand        io.Reader
 	log         *slog.Logger
+	phones      phoneCache
 }
 
 type budget struct {
@@ -355,9 +356,13 @@ func (s *Service) TTL() time.Duration { return s.ttl }
 // code as numbers of Config.DefaultRegion, and refuses destinations outside
 // Config.Countries with ErrPhoneNotAllowed.
 func (s *Service) Phone(raw string) (Phone, error) {
-	p, err := ParsePhone(raw, s.region)
-	if err != nil {
-		return Phone{}, err
+	p, ok := s.phones.get(raw)
+	if !ok {
+		var err error
+		if p, err = ParsePhone(raw, s.region); err != nil {
+			return Phone{}, err
+		}
+		s.phones.put(raw, p)
 	}
 	if !s.allowed(p) {
 		return Phone{}, fmt.Errorf("%w: %s", ErrPhoneNotAllowed, p.region)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -125,3 +126,33 @@ func (p Phone) LogValue() slog.Value { return slog.StringValue(p.masked) }
 
 // Equal reports whether p and q are the same number.
 func (p Phone) Equal(q Phone) bool { return p.e164 == q.e164 }
+
+// phoneCacheSize bounds a Service's cache of parsed numbers.
+const phoneCacheSize = 4096
+
+// phoneCache remembers numbers a Service parsed: ParsePhone (the
+// libphonenumber metadata and its regular expressions) costs more than the
+// rest of an SMS step, and a login parses the account's number for the
+// gate, the begin and the finish. Only numbers that parsed are kept (a
+// spray of invalid input cannot fill it), and a full cache is emptied:
+// its memory stays bounded whatever the input.
+type phoneCache struct {
+	mu sync.Mutex
+	m  map[string]Phone
+}
+
+func (c *phoneCache) get(raw string) (Phone, bool) {
+	c.mu.Lock()
+	p, ok := c.m[raw]
+	c.mu.Unlock()
+	return p, ok
+}
+
+func (c *phoneCache) put(raw string, p Phone) {
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= phoneCacheSize {
+		c.m = make(map[string]Phone)
+	}
+	c.m[raw] = p
+	c.mu.Unlock()
+}
