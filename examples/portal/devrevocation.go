@@ -160,11 +160,16 @@ func (d *devRevocation) load(ctx context.Context) (*revList, uint64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	l, err := decodeRevList(b)
+	return l, v, err
+}
+
+func decodeRevList(b []byte) (*revList, error) {
 	var l revList
 	if err := json.Unmarshal(b, &l); err != nil || l.Number < 1 || l.Revoked == nil {
-		return nil, 0, errors.New("portal: the stored development revocation list is corrupt")
+		return nil, errors.New("portal: the stored development revocation list is corrupt")
 	}
-	return &l, v, nil
+	return &l, nil
 }
 
 // status answers the OCSP responder: the CA is never revoked; a person's
@@ -244,7 +249,14 @@ func (d *devRevocation) setRevoked(ctx context.Context, iin string, revoked bool
 // sync re-issues the CA's CRL from the list when the list changed since
 // the checker got its last one.
 func (d *devRevocation) sync(ctx context.Context) error {
-	l, _, err := d.load(ctx)
+	b, _, err := d.store.Get(ctx, devRevocationsKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // the initial list, number 1: the checker began with its CRL
+	}
+	if err != nil {
+		return err
+	}
+	l, err := decodeRevList(b)
 	if err != nil {
 		return err
 	}
