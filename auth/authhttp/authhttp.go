@@ -202,6 +202,11 @@ func New(cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /flows/{id}/decision", h.decision)
 	h.mux.Handle("GET /client.js", newAsset(clientJS, "text/javascript; charset=utf-8"))
 	h.mux.Handle("GET /client.css", newAsset(clientCSS, "text/css; charset=utf-8"))
+	// Everything else, a known path with another method included, is a
+	// JSON 404: the catch-all routes in the same lookup as the endpoints
+	// (no second match per request) and leaves the mux no redirect or 405
+	// of its own to answer.
+	h.mux.HandleFunc("/", h.notFound)
 	return h, nil
 }
 
@@ -211,15 +216,15 @@ func New(cfg Config) (*Handler, error) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if p := r.URL.Path; p == "" || p != path.Clean(p) {
-		h.fail(w, r, "route", ErrNotFound)
-		return
-	}
-	if _, pattern := h.mux.Handler(r); pattern == "" {
-		h.fail(w, r, "route", ErrNotFound)
+	if p := r.URL.Path; p == "" || p[0] != '/' || p != path.Clean(p) {
+		h.notFound(w, r)
 		return
 	}
 	h.mux.ServeHTTP(w, r)
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.fail(w, r, "route", ErrNotFound)
 }
 
 // Binding returns the browser binding secret the request carries (the

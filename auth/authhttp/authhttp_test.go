@@ -587,6 +587,24 @@ func TestUnknownRoutesAnswerJSON(t *testing.T) {
 	assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
 }
 
+// TestNoRedirects: a path the mux would clean or redirect ("flows" after a
+// StripPrefix that left no slash, "*", a trailing slash) gets the JSON 404
+// too, never a redirect.
+func TestNoRedirects(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, p := range []string{"flows", "client.js", "*", "/flows/", "/client.js/", "//flows", "/flows/x/../x/status"} {
+		for _, m := range []string{"GET", "POST"} {
+			r := httptest.NewRequest(m, "http://localhost/", nil)
+			r.URL.Path = p
+			w := httptest.NewRecorder()
+			e.h.ServeHTTP(w, r)
+			assert.Equal(t, http.StatusNotFound, w.Code, "%s %q", m, p)
+			assert.Equal(t, "application/json; charset=utf-8", w.Header().Get("Content-Type"), "%s %q", m, p)
+			assert.Contains(t, w.Body.String(), `"code":"not_found"`, "%s %q", m, p)
+		}
+	}
+}
+
 // TestSubjectHook: a step-up flow for a user the host knows must prove
 // that user; a factor proving someone else is refused, and a host refusal
 // stops the start.
