@@ -214,8 +214,9 @@ func New(cfg Config) (*Handler, error) {
 // endpoints, including non-canonical paths ("//flows", "/flows/"), get a
 // JSON 404 {"code": "not_found"}, never a redirect.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	hdr := w.Header()
+	hdr["Cache-Control"] = hdrNoStore
+	hdr["X-Content-Type-Options"] = hdrNoSniff
 	if p := r.URL.Path; p == "" || p[0] != '/' || p != path.Clean(p) {
 		h.notFound(w, r)
 		return
@@ -404,17 +405,29 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op string, err er
 	if errors.As(err, &ra) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(ra.RetryAfter().Seconds()+0.999)))
 	}
-	writeJSON(w, status, map[string]string{
-		"code":    auth.Code(err),
-		"message": auth.ClientMessage(err, r.Header.Get("Accept-Language")),
-	})
+	e := getBuf()
+	defer putBuf(e)
+	e.b = appendError(e.b[:0], auth.Code(err), auth.ClientMessage(err, r.Header.Get("Accept-Language")))
+	send(w, status, e.b)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+// writeView answers with a flow's view.
+func writeView(w http.ResponseWriter, status int, v *flowView) error {
+	e := getBuf()
+	defer putBuf(e)
+	b, err := appendView(e.b[:0], v)
+	if err != nil {
+		return encodeErr(err)
+	}
+	e.b = b
+	send(w, status, b)
+	return nil
 }
+
+// encodeErr is the failure to encode an answer (a time outside RFC 3339,
+// a factor's challenge data that encoding/json refuses): an internal
+// error, answered before any of the answer is written.
+func encodeErr(err error) error { return fmt.Errorf("authhttp: encode the answer: %w", err) }
 
 //go:embed client.js
 var clientJS []byte

@@ -111,8 +111,7 @@ func (h *Handler) doStart(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := h.view(r, f)
 	v.CSRF = CSRFToken(binding, f.ID)
-	writeJSON(w, http.StatusCreated, v)
-	return nil
+	return writeView(w, http.StatusCreated, &v)
 }
 
 // step reads and checks what begin and finish share.
@@ -147,7 +146,14 @@ func (h *Handler) begin(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, ch)
+		e := getBuf()
+		defer putBuf(e)
+		b, err := appendChallenge(e.b[:0], e, ch)
+		if err != nil {
+			return encodeErr(err)
+		}
+		e.b = b
+		send(w, http.StatusOK, b)
 		return nil
 	}()
 	h.observe("begin", kind, err, t0)
@@ -195,7 +201,10 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request) {
 		if resp.Offer == nil {
 			resp.Offer = []auth.Kind{}
 		}
-		writeJSON(w, http.StatusOK, resp)
+		e := getBuf()
+		defer putBuf(e)
+		e.b = appendFinish(e.b[:0], &resp)
+		send(w, http.StatusOK, e.b)
 		return nil
 	}()
 	h.observe("finish", kind, err, t0)
@@ -222,7 +231,10 @@ func (h *Handler) decision(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, "decision", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, h.view(r, f))
+	v := h.view(r, f)
+	if err := writeView(w, http.StatusOK, &v); err != nil {
+		h.fail(w, r, "decision", err)
+	}
 }
 
 // status answers with the flow's view whenever it changes: as a stream of
@@ -281,7 +293,7 @@ func (h *Handler) poll(w http.ResponseWriter, r *http.Request, f *auth.Flow) {
 		case <-r.Context().Done():
 			return
 		case <-deadline.C:
-			writeJSON(w, http.StatusOK, h.view(r, f))
+			h.writeStatus(w, r, f)
 			return
 		case <-ticker.C:
 		}
@@ -292,7 +304,15 @@ func (h *Handler) poll(w http.ResponseWriter, r *http.Request, f *auth.Flow) {
 		}
 		f = nf
 	}
-	writeJSON(w, http.StatusOK, h.view(r, f))
+	h.writeStatus(w, r, f)
+}
+
+// writeStatus answers a long poll with the flow's view.
+func (h *Handler) writeStatus(w http.ResponseWriter, r *http.Request, f *auth.Flow) {
+	v := h.view(r, f)
+	if err := writeView(w, http.StatusOK, &v); err != nil {
+		h.fail(w, r, "status", err)
+	}
 }
 
 // stream sends an event "flow" with the view (its id the flow's version)
@@ -374,12 +394,10 @@ func (h *Handler) Require(action string, results func(r *http.Request) []*auth.R
 			if alts == nil {
 				alts = [][]string{}
 			}
-			writeJSON(w, http.StatusUnauthorized, map[string]any{
-				"code":         "step_up_required",
-				"message":      auth.MessageForCode("step_up_required", r.Header.Get("Accept-Language")),
-				"action":       action,
-				"alternatives": alts,
-			})
+			e := getBuf()
+			defer putBuf(e)
+			e.b = appendStepUp(e.b[:0], action, alts, auth.MessageForCode("step_up_required", r.Header.Get("Accept-Language")))
+			send(w, http.StatusUnauthorized, e.b)
 		})
 	}
 }
