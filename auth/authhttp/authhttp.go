@@ -254,40 +254,105 @@ func CSRFToken(binding, flowID string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// checkPost applies the origin, content-type and body-size checks of a POST.
+// checkPost applies the origin, content-type and body-size checks of a POST
+// and returns its JSON body (nil when empty), a copy the caller may keep.
 func (h *Handler) checkPost(w http.ResponseWriter, r *http.Request) (json.RawMessage, error) {
+	e := getBuf()
+	defer putBuf(e)
+	var v []byte
+	var err error
+	e.b, v, err = h.readPost(w, r, e.b[:0])
+	if err != nil || v == nil {
+		return nil, err
+	}
+	return json.RawMessage(bytes.Clone(v)), nil
+}
+
+// readPost applies the origin, content-type and body-size checks of a POST
+// and reads its body into buf, which it returns grown: v is the one JSON
+// value of the body without the white space around it (in buf's memory),
+// or nil for an empty body.
+func (h *Handler) readPost(w http.ResponseWriter, r *http.Request, buf []byte) (_, v []byte, err error) {
 	if sfs := r.Header.Get("Sec-Fetch-Site"); sfs != "" && sfs != "same-origin" {
-		return nil, ErrOrigin
+		return buf, nil, ErrOrigin
 	}
 	if o := r.Header.Get("Origin"); o != "" && !slices.Contains(h.cfg.Origins, o) {
-		return nil, ErrOrigin
+		return buf, nil, ErrOrigin
 	}
 	if r.ContentLength > h.cfg.MaxBody {
-		return nil, ErrTooLarge
+		return buf, nil, ErrTooLarge
 	}
-	body := http.MaxBytesReader(w, r.Body, h.cfg.MaxBody)
-	var raw json.RawMessage
-	if r.ContentLength != 0 {
-		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if err != nil || mt != "application/json" {
-			return nil, ErrContentType
+	if r.ContentLength == 0 || r.Body == nil {
+		return buf, nil, nil
+	}
+	if !isJSONType(r.Header.Get("Content-Type")) {
+		return buf, nil, ErrContentType
+	}
+	body := r.Body
+	if r.ContentLength < 0 {
+		// Of unknown length (chunked): past the limit, MaxBytesReader
+		// also tells the server to close the connection rather than
+		// drain the rest.
+		body = http.MaxBytesReader(w, body, h.cfg.MaxBody)
+	}
+	buf, err = readAtMost(body, buf, h.cfg.MaxBody, r.ContentLength)
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok || errors.Is(err, errTooLarge) {
+			return buf, nil, ErrTooLarge
 		}
-		dec := json.NewDecoder(body)
-		if err := dec.Decode(&raw); err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return nil, ErrTooLarge
-			}
-			if errors.Is(err, io.EOF) {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("%w: body is not JSON", auth.ErrInvalidInput)
+		return buf, nil, fmt.Errorf("%w: body unreadable", auth.ErrInvalidInput)
+	}
+	v = bytes.Trim(buf, " \t\r\n")
+	if len(v) == 0 {
+		return buf, nil, nil
+	}
+	if !json.Valid(v) {
+		return buf, nil, fmt.Errorf("%w: body is not one JSON value", auth.ErrInvalidInput)
+	}
+	return buf, v, nil
+}
+
+var errTooLarge = errors.New("authhttp: body over the limit")
+
+// readAtMost appends what r holds to buf, up to max bytes; more is
+// errTooLarge. size, when not negative, is the length the request
+// announced: the buffer grows to it at once.
+func readAtMost(r io.Reader, buf []byte, max, size int64) ([]byte, error) {
+	start := len(buf)
+	if size >= 0 {
+		buf = slices.Grow(buf, int(size)+1) // +1: room for the EOF read
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, 512)
 		}
-		if dec.More() {
-			return nil, fmt.Errorf("%w: trailing data after JSON", auth.ErrInvalidInput)
+		room := buf[len(buf):cap(buf)]
+		if left := max + 1 - int64(len(buf)-start); int64(len(room)) > left {
+			room = room[:left]
+		}
+		n, err := r.Read(room)
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)-start) > max {
+			return buf, errTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
 		}
 	}
-	return raw, nil
+}
+
+// isJSONType reports whether a Content-Type header names application/json
+// (any parameters); the two forms browsers send skip the parser.
+func isJSONType(ct string) bool {
+	switch ct {
+	case "application/json", "application/json; charset=utf-8":
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
 }
 
 func (h *Handler) checkCSRF(r *http.Request, binding, flowID string) error {
