@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/textproto"
 	"path"
 	"slices"
 	"strconv"
@@ -167,6 +168,8 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.CookieName == "" {
 		cfg.CookieName = origins.CookieName(secure)
+	} else if err := (&http.Cookie{Name: cfg.CookieName, Value: "v"}).Valid(); err != nil {
+		return nil, fmt.Errorf("%w: authhttp: CookieName %q is not a cookie name", auth.ErrConfig, cfg.CookieName)
 	} else if !secure && (strings.HasPrefix(cfg.CookieName, "__Host-") || strings.HasPrefix(cfg.CookieName, "__Secure-")) {
 		return nil, fmt.Errorf("%w: authhttp: CookieName %q needs https origins (browsers drop such cookies over http)", auth.ErrConfig, cfg.CookieName)
 	}
@@ -239,19 +242,84 @@ func (h *Handler) bindingOf(r *http.Request) (string, bool) {
 	if h.cfg.Binding != nil {
 		return h.cfg.Binding(r)
 	}
-	c, err := r.Cookie(h.cfg.CookieName)
-	if err != nil || len(c.Value) < 32 || len(c.Value) > 128 {
+	v, ok := cookie(r.Header, h.cfg.CookieName)
+	if !ok || len(v) < 32 || len(v) > 128 {
 		return "", false
 	}
-	return c.Value, true
+	return v, true
+}
+
+// maxCookies is net/http's default bound on the cookies of a request
+// (more, and it reads none).
+const maxCookies = 3000
+
+// cookie returns the value of the request's cookie called name as
+// r.Cookie(name) does — the first with a valid value, its quotes
+// stripped — without parsing the others into Cookies. name must be a
+// valid cookie name (New checks CookieName). Unlike net/http it does not
+// follow a GODEBUG httpcookiemaxnum lower than the default: it allocates
+// nothing per cookie.
+func cookie(h http.Header, name string) (string, bool) {
+	lines := h["Cookie"]
+	if len(lines) == 0 {
+		return "", false
+	}
+	n := 0
+	for _, line := range lines {
+		n += strings.Count(line, ";") + 1
+	}
+	if n > maxCookies {
+		return "", false
+	}
+	for _, line := range lines {
+		line = textproto.TrimString(line)
+		var part string
+		for len(line) > 0 {
+			part, line, _ = strings.Cut(line, ";")
+			k, v, _ := strings.Cut(textproto.TrimString(part), "=")
+			if textproto.TrimString(k) != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if validCookieValue(v) {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // CSRFToken derives the per-flow CSRF token from the binding secret (which
 // scripts cannot read) and the flow ID. POST /flows returns it; hosts that
 // supply their own binding can compute it for their pages.
 func CSRFToken(binding, flowID string) string {
-	sum := sha256.Sum256([]byte("strongauth/csrf\x00" + binding + "\x00" + flowID))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+	var b [csrfLen]byte
+	return string(appendCSRF(b[:0], binding, flowID))
+}
+
+// csrfLen is the length of a CSRF token: a SHA-256 in unpadded base64.
+const csrfLen = 43
+
+// appendCSRF appends CSRFToken(binding, flowID) to dst.
+func appendCSRF(dst []byte, binding, flowID string) []byte {
+	var in [256]byte // the hashed text stays on the stack unless the ID is long
+	b := append(in[:0], "strongauth/csrf\x00"...)
+	b = append(b, binding...)
+	b = append(b, 0)
+	b = append(b, flowID...)
+	sum := sha256.Sum256(b)
+	return base64.RawURLEncoding.AppendEncode(dst, sum[:])
 }
 
 // checkPost applies the origin, content-type and body-size checks of a POST
@@ -357,8 +425,12 @@ func isJSONType(ct string) bool {
 
 func (h *Handler) checkCSRF(r *http.Request, binding, flowID string) error {
 	got := r.Header.Get(CSRFHeader)
-	want := CSRFToken(binding, flowID)
-	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+	if len(got) != csrfLen { // the length is public: every token has it
+		return ErrCSRF
+	}
+	var g, w [csrfLen]byte
+	copy(g[:], got)
+	if subtle.ConstantTimeCompare(g[:], appendCSRF(w[:0], binding, flowID)) != 1 {
 		return ErrCSRF
 	}
 	return nil
@@ -405,8 +477,11 @@ func (e rateLimited) RetryAfter() time.Duration { return e.after }
 func (e rateLimited) Is(target error) bool      { return target == auth.ErrRateLimited }
 func (e rateLimited) ErrorCode() string         { return "rate_limited" }
 
-func (h *Handler) client(r *http.Request) auth.ClientInfo {
-	c := auth.ClientInfo{IP: h.cfg.ClientIP(r), UserAgent: r.UserAgent(), Origin: r.Header.Get("Origin")}
+func (h *Handler) client(r *http.Request) auth.ClientInfo { return h.clientAt(r, h.cfg.ClientIP(r)) }
+
+// clientAt is client for a request whose address is known already.
+func (h *Handler) clientAt(r *http.Request, ip string) auth.ClientInfo {
+	c := auth.ClientInfo{IP: ip, UserAgent: r.UserAgent(), Origin: r.Header.Get("Origin")}
 	if len(c.UserAgent) > 512 {
 		c.UserAgent = c.UserAgent[:512]
 	}

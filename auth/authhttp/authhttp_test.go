@@ -435,10 +435,12 @@ func TestNewValidates(t *testing.T) {
 	assert.ErrorIs(t, err, auth.ErrConfig)
 	ok := func(http.ResponseWriter, *http.Request, *auth.Result) error { return nil }
 	for name, c := range map[string]authhttp.Config{
-		"http on a public host":  {Origins: []string{"http://example.kz"}},
-		"http on a LAN address":  {Origins: []string{"http://10.0.0.7:8080"}},
-		"mixed https and http":   {Origins: []string{"https://example.kz", "http://localhost:8080"}},
-		"__Host- cookie on http": {Origins: []string{"http://localhost:8080"}, CookieName: "__Host-mine"},
+		"http on a public host":   {Origins: []string{"http://example.kz"}},
+		"http on a LAN address":   {Origins: []string{"http://10.0.0.7:8080"}},
+		"mixed https and http":    {Origins: []string{"https://example.kz", "http://localhost:8080"}},
+		"__Host- cookie on http":  {Origins: []string{"http://localhost:8080"}, CookieName: "__Host-mine"},
+		"cookie name not a token": {Origins: []string{"https://example.kz"}, CookieName: "my cookie"},
+		"cookie name with =":      {Origins: []string{"https://example.kz"}, CookieName: "a=b"},
 	} {
 		c.Engine, c.Store, c.OnResult = e.eng, memory.New(memory.Config{}), ok
 		_, err := authhttp.New(c)

@@ -83,7 +83,8 @@ func (h *Handler) doStart(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := h.cfg.Engine.Policy(req.Action); !ok {
 		return auth.ErrUnknownAction
 	}
-	if err := h.limit(r.Context(), "start", h.cfg.ClientIP(r), h.cfg.StartsPerIP); err != nil {
+	ip := h.cfg.ClientIP(r)
+	if err := h.limit(r.Context(), "start", ip, h.cfg.StartsPerIP); err != nil {
 		return err
 	}
 	binding, ok := h.bindingOf(r)
@@ -105,7 +106,7 @@ func (h *Handler) doStart(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	f, err := h.cfg.Engine.Start(r.Context(), auth.StartRequest{Action: req.Action, Subject: subject, Binding: binding, Client: h.client(r), Lang: req.Lang})
+	f, err := h.cfg.Engine.Start(r.Context(), auth.StartRequest{Action: req.Action, Subject: subject, Binding: binding, Client: h.clientAt(r, ip), Lang: req.Lang})
 	if err != nil {
 		return err
 	}
