@@ -48,6 +48,10 @@ const (
 	CSRFHeader = "X-StrongAuth-CSRF"
 )
 
+// csrfKey is CSRFHeader in its canonical form, which Header.Get would
+// otherwise compute (and allocate) on every call.
+var csrfKey = http.CanonicalHeaderKey(CSRFHeader)
+
 // Errors of the HTTP layer (each with a stable code).
 var (
 	ErrCSRF        = codeErr("csrf", "authhttp: missing or wrong CSRF token")
@@ -424,7 +428,7 @@ func isJSONType(ct string) bool {
 }
 
 func (h *Handler) checkCSRF(r *http.Request, binding, flowID string) error {
-	got := r.Header.Get(CSRFHeader)
+	got := r.Header.Get(csrfKey)
 	if len(got) != csrfLen { // the length is public: every token has it
 		return ErrCSRF
 	}

@@ -268,7 +268,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 func since(r *http.Request) uint64 {
 	s := r.URL.Query().Get("since")
 	if s == "" {
-		s = r.Header.Get("Last-Event-ID")
+		s = r.Header.Get("Last-Event-Id") // canonical: Get need not allocate
 	}
 	v, _ := strconv.ParseUint(s, 10, 64)
 	return v
