@@ -246,6 +246,9 @@ func TestRefusals(t *testing.T) {
 			return b.post("/flows/00000000000000000000000000000000/begin/ecp", "")
 		}, http.StatusForbidden, "csrf"},
 		{"unknown action", func() reply { return b.post("/flows", `{"action":"transfer"}`) }, http.StatusNotFound, "unknown_action"},
+		{"unknown language", func() reply { return b.post("/flows", `{"action":"transfer","lang":"de"}`) }, http.StatusBadRequest, "invalid_input"},
+		{"no action", func() reply { return b.post("/flows", `{"lang":"kk"}`) }, http.StatusBadRequest, "invalid_input"},
+		{"no start body", func() reply { return b.post("/flows", "") }, http.StatusBadRequest, "invalid_input"},
 		{"finish before begin", func() reply { return b.post("/flows/"+flow+"/finish/webauthn", `{"ok":true}`) }, http.StatusForbidden, "factor_not_begun"},
 	}
 	for _, c := range cases {

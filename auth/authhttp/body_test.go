@@ -139,3 +139,62 @@ func FuzzReadPost(f *testing.F) {
 		}
 	})
 }
+
+var startBodies = []string{
+	`{"action":"login"}`, `{"action":"login","lang":"kk"}`, `{"action":"login","lang":""}`, `{"action":""}`,
+	`{"action":"login","lang":"xx"}`, `{"lang":"kk","action":"login"}`, `{"action":"log\u0069n"}`,
+	`{"action":"a<>&'!~ "}`, `{"action":"login","lang":"kk","x":1}`, `{"action":"login","action":"other"}`,
+	`{"Action":"login"}`, `{"ACTION":"login"}`, `{"action":null}`, `{"action":1}`, `{"action":"l\"ogin"}`,
+	`{"action":"login\"}`, `{"action":"login"`, `{"action":"login"}}`, `{"action":"login","lang":"kk"`,
+	`{"action":"login","lang":"kk"}x`, `{"action":"\u00e9"}`, "{\"action\":\"\xc3\xa9\"}", "{\"action\":\"\xff\"}",
+	"{\"action\":\"a\x01\"}", "{\"action\":\"a\x7f\"}", `{"action" : "login"}`, `{ "action":"login"}`, `null`,
+	`[]`, `"login"`, `{}`, `{"action":"login","lang":null}`, `{"action":"login","lang":"k\u006b"}`, ``,
+}
+
+// unmarshalStart is the reference startFields follows.
+func unmarshalStart(v []byte) (startRequest, bool) {
+	var req startRequest
+	if v == nil || json.Unmarshal(v, &req) != nil {
+		return startRequest{}, false
+	}
+	return req, true
+}
+
+func TestStartFields(t *testing.T) {
+	for _, body := range startBodies {
+		checkStartFields(t, []byte(body))
+	}
+	if _, _, ok := startFields(nil); ok {
+		t.Error("no body accepted")
+	}
+	if a, l, ok := compactStart([]byte(`{"action":"login","lang":"kk"}`)); !ok || string(a) != "login" || string(l) != "kk" {
+		t.Errorf("the compact form is not read in place: %q %q %v", a, l, ok)
+	}
+}
+
+func checkStartFields(t *testing.T, body []byte) {
+	t.Helper()
+	action, lang, ok := startFields(body)
+	want, wok := unmarshalStart(body)
+	if ok != wok || string(action) != want.Action || string(lang) != want.Lang {
+		t.Fatalf("%q: got %q %q %v, want %q %q %v", body, action, lang, ok, want.Action, want.Lang, wok)
+	}
+}
+
+// FuzzStartFields compares the start body reader with json.Unmarshal.
+func FuzzStartFields(f *testing.F) {
+	for _, b := range startBodies {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		if json.Valid([]byte(body)) { // readPost lets only valid JSON through
+			checkStartFields(t, []byte(body))
+		}
+		if a, l, ok := compactStart([]byte(body)); ok {
+			var req startRequest
+			if err := json.Unmarshal([]byte(body), &req); err != nil || req.Action != string(a) || req.Lang != string(l) {
+				t.Fatalf("%q: compact %q %q, json.Unmarshal %+v %v", body, a, l, req, err)
+			}
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package authhttp
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -69,19 +70,9 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) doStart(w http.ResponseWriter, r *http.Request) error {
-	raw, err := h.checkPost(w, r)
+	req, err := h.readStart(w, r)
 	if err != nil {
 		return err
-	}
-	var req startRequest
-	if raw == nil || json.Unmarshal(raw, &req) != nil || req.Action == "" {
-		return fmt.Errorf("%w: want {\"action\": \"…\"}", auth.ErrInvalidInput)
-	}
-	if !auth.ValidLang(req.Lang) {
-		return fmt.Errorf("%w: lang must be kk, ru or en", auth.ErrInvalidInput)
-	}
-	if _, ok := h.cfg.Engine.Policy(req.Action); !ok {
-		return auth.ErrUnknownAction
 	}
 	ip := h.cfg.ClientIP(r)
 	if err := h.limit(r.Context(), "start", ip, h.cfg.StartsPerIP); err != nil {
@@ -113,6 +104,99 @@ func (h *Handler) doStart(w http.ResponseWriter, r *http.Request) error {
 	v := h.view(r, f)
 	v.CSRF = CSRFToken(binding, f.ID)
 	return writeView(w, http.StatusCreated, &v)
+}
+
+// readStart reads and checks the body of a start. The action and language
+// it returns are the engine's and this package's own strings, not copies
+// of the body.
+func (h *Handler) readStart(w http.ResponseWriter, r *http.Request) (startRequest, error) {
+	e := getBuf()
+	defer putBuf(e)
+	var v []byte
+	var err error
+	if e.b, v, err = h.readPost(w, r, e.b[:0]); err != nil {
+		return startRequest{}, err
+	}
+	action, lang, ok := startFields(v)
+	if !ok || len(action) == 0 {
+		return startRequest{}, fmt.Errorf("%w: want {\"action\": \"…\"}", auth.ErrInvalidInput)
+	}
+	if !auth.ValidLang(string(lang)) {
+		return startRequest{}, fmt.Errorf("%w: lang must be kk, ru or en", auth.ErrInvalidInput)
+	}
+	req := startRequest{Lang: langString(lang)}
+	p, ok := h.cfg.Engine.Policy(string(action))
+	if !ok {
+		return startRequest{}, auth.ErrUnknownAction
+	}
+	if req.Action = p.Action; req.Action != string(action) {
+		req.Action = string(action)
+	}
+	return req, nil
+}
+
+// langString returns lang as a string, without allocating for the
+// languages of the messages.
+func langString(lang []byte) string {
+	switch string(lang) {
+	case "":
+		return ""
+	case "kk":
+		return "kk"
+	case "ru":
+		return "ru"
+	case "en":
+		return "en"
+	}
+	return string(lang)
+}
+
+// startFields returns the action and lang of a start's body as
+// json.Unmarshal into a startRequest reads them (ok false where it
+// fails). The compact form a browser's JSON.stringify sends,
+// {"action":"…"} or {"action":"…","lang":"…"} with printable ASCII
+// strings without escapes, is read in place; any other body goes through
+// json.Unmarshal.
+func startFields(v []byte) (action, lang []byte, ok bool) {
+	if action, lang, ok = compactStart(v); ok {
+		return action, lang, true
+	}
+	var req startRequest
+	if v == nil || json.Unmarshal(v, &req) != nil {
+		return nil, nil, false
+	}
+	return []byte(req.Action), []byte(req.Lang), true
+}
+
+func compactStart(v []byte) (action, lang []byte, ok bool) {
+	rest, found := bytes.CutPrefix(v, []byte(`{"action":"`))
+	if !found {
+		return nil, nil, false
+	}
+	i := plainLen(rest)
+	action, rest = rest[:i], rest[i:]
+	if string(rest) == `"}` {
+		return action, nil, true
+	}
+	if rest, found = bytes.CutPrefix(rest, []byte(`","lang":"`)); !found {
+		return nil, nil, false
+	}
+	i = plainLen(rest)
+	if string(rest[i:]) != `"}` {
+		return nil, nil, false
+	}
+	return action, rest[:i], true
+}
+
+// plainLen is the length of b's prefix of bytes that stand for themselves
+// in a JSON string: printable ASCII but the quote and the backslash.
+func plainLen(b []byte) int {
+	for i, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return i
+		}
+	}
+	return len(b)
 }
 
 // step reads and checks what begin and finish share.
