@@ -510,8 +510,11 @@ func (h *Handler) observe(op string, kind auth.Kind, err error, start time.Time)
 }
 
 // statusOf maps an error code to an HTTP status.
-func statusOf(err error) int {
-	switch auth.Code(err) {
+func statusOf(err error) int { return statusOfCode(auth.Code(err)) }
+
+// statusOfCode is statusOf for a code already known.
+func statusOfCode(code string) int {
+	switch code {
 	case "flow_not_found", "unknown_factor", "unknown_action", "not_found":
 		return http.StatusNotFound
 	case "invalid_input", "policy_syntax":
@@ -537,21 +540,29 @@ func statusOf(err error) int {
 	}
 }
 
+// retryAfterError is an error that is an auth.RetryAfter.
+type retryAfterError interface {
+	error
+	auth.RetryAfter
+}
+
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op string, err error) {
-	status := statusOf(err)
+	code := auth.Code(err) // once: each call allocates
+	status := statusOfCode(code)
 	level := slog.LevelWarn
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	h.cfg.Log.LogAttrs(r.Context(), level, "strongauth http", slog.String("op", op),
-		slog.String("code", auth.Code(err)), slog.String("error", err.Error()), slog.String("ip", h.cfg.ClientIP(r)))
-	var ra auth.RetryAfter
-	if errors.As(err, &ra) {
+	if h.cfg.Log.Enabled(r.Context(), level) { // a flood of refusals need not build unlogged lines
+		h.cfg.Log.LogAttrs(r.Context(), level, "strongauth http", slog.String("op", op),
+			slog.String("code", code), slog.String("error", err.Error()), slog.String("ip", h.cfg.ClientIP(r)))
+	}
+	if ra, ok := errors.AsType[retryAfterError](err); ok { // AsType: no target to allocate
 		w.Header().Set("Retry-After", strconv.Itoa(int(ra.RetryAfter().Seconds()+0.999)))
 	}
 	e := getBuf()
 	defer putBuf(e)
-	e.b = appendError(e.b[:0], auth.Code(err), auth.ClientMessage(err, r.Header.Get("Accept-Language")))
+	e.b = appendError(e.b[:0], code, auth.MessageForCode(code, r.Header.Get("Accept-Language")))
 	send(w, status, e.b)
 }
 
