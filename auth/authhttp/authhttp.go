@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/textproto"
 	"path"
 	"slices"
 	"strconv"
@@ -46,6 +47,10 @@ const (
 	heartbeat  = 15 * time.Second
 	CSRFHeader = "X-StrongAuth-CSRF"
 )
+
+// csrfKey is CSRFHeader in its canonical form, which Header.Get would
+// otherwise compute (and allocate) on every call.
+var csrfKey = http.CanonicalHeaderKey(CSRFHeader)
 
 // Errors of the HTTP layer (each with a stable code).
 var (
@@ -167,6 +172,8 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.CookieName == "" {
 		cfg.CookieName = origins.CookieName(secure)
+	} else if err := (&http.Cookie{Name: cfg.CookieName, Value: "v"}).Valid(); err != nil {
+		return nil, fmt.Errorf("%w: authhttp: CookieName %q is not a cookie name", auth.ErrConfig, cfg.CookieName)
 	} else if !secure && (strings.HasPrefix(cfg.CookieName, "__Host-") || strings.HasPrefix(cfg.CookieName, "__Secure-")) {
 		return nil, fmt.Errorf("%w: authhttp: CookieName %q needs https origins (browsers drop such cookies over http)", auth.ErrConfig, cfg.CookieName)
 	}
@@ -202,6 +209,11 @@ func New(cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /flows/{id}/decision", h.decision)
 	h.mux.Handle("GET /client.js", newAsset(clientJS, "text/javascript; charset=utf-8"))
 	h.mux.Handle("GET /client.css", newAsset(clientCSS, "text/css; charset=utf-8"))
+	// Everything else, a known path with another method included, is a
+	// JSON 404: the catch-all routes in the same lookup as the endpoints
+	// (no second match per request) and leaves the mux no redirect or 405
+	// of its own to answer.
+	h.mux.HandleFunc("/", h.notFound)
 	return h, nil
 }
 
@@ -209,17 +221,18 @@ func New(cfg Config) (*Handler, error) {
 // endpoints, including non-canonical paths ("//flows", "/flows/"), get a
 // JSON 404 {"code": "not_found"}, never a redirect.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if p := r.URL.Path; p == "" || p != path.Clean(p) {
-		h.fail(w, r, "route", ErrNotFound)
-		return
-	}
-	if _, pattern := h.mux.Handler(r); pattern == "" {
-		h.fail(w, r, "route", ErrNotFound)
+	hdr := w.Header()
+	hdr["Cache-Control"] = hdrNoStore
+	hdr["X-Content-Type-Options"] = hdrNoSniff
+	if p := r.URL.Path; p == "" || p[0] != '/' || p != path.Clean(p) {
+		h.notFound(w, r)
 		return
 	}
 	h.mux.ServeHTTP(w, r)
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.fail(w, r, "route", ErrNotFound)
 }
 
 // Binding returns the browser binding secret the request carries (the
@@ -233,61 +246,195 @@ func (h *Handler) bindingOf(r *http.Request) (string, bool) {
 	if h.cfg.Binding != nil {
 		return h.cfg.Binding(r)
 	}
-	c, err := r.Cookie(h.cfg.CookieName)
-	if err != nil || len(c.Value) < 32 || len(c.Value) > 128 {
+	v, ok := cookie(r.Header, h.cfg.CookieName)
+	if !ok || len(v) < 32 || len(v) > 128 {
 		return "", false
 	}
-	return c.Value, true
+	return v, true
+}
+
+// maxCookies is net/http's default bound on the cookies of a request
+// (more, and it reads none).
+const maxCookies = 3000
+
+// cookie returns the value of the request's cookie called name as
+// r.Cookie(name) does — the first with a valid value, its quotes
+// stripped — without parsing the others into Cookies. name must be a
+// valid cookie name (New checks CookieName). Unlike net/http it does not
+// follow a GODEBUG httpcookiemaxnum lower than the default: it allocates
+// nothing per cookie.
+func cookie(h http.Header, name string) (string, bool) {
+	lines := h["Cookie"]
+	if len(lines) == 0 {
+		return "", false
+	}
+	n := 0
+	for _, line := range lines {
+		n += strings.Count(line, ";") + 1
+	}
+	if n > maxCookies {
+		return "", false
+	}
+	for _, line := range lines {
+		line = textproto.TrimString(line)
+		var part string
+		for len(line) > 0 {
+			part, line, _ = strings.Cut(line, ";")
+			k, v, _ := strings.Cut(textproto.TrimString(part), "=")
+			if textproto.TrimString(k) != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if validCookieValue(v) {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // CSRFToken derives the per-flow CSRF token from the binding secret (which
 // scripts cannot read) and the flow ID. POST /flows returns it; hosts that
 // supply their own binding can compute it for their pages.
 func CSRFToken(binding, flowID string) string {
-	sum := sha256.Sum256([]byte("strongauth/csrf\x00" + binding + "\x00" + flowID))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+	var b [csrfLen]byte
+	return string(appendCSRF(b[:0], binding, flowID))
 }
 
-// checkPost applies the origin, content-type and body-size checks of a POST.
+// csrfLen is the length of a CSRF token: a SHA-256 in unpadded base64.
+const csrfLen = 43
+
+// appendCSRF appends CSRFToken(binding, flowID) to dst.
+func appendCSRF(dst []byte, binding, flowID string) []byte {
+	var in [256]byte // the hashed text stays on the stack unless the ID is long
+	b := append(in[:0], "strongauth/csrf\x00"...)
+	b = append(b, binding...)
+	b = append(b, 0)
+	b = append(b, flowID...)
+	sum := sha256.Sum256(b)
+	return base64.RawURLEncoding.AppendEncode(dst, sum[:])
+}
+
+// checkPost applies the origin, content-type and body-size checks of a POST
+// and returns its JSON body (nil when empty), a copy the caller may keep.
 func (h *Handler) checkPost(w http.ResponseWriter, r *http.Request) (json.RawMessage, error) {
+	e := getBuf()
+	defer putBuf(e)
+	var v []byte
+	var err error
+	e.b, v, err = h.readPost(w, r, e.b[:0])
+	if err != nil || v == nil {
+		return nil, err
+	}
+	return json.RawMessage(bytes.Clone(v)), nil
+}
+
+// readPost applies the origin, content-type and body-size checks of a POST
+// and reads its body into buf, which it returns grown: v is the one JSON
+// value of the body without the white space around it (in buf's memory),
+// or nil for an empty body.
+func (h *Handler) readPost(w http.ResponseWriter, r *http.Request, buf []byte) (_, v []byte, err error) {
 	if sfs := r.Header.Get("Sec-Fetch-Site"); sfs != "" && sfs != "same-origin" {
-		return nil, ErrOrigin
+		return buf, nil, ErrOrigin
 	}
 	if o := r.Header.Get("Origin"); o != "" && !slices.Contains(h.cfg.Origins, o) {
-		return nil, ErrOrigin
+		return buf, nil, ErrOrigin
 	}
 	if r.ContentLength > h.cfg.MaxBody {
-		return nil, ErrTooLarge
+		return buf, nil, ErrTooLarge
 	}
-	body := http.MaxBytesReader(w, r.Body, h.cfg.MaxBody)
-	var raw json.RawMessage
-	if r.ContentLength != 0 {
-		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if err != nil || mt != "application/json" {
-			return nil, ErrContentType
+	if r.ContentLength == 0 || r.Body == nil {
+		return buf, nil, nil
+	}
+	if !isJSONType(r.Header.Get("Content-Type")) {
+		return buf, nil, ErrContentType
+	}
+	body := r.Body
+	if r.ContentLength < 0 {
+		// Of unknown length (chunked): past the limit, MaxBytesReader
+		// also tells the server to close the connection rather than
+		// drain the rest.
+		body = http.MaxBytesReader(w, body, h.cfg.MaxBody)
+	}
+	buf, err = readAtMost(body, buf, h.cfg.MaxBody, r.ContentLength)
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok || errors.Is(err, errTooLarge) {
+			return buf, nil, ErrTooLarge
 		}
-		dec := json.NewDecoder(body)
-		if err := dec.Decode(&raw); err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return nil, ErrTooLarge
-			}
-			if errors.Is(err, io.EOF) {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("%w: body is not JSON", auth.ErrInvalidInput)
+		return buf, nil, fmt.Errorf("%w: body unreadable", auth.ErrInvalidInput)
+	}
+	v = bytes.Trim(buf, " \t\r\n")
+	if len(v) == 0 {
+		return buf, nil, nil
+	}
+	if !json.Valid(v) {
+		return buf, nil, fmt.Errorf("%w: body is not one JSON value", auth.ErrInvalidInput)
+	}
+	return buf, v, nil
+}
+
+var errTooLarge = errors.New("authhttp: body over the limit")
+
+// readAtMost appends what r holds to buf, up to max bytes; more is
+// errTooLarge. size, when not negative, is the length the request
+// announced: the buffer grows to it at once.
+func readAtMost(r io.Reader, buf []byte, max, size int64) ([]byte, error) {
+	start := len(buf)
+	if size >= 0 {
+		buf = slices.Grow(buf, int(size)+1) // +1: room for the EOF read
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, 512)
 		}
-		if dec.More() {
-			return nil, fmt.Errorf("%w: trailing data after JSON", auth.ErrInvalidInput)
+		room := buf[len(buf):cap(buf)]
+		if left := max + 1 - int64(len(buf)-start); int64(len(room)) > left {
+			room = room[:left]
+		}
+		n, err := r.Read(room)
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)-start) > max {
+			return buf, errTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
 		}
 	}
-	return raw, nil
+}
+
+// isJSONType reports whether a Content-Type header names application/json
+// (any parameters); the two forms browsers send skip the parser.
+func isJSONType(ct string) bool {
+	switch ct {
+	case "application/json", "application/json; charset=utf-8":
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
 }
 
 func (h *Handler) checkCSRF(r *http.Request, binding, flowID string) error {
-	got := r.Header.Get(CSRFHeader)
-	want := CSRFToken(binding, flowID)
-	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+	got := r.Header.Get(csrfKey)
+	if len(got) != csrfLen { // the length is public: every token has it
+		return ErrCSRF
+	}
+	var g, w [csrfLen]byte
+	copy(g[:], got)
+	if subtle.ConstantTimeCompare(g[:], appendCSRF(w[:0], binding, flowID)) != 1 {
 		return ErrCSRF
 	}
 	return nil
@@ -334,8 +481,11 @@ func (e rateLimited) RetryAfter() time.Duration { return e.after }
 func (e rateLimited) Is(target error) bool      { return target == auth.ErrRateLimited }
 func (e rateLimited) ErrorCode() string         { return "rate_limited" }
 
-func (h *Handler) client(r *http.Request) auth.ClientInfo {
-	c := auth.ClientInfo{IP: h.cfg.ClientIP(r), UserAgent: r.UserAgent(), Origin: r.Header.Get("Origin")}
+func (h *Handler) client(r *http.Request) auth.ClientInfo { return h.clientAt(r, h.cfg.ClientIP(r)) }
+
+// clientAt is client for a request whose address is known already.
+func (h *Handler) clientAt(r *http.Request, ip string) auth.ClientInfo {
+	c := auth.ClientInfo{IP: ip, UserAgent: r.UserAgent(), Origin: r.Header.Get("Origin")}
 	if len(c.UserAgent) > 512 {
 		c.UserAgent = c.UserAgent[:512]
 	}
@@ -360,8 +510,11 @@ func (h *Handler) observe(op string, kind auth.Kind, err error, start time.Time)
 }
 
 // statusOf maps an error code to an HTTP status.
-func statusOf(err error) int {
-	switch auth.Code(err) {
+func statusOf(err error) int { return statusOfCode(auth.Code(err)) }
+
+// statusOfCode is statusOf for a code already known.
+func statusOfCode(code string) int {
+	switch code {
 	case "flow_not_found", "unknown_factor", "unknown_action", "not_found":
 		return http.StatusNotFound
 	case "invalid_input", "policy_syntax":
@@ -387,29 +540,49 @@ func statusOf(err error) int {
 	}
 }
 
+// retryAfterError is an error that is an auth.RetryAfter.
+type retryAfterError interface {
+	error
+	auth.RetryAfter
+}
+
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op string, err error) {
-	status := statusOf(err)
+	code := auth.Code(err) // once: each call allocates
+	status := statusOfCode(code)
 	level := slog.LevelWarn
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	h.cfg.Log.LogAttrs(r.Context(), level, "strongauth http", slog.String("op", op),
-		slog.String("code", auth.Code(err)), slog.String("error", err.Error()), slog.String("ip", h.cfg.ClientIP(r)))
-	var ra auth.RetryAfter
-	if errors.As(err, &ra) {
+	if h.cfg.Log.Enabled(r.Context(), level) { // a flood of refusals need not build unlogged lines
+		h.cfg.Log.LogAttrs(r.Context(), level, "strongauth http", slog.String("op", op),
+			slog.String("code", code), slog.String("error", err.Error()), slog.String("ip", h.cfg.ClientIP(r)))
+	}
+	if ra, ok := errors.AsType[retryAfterError](err); ok { // AsType: no target to allocate
 		w.Header().Set("Retry-After", strconv.Itoa(int(ra.RetryAfter().Seconds()+0.999)))
 	}
-	writeJSON(w, status, map[string]string{
-		"code":    auth.Code(err),
-		"message": auth.ClientMessage(err, r.Header.Get("Accept-Language")),
-	})
+	e := getBuf()
+	defer putBuf(e)
+	e.b = appendError(e.b[:0], code, auth.MessageForCode(code, r.Header.Get("Accept-Language")))
+	send(w, status, e.b)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+// writeView answers with a flow's view.
+func writeView(w http.ResponseWriter, status int, v *flowView) error {
+	e := getBuf()
+	defer putBuf(e)
+	b, err := appendView(e.b[:0], v)
+	if err != nil {
+		return encodeErr(err)
+	}
+	e.b = b
+	send(w, status, b)
+	return nil
 }
+
+// encodeErr is the failure to encode an answer (a time outside RFC 3339,
+// a factor's challenge data that encoding/json refuses): an internal
+// error, answered before any of the answer is written.
+func encodeErr(err error) error { return fmt.Errorf("authhttp: encode the answer: %w", err) }
 
 //go:embed client.js
 var clientJS []byte

@@ -246,6 +246,9 @@ func TestRefusals(t *testing.T) {
 			return b.post("/flows/00000000000000000000000000000000/begin/ecp", "")
 		}, http.StatusForbidden, "csrf"},
 		{"unknown action", func() reply { return b.post("/flows", `{"action":"transfer"}`) }, http.StatusNotFound, "unknown_action"},
+		{"unknown language", func() reply { return b.post("/flows", `{"action":"transfer","lang":"de"}`) }, http.StatusBadRequest, "invalid_input"},
+		{"no action", func() reply { return b.post("/flows", `{"lang":"kk"}`) }, http.StatusBadRequest, "invalid_input"},
+		{"no start body", func() reply { return b.post("/flows", "") }, http.StatusBadRequest, "invalid_input"},
 		{"finish before begin", func() reply { return b.post("/flows/"+flow+"/finish/webauthn", `{"ok":true}`) }, http.StatusForbidden, "factor_not_begun"},
 	}
 	for _, c := range cases {
@@ -435,10 +438,12 @@ func TestNewValidates(t *testing.T) {
 	assert.ErrorIs(t, err, auth.ErrConfig)
 	ok := func(http.ResponseWriter, *http.Request, *auth.Result) error { return nil }
 	for name, c := range map[string]authhttp.Config{
-		"http on a public host":  {Origins: []string{"http://example.kz"}},
-		"http on a LAN address":  {Origins: []string{"http://10.0.0.7:8080"}},
-		"mixed https and http":   {Origins: []string{"https://example.kz", "http://localhost:8080"}},
-		"__Host- cookie on http": {Origins: []string{"http://localhost:8080"}, CookieName: "__Host-mine"},
+		"http on a public host":   {Origins: []string{"http://example.kz"}},
+		"http on a LAN address":   {Origins: []string{"http://10.0.0.7:8080"}},
+		"mixed https and http":    {Origins: []string{"https://example.kz", "http://localhost:8080"}},
+		"__Host- cookie on http":  {Origins: []string{"http://localhost:8080"}, CookieName: "__Host-mine"},
+		"cookie name not a token": {Origins: []string{"https://example.kz"}, CookieName: "my cookie"},
+		"cookie name with =":      {Origins: []string{"https://example.kz"}, CookieName: "a=b"},
 	} {
 		c.Engine, c.Store, c.OnResult = e.eng, memory.New(memory.Config{}), ok
 		_, err := authhttp.New(c)
@@ -585,6 +590,24 @@ func TestUnknownRoutesAnswerJSON(t *testing.T) {
 	assert.Equal(t, "text/javascript; charset=utf-8", resp.Header.Get("Content-Type"))
 	assert.Equal(t, authhttp.ClientJS(), js)
 	assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
+}
+
+// TestNoRedirects: a path the mux would clean or redirect ("flows" after a
+// StripPrefix that left no slash, "*", a trailing slash) gets the JSON 404
+// too, never a redirect.
+func TestNoRedirects(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, p := range []string{"flows", "client.js", "*", "/flows/", "/client.js/", "//flows", "/flows/x/../x/status"} {
+		for _, m := range []string{"GET", "POST"} {
+			r := httptest.NewRequest(m, "http://localhost/", nil)
+			r.URL.Path = p
+			w := httptest.NewRecorder()
+			e.h.ServeHTTP(w, r)
+			assert.Equal(t, http.StatusNotFound, w.Code, "%s %q", m, p)
+			assert.Equal(t, "application/json; charset=utf-8", w.Header().Get("Content-Type"), "%s %q", m, p)
+			assert.Contains(t, w.Body.String(), `"code":"not_found"`, "%s %q", m, p)
+		}
+	}
 }
 
 // TestSubjectHook: a step-up flow for a user the host knows must prove

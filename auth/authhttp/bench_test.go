@@ -96,3 +96,33 @@ func between(s, a, b string) string {
 	s = s[i+len(a):]
 	return s[:strings.Index(s, b)]
 }
+
+// BenchmarkRefusal measures a forged request (a begin with a wrong CSRF
+// token), the path a flood of them takes.
+func BenchmarkRefusal(b *testing.B) {
+	st := memory.New(memory.Config{})
+	defer st.Close()
+	eng, err := auth.New(auth.Config{Store: st, Factors: []auth.Factor{authtest.Strong(auth.KindWebAuthn)},
+		Policies: []auth.Policy{{Action: "login", Rule: auth.KindWebAuthn}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := authhttp.New(authhttp.Config{Engine: eng, Store: st, Origins: []string{"http://localhost"},
+		Log: slog.New(slog.DiscardHandler), OnResult: func(http.ResponseWriter, *http.Request, *auth.Result) error { return nil }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, post("/flows", `{"action":"login"}`, "", ""))
+	cookie := w.Result().Cookies()[0].Value
+	flow := between(w.Body.String(), `"flow":"`, `"`)
+	r := post("/flows/"+flow+"/begin/webauthn", "", cookie, strings.Repeat("A", 43))
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusForbidden {
+			b.Fatal(w.Body.String())
+		}
+	}
+}

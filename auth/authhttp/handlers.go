@@ -1,6 +1,7 @@
 package authhttp
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -69,21 +70,12 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) doStart(w http.ResponseWriter, r *http.Request) error {
-	raw, err := h.checkPost(w, r)
+	req, err := h.readStart(w, r)
 	if err != nil {
 		return err
 	}
-	var req startRequest
-	if raw == nil || json.Unmarshal(raw, &req) != nil || req.Action == "" {
-		return fmt.Errorf("%w: want {\"action\": \"…\"}", auth.ErrInvalidInput)
-	}
-	if !auth.ValidLang(req.Lang) {
-		return fmt.Errorf("%w: lang must be kk, ru or en", auth.ErrInvalidInput)
-	}
-	if _, ok := h.cfg.Engine.Policy(req.Action); !ok {
-		return auth.ErrUnknownAction
-	}
-	if err := h.limit(r.Context(), "start", h.cfg.ClientIP(r), h.cfg.StartsPerIP); err != nil {
+	ip := h.cfg.ClientIP(r)
+	if err := h.limit(r.Context(), "start", ip, h.cfg.StartsPerIP); err != nil {
 		return err
 	}
 	binding, ok := h.bindingOf(r)
@@ -105,14 +97,106 @@ func (h *Handler) doStart(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	f, err := h.cfg.Engine.Start(r.Context(), auth.StartRequest{Action: req.Action, Subject: subject, Binding: binding, Client: h.client(r), Lang: req.Lang})
+	f, err := h.cfg.Engine.Start(r.Context(), auth.StartRequest{Action: req.Action, Subject: subject, Binding: binding, Client: h.clientAt(r, ip), Lang: req.Lang})
 	if err != nil {
 		return err
 	}
 	v := h.view(r, f)
 	v.CSRF = CSRFToken(binding, f.ID)
-	writeJSON(w, http.StatusCreated, v)
-	return nil
+	return writeView(w, http.StatusCreated, &v)
+}
+
+// readStart reads and checks the body of a start. The action and language
+// it returns are the engine's and this package's own strings, not copies
+// of the body.
+func (h *Handler) readStart(w http.ResponseWriter, r *http.Request) (startRequest, error) {
+	e := getBuf()
+	defer putBuf(e)
+	var v []byte
+	var err error
+	if e.b, v, err = h.readPost(w, r, e.b[:0]); err != nil {
+		return startRequest{}, err
+	}
+	action, lang, ok := startFields(v)
+	if !ok || len(action) == 0 {
+		return startRequest{}, fmt.Errorf("%w: want {\"action\": \"…\"}", auth.ErrInvalidInput)
+	}
+	if !auth.ValidLang(string(lang)) {
+		return startRequest{}, fmt.Errorf("%w: lang must be kk, ru or en", auth.ErrInvalidInput)
+	}
+	req := startRequest{Lang: langString(lang)}
+	p, ok := h.cfg.Engine.Policy(string(action))
+	if !ok {
+		return startRequest{}, auth.ErrUnknownAction
+	}
+	if req.Action = p.Action; req.Action != string(action) {
+		req.Action = string(action)
+	}
+	return req, nil
+}
+
+// langString returns lang as a string, without allocating for the
+// languages of the messages.
+func langString(lang []byte) string {
+	switch string(lang) {
+	case "":
+		return ""
+	case "kk":
+		return "kk"
+	case "ru":
+		return "ru"
+	case "en":
+		return "en"
+	}
+	return string(lang)
+}
+
+// startFields returns the action and lang of a start's body as
+// json.Unmarshal into a startRequest reads them (ok false where it
+// fails). The compact form a browser's JSON.stringify sends,
+// {"action":"…"} or {"action":"…","lang":"…"} with printable ASCII
+// strings without escapes, is read in place; any other body goes through
+// json.Unmarshal.
+func startFields(v []byte) (action, lang []byte, ok bool) {
+	if action, lang, ok = compactStart(v); ok {
+		return action, lang, true
+	}
+	var req startRequest
+	if v == nil || json.Unmarshal(v, &req) != nil {
+		return nil, nil, false
+	}
+	return []byte(req.Action), []byte(req.Lang), true
+}
+
+func compactStart(v []byte) (action, lang []byte, ok bool) {
+	rest, found := bytes.CutPrefix(v, []byte(`{"action":"`))
+	if !found {
+		return nil, nil, false
+	}
+	i := plainLen(rest)
+	action, rest = rest[:i], rest[i:]
+	if string(rest) == `"}` {
+		return action, nil, true
+	}
+	if rest, found = bytes.CutPrefix(rest, []byte(`","lang":"`)); !found {
+		return nil, nil, false
+	}
+	i = plainLen(rest)
+	if string(rest[i:]) != `"}` {
+		return nil, nil, false
+	}
+	return action, rest[:i], true
+}
+
+// plainLen is the length of b's prefix of bytes that stand for themselves
+// in a JSON string: printable ASCII but the quote and the backslash.
+func plainLen(b []byte) int {
+	for i, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return i
+		}
+	}
+	return len(b)
 }
 
 // step reads and checks what begin and finish share.
@@ -147,7 +231,14 @@ func (h *Handler) begin(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, ch)
+		e := getBuf()
+		defer putBuf(e)
+		b, err := appendChallenge(e.b[:0], e, ch)
+		if err != nil {
+			return encodeErr(err)
+		}
+		e.b = b
+		send(w, http.StatusOK, b)
 		return nil
 	}()
 	h.observe("begin", kind, err, t0)
@@ -195,7 +286,10 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request) {
 		if resp.Offer == nil {
 			resp.Offer = []auth.Kind{}
 		}
-		writeJSON(w, http.StatusOK, resp)
+		e := getBuf()
+		defer putBuf(e)
+		e.b = appendFinish(e.b[:0], &resp)
+		send(w, http.StatusOK, e.b)
 		return nil
 	}()
 	h.observe("finish", kind, err, t0)
@@ -222,7 +316,10 @@ func (h *Handler) decision(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, "decision", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, h.view(r, f))
+	v := h.view(r, f)
+	if err := writeView(w, http.StatusOK, &v); err != nil {
+		h.fail(w, r, "decision", err)
+	}
 }
 
 // status answers with the flow's view whenever it changes: as a stream of
@@ -255,7 +352,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 func since(r *http.Request) uint64 {
 	s := r.URL.Query().Get("since")
 	if s == "" {
-		s = r.Header.Get("Last-Event-ID")
+		s = r.Header.Get("Last-Event-Id") // canonical: Get need not allocate
 	}
 	v, _ := strconv.ParseUint(s, 10, 64)
 	return v
@@ -281,7 +378,7 @@ func (h *Handler) poll(w http.ResponseWriter, r *http.Request, f *auth.Flow) {
 		case <-r.Context().Done():
 			return
 		case <-deadline.C:
-			writeJSON(w, http.StatusOK, h.view(r, f))
+			h.writeStatus(w, r, f)
 			return
 		case <-ticker.C:
 		}
@@ -292,7 +389,15 @@ func (h *Handler) poll(w http.ResponseWriter, r *http.Request, f *auth.Flow) {
 		}
 		f = nf
 	}
-	writeJSON(w, http.StatusOK, h.view(r, f))
+	h.writeStatus(w, r, f)
+}
+
+// writeStatus answers a long poll with the flow's view.
+func (h *Handler) writeStatus(w http.ResponseWriter, r *http.Request, f *auth.Flow) {
+	v := h.view(r, f)
+	if err := writeView(w, http.StatusOK, &v); err != nil {
+		h.fail(w, r, "status", err)
+	}
 }
 
 // stream sends an event "flow" with the view (its id the flow's version)
@@ -374,12 +479,10 @@ func (h *Handler) Require(action string, results func(r *http.Request) []*auth.R
 			if alts == nil {
 				alts = [][]string{}
 			}
-			writeJSON(w, http.StatusUnauthorized, map[string]any{
-				"code":         "step_up_required",
-				"message":      auth.MessageForCode("step_up_required", r.Header.Get("Accept-Language")),
-				"action":       action,
-				"alternatives": alts,
-			})
+			e := getBuf()
+			defer putBuf(e)
+			e.b = appendStepUp(e.b[:0], action, alts, auth.MessageForCode("step_up_required", r.Header.Get("Accept-Language")))
+			send(w, http.StatusUnauthorized, e.b)
 		})
 	}
 }
