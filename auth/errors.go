@@ -83,11 +83,16 @@ func Code(err error) string {
 	if err == nil {
 		return ""
 	}
-	var c interface{ ErrorCode() string }
-	if errors.As(err, &c) {
+	if c, ok := errors.AsType[errorWithCode](err); ok { // errors.As would allocate its target
 		return c.ErrorCode()
 	}
 	return "internal"
+}
+
+// errorWithCode is an error that names its stable code.
+type errorWithCode interface {
+	error
+	ErrorCode() string
 }
 
 // Classify wraps err so that errors.Is matches sentinel and Code reports the

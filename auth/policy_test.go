@@ -234,3 +234,12 @@ func TestErrorCodesAndMessages(t *testing.T) {
 		}
 	}
 }
+
+// Code finds a wrapped sentinel's code without allocating (it runs on
+// every refusal the HTTP layer answers).
+func TestCodeWithoutAllocation(t *testing.T) {
+	err := fmt.Errorf("ecp: %w", &FactorError{Kind: KindECP, Op: "finish", Err: fmt.Errorf("%w: bad", ErrReplay)})
+	require.Equal(t, "replayed", Code(err))
+	require.Equal(t, "internal", Code(errors.New("plain")))
+	require.Equal(t, 0.0, testing.AllocsPerRun(100, func() { _ = Code(err) }))
+}

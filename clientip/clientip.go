@@ -47,11 +47,22 @@ func Parse(s string) (addr netip.Addr, ok bool) {
 	if s == "" || len(s) > 64 {
 		return netip.Addr{}, false
 	}
+	// What a request's RemoteAddr holds ("ip:port", "[ipv6]:port") is
+	// tried first: a failed parse allocates its error. No string parses
+	// both ways, so the order changes no answer.
+	withPort := s[0] == '[' || strings.Count(s, ":") == 1
+	if withPort {
+		if ap, err := netip.ParseAddrPort(s); err == nil {
+			return norm(ap.Addr()), true
+		}
+	}
 	if a, err := netip.ParseAddr(s); err == nil {
 		return norm(a), true
 	}
-	if ap, err := netip.ParseAddrPort(s); err == nil {
-		return norm(ap.Addr()), true
+	if !withPort {
+		if ap, err := netip.ParseAddrPort(s); err == nil {
+			return norm(ap.Addr()), true
+		}
 	}
 	// "[2001:db8::1]" without a port.
 	if len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']' {
