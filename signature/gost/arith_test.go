@@ -382,3 +382,28 @@ func reverse(b []byte) []byte {
 	}
 	return r
 }
+
+// The reference's Jacobian scalar multiplication (what test signing uses)
+// agrees with its affine one on every curve: random scalars, the edges of
+// [1, q−1], q and 0 (infinity), and a base other than G.
+func TestRefScalarMultJacobian(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, c := range allCurves(t) {
+		ref := refCurve(c)
+		qm1 := new(big.Int).Sub(ref.Q, big.NewInt(1))
+		ks := []*big.Int{big.NewInt(1), big.NewInt(2), big.NewInt(3), qm1, new(big.Int).Set(ref.Q), big.NewInt(0)}
+		for range 6 {
+			ks = append(ks, randInt(rng, ref.Q))
+		}
+		for _, base := range []bigec.Point{ref.G(), ref.ScalarMult(ref.G(), big.NewInt(12345))} {
+			for _, k := range ks {
+				want, got := ref.ScalarMult(base, k), ref.ScalarMultJacobian(base, k)
+				require.Equal(t, want.Inf, got.Inf, "%s k=%x", c.name, k)
+				if !want.Inf {
+					require.Zero(t, want.X.Cmp(got.X), "%s k=%x", c.name, k)
+					require.Zero(t, want.Y.Cmp(got.Y), "%s k=%x", c.name, k)
+				}
+			}
+		}
+	}
+}

@@ -91,6 +91,144 @@ func (c *Curve) ScalarMult(p Point, k *big.Int) Point {
 	return r
 }
 
+// ScalarMultJacobian returns k·p like ScalarMult, in Jacobian coordinates
+// (x = X/Z², y = Y/Z³) with one inversion at the end instead of one per
+// step, reusing its temporaries: several times faster, and it leaves far
+// less garbage (test signing runs inside benchmarks). Signing uses it;
+// ScalarMult stays the plain affine reference, and a test holds the two
+// to the same answers.
+func (c *Curve) ScalarMultJacobian(p Point, k *big.Int) Point {
+	if p.Inf || k.Sign() == 0 {
+		return Point{Inf: true}
+	}
+	if k.Sign() < 0 || k.Cmp(c.Q) >= 0 {
+		return c.ScalarMult(p, k) // outside [1, q−1]: the reference
+	}
+	j := jacobian{c: c}
+	x, y := new(big.Int).Set(p.X), new(big.Int).Set(p.Y)
+	j.X.Set(x)
+	j.Y.Set(y)
+	j.Z.SetInt64(1)
+	for i := k.BitLen() - 2; i >= 0; i-- {
+		j.double()
+		if k.Bit(i) == 1 {
+			j.addAffine(x, y)
+		}
+	}
+	if j.Z.Sign() == 0 {
+		return Point{Inf: true}
+	}
+	zi := new(big.Int).ModInverse(&j.Z, c.P)
+	zi2 := c.mod(new(big.Int).Mul(zi, zi))
+	ax := c.mod(new(big.Int).Mul(&j.X, zi2))
+	ay := c.mod(new(big.Int).Mul(&j.Y, c.mod(zi2.Mul(zi2, zi))))
+	return Point{X: ax, Y: ay}
+}
+
+// jacobian is a point (X, Y, Z) with its temporaries; Z = 0 is infinity.
+type jacobian struct {
+	c                      *Curve
+	X, Y, Z                big.Int
+	t0, t1, t2, t3, t4, t5 big.Int
+	prod, quo              big.Int // mul's, reused
+}
+
+// mul sets z = a·b mod P for a, b in [0, P), without garbage.
+func (j *jacobian) mul(z, a, b *big.Int) {
+	j.prod.Mul(a, b)
+	j.quo.QuoRem(&j.prod, j.c.P, z)
+}
+
+// norm brings z, within a few P of [0, P), into it.
+func (j *jacobian) norm(z *big.Int) {
+	for z.Sign() < 0 {
+		z.Add(z, j.c.P)
+	}
+	for z.Cmp(j.c.P) >= 0 {
+		z.Sub(z, j.c.P)
+	}
+}
+
+// double sets j = 2j (RFC 6090-style formulas for a general A).
+func (j *jacobian) double() {
+	c := j.c
+	if j.Z.Sign() == 0 || j.Y.Sign() == 0 {
+		j.Z.SetInt64(0)
+		return
+	}
+	xx, yy, zz, s, m, t := &j.t0, &j.t1, &j.t2, &j.t3, &j.t4, &j.t5
+	j.mul(xx, &j.X, &j.X)
+	j.mul(yy, &j.Y, &j.Y)
+	j.mul(zz, &j.Z, &j.Z)
+	j.mul(s, &j.X, yy) // S = 4·X·Y²
+	s.Lsh(s, 2)
+	j.norm(s)
+	j.mul(t, zz, zz) // M = 3·X² + A·Z⁴
+	j.mul(m, t, c.A)
+	t.Lsh(xx, 1).Add(t, xx)
+	m.Add(m, t)
+	j.norm(m)
+	j.mul(&j.Z, &j.Z, &j.Y) // Z3 = 2·Y·Z
+	j.Z.Lsh(&j.Z, 1)
+	j.norm(&j.Z)
+	j.mul(&j.X, m, m) // X3 = M² − 2S
+	t.Lsh(s, 1)
+	j.X.Sub(&j.X, t)
+	j.norm(&j.X)
+	j.mul(t, yy, yy) // Y3 = M·(S − X3) − 8·Y⁴
+	t.Lsh(t, 3)
+	s.Sub(s, &j.X)
+	j.norm(s)
+	j.mul(&j.Y, m, s)
+	j.Y.Sub(&j.Y, t)
+	j.norm(&j.Y)
+}
+
+// addAffine sets j = j + (x, y) for an affine point (x, y).
+func (j *jacobian) addAffine(x, y *big.Int) {
+	if j.Z.Sign() == 0 {
+		j.X.Set(x)
+		j.Y.Set(y)
+		j.Z.SetInt64(1)
+		return
+	}
+	zz, u2, s2, h, r, t := &j.t0, &j.t1, &j.t2, &j.t3, &j.t4, &j.t5
+	j.mul(zz, &j.Z, &j.Z)
+	j.mul(u2, x, zz)   // U2 = x·Z1²
+	j.mul(t, &j.Z, zz) // S2 = y·Z1³
+	j.mul(s2, y, t)
+	h.Sub(u2, &j.X)
+	j.norm(h) // H = U2 − X1
+	r.Sub(s2, &j.Y)
+	j.norm(r) // R = S2 − Y1
+	if h.Sign() == 0 {
+		if r.Sign() == 0 {
+			j.double() // the same point
+		} else {
+			j.Z.SetInt64(0) // p + (−p)
+		}
+		return
+	}
+	hh := zz // Z1² is no longer needed
+	j.mul(hh, h, h)
+	hhh := u2
+	j.mul(hhh, h, hh)
+	v := s2
+	j.mul(v, &j.X, hh) // V = X1·H²
+	j.mul(&j.Z, &j.Z, h)
+	j.mul(&j.X, r, r) // X3 = R² − H³ − 2V
+	j.X.Sub(&j.X, hhh)
+	t.Lsh(v, 1)
+	j.X.Sub(&j.X, t)
+	j.norm(&j.X)
+	v.Sub(v, &j.X) // Y3 = R·(V − X3) − Y1·H³
+	j.norm(v)
+	j.mul(v, r, v)
+	j.mul(t, &j.Y, hhh)
+	j.Y.Sub(v, t)
+	j.norm(&j.Y)
+}
+
 // G returns the base point.
 func (c *Curve) G() Point {
 	return Point{X: new(big.Int).Set(c.Gx), Y: new(big.Int).Set(c.Gy)}
@@ -112,7 +250,7 @@ func (c *Curve) SignWithK(d, alpha, k *big.Int) (r, s *big.Int, err error) {
 		return nil, nil, errors.New("bigec: nonce out of range")
 	}
 	e := c.E(alpha)
-	pt := c.ScalarMult(c.G(), k)
+	pt := c.ScalarMultJacobian(c.G(), k)
 	r = new(big.Int).Mod(pt.X, c.Q)
 	if r.Sign() == 0 {
 		return nil, nil, errors.New("bigec: r = 0")
