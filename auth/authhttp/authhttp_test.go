@@ -804,3 +804,53 @@ func flipFirst(s string) string {
 	}
 	return "A" + s[1:]
 }
+
+// A finish with ?then=sms begins sms in the same request when the flow
+// needs it alone next: the answer carries the challenge as "next" (one
+// round trip fewer), or what a begin would have refused as "next_error"
+// (the finish stands). Otherwise then changes nothing.
+func TestFinishThenBeginsNext(t *testing.T) {
+	e := newEnv(t, func(c *authhttp.Config) { c.BeginsPerIP = 4 })
+	b := e.browser(t)
+	flow := b.start("login")
+	require.Equal(t, http.StatusOK, b.post("/flows/"+flow+"/begin/ecp", "").status)
+	r := b.post("/flows/"+flow+"/finish/ecp?then=sms", `{"subject":"alice","ok":true}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, false, r.body["allowed"])
+	next, ok := r.body["next"].(map[string]any)
+	require.True(t, ok, "%v", r.body)
+	assert.Equal(t, "sms", next["kind"])
+	assert.NotEmpty(t, next["expires_at"])
+	assert.NotContains(t, r.body, "next_error")
+	assert.Contains(t, e.metrics, "begin/sms/ok")
+	// The sms step is begun: finishing it completes the flow.
+	r = b.post("/flows/"+flow+"/finish/sms?then=sms", `{"ok":true}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, true, r.body["allowed"])
+	assert.NotContains(t, r.body, "next", "nothing is begun after an allowed finish")
+
+	// Not needed alone next: then is ignored (webauthn completes the
+	// flow; ecp is not what remains after ecp).
+	flow = b.start("login")
+	require.Equal(t, http.StatusOK, b.post("/flows/"+flow+"/begin/ecp", "").status)
+	r = b.post("/flows/"+flow+"/finish/ecp?then=ecp", `{"subject":"alice","ok":true}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.NotContains(t, r.body, "next")
+	assert.NotContains(t, r.body, "next_error")
+
+	// The begin passes the same per-IP limit as POST …/begin: over it,
+	// the finish still stands and the refusal comes as next_error.
+	flow = b.start("login")
+	require.Equal(t, http.StatusOK, b.post("/flows/"+flow+"/begin/ecp", "").status)
+	r = b.post("/flows/"+flow+"/finish/ecp?then=sms", `{"subject":"alice","ok":true}`)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.NotContains(t, r.body, "next")
+	ne, ok := r.body["next_error"].(map[string]any)
+	require.True(t, ok, "%v", r.body)
+	assert.Equal(t, "rate_limited", ne["code"])
+	assert.NotEmpty(t, ne["message"])
+	assert.Greater(t, ne["retry_after"], 0.0)
+	assert.Contains(t, e.metrics, "begin/sms/rate_limited")
+	r = b.do("GET", "/flows/"+flow+"/decision", "", "", nil)
+	assert.Equal(t, []any{"ecp"}, r.body["done"], "the finish stood: %v", r.body)
+}

@@ -12,11 +12,20 @@
 //
 //	POST /flows                      {"action": "login", "lang"?}   → 201 flow view with csrf and offer
 //	POST /flows/{id}/begin/{kind}    factor input (JSON)            → challenge {kind, data, expires_at}
-//	POST /flows/{id}/finish/{kind}   factor input (JSON)            → {allowed, alternatives, offer, subject?, acr?, amr?}
+//	POST /flows/{id}/finish/{kind}   factor input (JSON)            → {allowed, alternatives, offer, subject?, acr?, amr?, next?, next_error?}
 //	GET  /flows/{id}/status          Server-Sent Events, or a long poll (?since=VERSION&wait=SECONDS)
 //	GET  /flows/{id}/decision        the flow view
 //	GET  /client.js                  the browser client (an ES module, embedded)
 //	GET  /client.css                 the default UI's stylesheet (embedded)
+//
+// A finish may name the factor to begin next: POST …/finish/ecp?then=sms.
+// When the flow is not allowed yet and needs that factor alone next (it is
+// offered and one of the alternatives is just it), the handler begins it
+// in the same request — the same per-IP limit and gates as POST …/begin —
+// and adds its challenge as "next", or what the begin refused as
+// "next_error" {code, message, retry_after?}; the finish stands either
+// way. The embedded client asks for sms so: one round trip fewer between
+// the strong factor and the code (a tenth of a second on a mobile network).
 //
 // A flow view is {flow, action, state ("open", "completed", "cancelled",
 // "expired"), offer, alternatives, done, subject_known, expires_at,

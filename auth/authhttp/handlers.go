@@ -3,8 +3,11 @@ package authhttp
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -289,6 +292,9 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request) {
 		e := getBuf()
 		defer putBuf(e)
 		e.b = appendFinish(e.b[:0], &resp)
+		if then := auth.Kind(r.URL.Query().Get("then")); then != "" && needsAlone(&resp, then) {
+			e.b = h.beginNext(r, req, then, e)
+		}
 		send(w, http.StatusOK, e.b)
 		return nil
 	}()
@@ -296,6 +302,56 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.fail(w, r, "finish", err)
 	}
+}
+
+// needsAlone reports whether, after a finish that did not allow the flow,
+// kind k is offered and alone is one of the ways to complete it: what a
+// client would begin next without asking the user (as the embedded client
+// does with sms after a strong factor).
+func needsAlone(resp *finishResponse, k auth.Kind) bool {
+	if resp.Allowed || !slices.Contains(resp.Offer, k) {
+		return false
+	}
+	return slices.ContainsFunc(resp.Alternatives, func(a []string) bool { return len(a) == 1 && a[0] == string(k) })
+}
+
+// beginNext begins kind k after a finish (the then parameter), saving the
+// client a round trip, and appends to the finish answer in e.b (which
+// ends in "}\n") either "next": the challenge a begin would answer, or
+// "next_error": {code, message, retry_after} with what a begin would have
+// refused. The finish stands either way; the begin passes the same limit
+// and gates as POST …/begin/{kind}.
+func (h *Handler) beginNext(r *http.Request, req auth.StepRequest, k auth.Kind, e *encBuf) []byte {
+	t0 := time.Now()
+	req.Kind, req.Input = k, nil
+	dst := e.b[:len(e.b)-2] // without "}\n"
+	err := h.limit(r.Context(), "begin", req.Client.IP, h.cfg.BeginsPerIP)
+	var ch *auth.Challenge
+	if err == nil {
+		ch, err = h.cfg.Engine.Begin(r.Context(), req)
+	}
+	if err == nil {
+		var b []byte
+		if b, err = appendChallenge(append(dst, `,"next":`...), e, ch); err == nil {
+			h.observe("begin", k, nil, t0)
+			return append(b[:len(b)-1], "}\n"...) // the challenge's newline out
+		}
+		err = encodeErr(err)
+	}
+	h.observe("begin", k, err, t0)
+	code := auth.Code(err)
+	if h.cfg.Log.Enabled(r.Context(), slog.LevelWarn) {
+		h.cfg.Log.LogAttrs(r.Context(), slog.LevelWarn, "strongauth http", slog.String("op", "begin"),
+			slog.String("code", code), slog.String("error", err.Error()), slog.String("ip", req.Client.IP))
+	}
+	dst = append(dst, `,"next_error":`...)
+	dst = appendError(dst, code, auth.MessageForCode(code, r.Header.Get("Accept-Language")))
+	dst = dst[:len(dst)-2] // without "}\n"
+	if ra, ok := errors.AsType[retryAfterError](err); ok {
+		dst = append(dst, `,"retry_after":`...)
+		dst = strconv.AppendInt(dst, int64(ra.RetryAfter().Seconds()+0.999), 10)
+	}
+	return append(dst, "}}\n"...)
 }
 
 // load reads a flow for a GET endpoint: binding required, and the flow may
