@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/auth/authhttp"
 	"github.com/strongauth/strongauth/factors/ecp/ecptest"
 	"github.com/strongauth/strongauth/internal/fakeclock"
@@ -213,7 +214,10 @@ func (c *client) finish(kind string, input any) reply {
 
 // ecp begins ECP, has the simulator sign the request with iin's key, as
 // the page does through NCALayer, and finishes with the CMS.
-func (c *client) ecp(iin string) reply {
+func (c *client) ecp(iin string) reply { return c.ecpThen(iin, "") }
+
+// ecpThen is ecp whose finish names the factor to begin next (?then=).
+func (c *client) ecpThen(iin string, then auth.Kind) reply {
 	c.t.Helper()
 	r := c.begin("ecp")
 	if r.status != http.StatusOK {
@@ -221,7 +225,11 @@ func (c *client) ecp(iin string) reply {
 	}
 	cms, err := c.h.sign(r.body["data"].(map[string]any)["ncalayer"], iin)
 	require.NoError(c.t, err)
-	return c.finish("ecp", map[string]string{"cms": cms})
+	kind := "ecp"
+	if then != "" {
+		kind += "?then=" + string(then)
+	}
+	return c.finish(kind, map[string]string{"cms": cms})
 }
 
 // sign sends an NCALayer request to the simulator (narrowed to iin's key)
@@ -256,11 +264,12 @@ func (h *harness) sign(ncalayerReq any, iin string) (string, error) {
 func (c *client) loginECPSMS(iin string) {
 	c.t.Helper()
 	require.Equal(c.t, http.StatusCreated, c.start("login").status)
-	r := c.ecp(iin)
+	// As the embedded client does: the ECP finish begins the SMS step
+	// (?then=sms), four requests in all.
+	r := c.ecpThen(iin, "sms")
 	require.Equal(c.t, http.StatusOK, r.status, r.raw)
 	require.Equal(c.t, false, r.body["allowed"])
-	r = c.begin("sms")
-	require.Equal(c.t, http.StatusOK, r.status, r.raw)
+	require.NotNil(c.t, r.body["next"], r.raw)
 	r = c.finish("sms", map[string]string{"code": c.h.lastCode(c.h.person(iin).Phone)})
 	require.Equal(c.t, http.StatusOK, r.status, r.raw)
 	require.Equal(c.t, true, r.body["allowed"], r.raw)
