@@ -19,13 +19,7 @@ import (
 // directly on the engine. With the fake factor the ratio shows the HTTP
 // layer's whole cost; with real factors their cryptography dominates.
 func BenchmarkFlow(b *testing.B) {
-	st := memory.New(memory.Config{})
-	defer st.Close()
-	eng, err := auth.New(auth.Config{Store: st, Factors: []auth.Factor{authtest.Strong(auth.KindWebAuthn)},
-		Policies: []auth.Policy{{Action: "login", Rule: auth.KindWebAuthn}}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	st, eng := benchEngine(b)
 	ctx := context.Background()
 	b.Run("engine", func(b *testing.B) {
 		b.ReportAllocs()
@@ -100,13 +94,7 @@ func between(s, a, b string) string {
 // BenchmarkRefusal measures a forged request (a begin with a wrong CSRF
 // token), the path a flood of them takes.
 func BenchmarkRefusal(b *testing.B) {
-	st := memory.New(memory.Config{})
-	defer st.Close()
-	eng, err := auth.New(auth.Config{Store: st, Factors: []auth.Factor{authtest.Strong(auth.KindWebAuthn)},
-		Policies: []auth.Policy{{Action: "login", Rule: auth.KindWebAuthn}}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	st, eng := benchEngine(b)
 	h, err := authhttp.New(authhttp.Config{Engine: eng, Store: st, Origins: []string{"http://localhost"},
 		Log: slog.New(slog.DiscardHandler), OnResult: func(http.ResponseWriter, *http.Request, *auth.Result) error { return nil }})
 	if err != nil {
@@ -125,4 +113,17 @@ func BenchmarkRefusal(b *testing.B) {
 			b.Fatal(w.Body.String())
 		}
 	}
+}
+
+// benchEngine is an engine on a memory store with one fake strong factor
+// (webauthn) and a login policy of it alone.
+func benchEngine(b *testing.B) (*memory.Store, *auth.Engine) {
+	st := memory.New(memory.Config{})
+	b.Cleanup(func() { st.Close() })
+	eng, err := auth.New(auth.Config{Store: st, Factors: []auth.Factor{authtest.Strong(auth.KindWebAuthn)},
+		Policies: []auth.Policy{{Action: "login", Rule: auth.KindWebAuthn}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st, eng
 }

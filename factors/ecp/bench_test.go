@@ -150,12 +150,9 @@ func newLoginBench(b *testing.B, alg devpki.Algorithm) *loginBench {
 	return lb
 }
 
-// login runs one login and returns its duration without the signing.
-func (lb *loginBench) login(b *testing.B) time.Duration {
-	ctx := context.Background()
-	client := auth.ClientInfo{Origin: origin}
-	a0 := heapAllocs()
-	t0 := time.Now()
+// begin starts a login flow and begins ECP in it: the Finish's request
+// (without its input) and the challenge (base64).
+func (lb *loginBench) begin(ctx context.Context, b *testing.B, client auth.ClientInfo) (auth.StepRequest, string) {
 	binding, err := lb.eng.NewBinding()
 	if err != nil {
 		b.Fatal(err)
@@ -169,10 +166,20 @@ func (lb *loginBench) login(b *testing.B) time.Duration {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return step, ch.Data.(*ecp.BeginData).Challenge
+}
+
+// login runs one login and returns its duration without the signing.
+func (lb *loginBench) login(b *testing.B) time.Duration {
+	ctx := context.Background()
+	client := auth.ClientInfo{Origin: origin}
+	a0 := heapAllocs()
+	t0 := time.Now()
+	step, challenge := lb.begin(ctx, b, client)
 	d := time.Since(t0)
 	lb.allocs += heapAllocs() - a0
 
-	doc, _ := base64.StdEncoding.DecodeString(ch.Data.(*ecp.BeginData).Challenge)
+	doc, _ := base64.StdEncoding.DecodeString(challenge)
 	cms, err := lb.p.Individual.SignCMS(doc, devpki.CMSOptions{SigningTime: lb.clock.Now()})
 	if err != nil {
 		b.Fatal(err)
@@ -200,20 +207,7 @@ func (lb *loginBench) loginBatch(b *testing.B, n int) time.Duration {
 	docs := make([]string, n)
 	t0 := time.Now()
 	for i := range steps {
-		binding, err := lb.eng.NewBinding()
-		if err != nil {
-			b.Fatal(err)
-		}
-		f, err := lb.eng.Start(ctx, auth.StartRequest{Action: "login", Binding: binding, Client: client})
-		if err != nil {
-			b.Fatal(err)
-		}
-		steps[i] = auth.StepRequest{FlowID: f.ID, Binding: binding, Kind: auth.KindECP, Client: client}
-		ch, err := lb.eng.Begin(ctx, steps[i])
-		if err != nil {
-			b.Fatal(err)
-		}
-		docs[i] = ch.Data.(*ecp.BeginData).Challenge
+		steps[i], docs[i] = lb.begin(ctx, b, client)
 	}
 	d := time.Since(t0)
 	for i := range steps {
