@@ -123,7 +123,11 @@ func ParseOCSPRequest(der []byte) (*OCSPRequest, error) {
 		if !r.SkipOptionalASN1(cbasn1.Tag(0).Constructed().ContextSpecific()) || !r.Empty() {
 			return nil, bad("Request")
 		}
-		if len(serial) == 0 || len(serial) > maxSerialOctets || serial[0]&0x80 != 0 {
+		// A DER INTEGER, minimal (no leading zero octet that is not needed):
+		// the answer repeats the serial's octets, and a verifier that reads
+		// DER strictly would refuse a CertID that carries a padded one.
+		if len(serial) == 0 || len(serial) > maxSerialOctets || serial[0]&0x80 != 0 ||
+			len(serial) > 1 && serial[0] == 0 && serial[1]&0x80 == 0 {
 			return nil, bad("serial number")
 		}
 		switch {
