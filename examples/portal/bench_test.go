@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -128,6 +130,29 @@ func BenchmarkLoginECPSMS(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "logins/s")
 		}
 	}
+	// bare-roundtrip is the transport alone: one POST over loopback to a
+	// handler that answers {} (net/http on both ends and the kernel), what
+	// each of a login's four requests pays before any of our code runs.
+	b.Run("bare-roundtrip", func(b *testing.B) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, "{}")
+		}))
+		defer srv.Close()
+		hc := &http.Client{}
+		c0 := testenv.CPUTime()
+		b.ReportAllocs()
+		for b.Loop() {
+			resp, err := hc.Post(srv.URL, "application/json", strings.NewReader(`{"code":"123456"}`))
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		b.ReportMetric(float64(testenv.CPUTime()-c0)/float64(b.N), "cpu-ns/op")
+	})
 	b.Run("engine", logins(engineLogin))
 	b.Run("http-loopback", logins(httpLogin))
 	// interleaved alternates the two, so that a busy machine slows both
