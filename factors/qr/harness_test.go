@@ -22,6 +22,7 @@ import (
 	"github.com/strongauth/strongauth/factors/ecp"
 	qrfactor "github.com/strongauth/strongauth/factors/qr"
 	"github.com/strongauth/strongauth/internal/fakeclock"
+	"github.com/strongauth/strongauth/internal/proctest"
 	"github.com/strongauth/strongauth/qr"
 	"github.com/strongauth/strongauth/qr/phone"
 	"github.com/strongauth/strongauth/signature"
@@ -54,24 +55,6 @@ func (r *recorder) of(typ string) []auth.Event {
 	return out
 }
 
-// syncBuffer is a log sink safe for concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // host is a host application: an engine with the qr factor and a fake
 // passkey factor (for the strong login that gates enrolment), the phone,
 // browser and enrolment handlers mounted on one test server, and the
@@ -85,7 +68,7 @@ type host struct {
 	eng     *auth.Engine
 	passkey *authtest.Factor
 	audit   *recorder
-	logs    *syncBuffer
+	logs    *proctest.Output
 	srv     *httptest.Server
 	flows   qrfactor.FlowCanceller
 
@@ -126,7 +109,7 @@ func newHost(t testing.TB, opts ...hostOption) *host {
 		o(&hc)
 	}
 	h := &host{t: t, clock: fakeclock.New(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)), audit: &recorder{},
-		logs: &syncBuffer{}, passkey: authtest.Strong(auth.KindWebAuthn), sessions: map[string]*auth.Result{}}
+		logs: &proctest.Output{}, passkey: authtest.Strong(auth.KindWebAuthn), sessions: map[string]*auth.Result{}}
 	h.st = memory.New(memory.Config{Now: h.clock.Now, SweepInterval: -1})
 	t.Cleanup(func() { h.st.Close() })
 	h.srv = httptest.NewUnstartedServer(nil)

@@ -22,7 +22,6 @@
 package pgtest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -46,6 +45,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/strongauth/strongauth/internal/proctest"
 	"github.com/strongauth/strongauth/internal/testenv"
 )
 
@@ -74,8 +74,8 @@ type Server struct {
 
 	mu   sync.Mutex
 	proc *exec.Cmd
-	done chan struct{}
-	log  *syncBuffer
+	done <-chan struct{}
+	log  *proctest.Output
 }
 
 // Start returns a server for tb: the external one of STRONGAUTH_TEST_POSTGRES
@@ -129,7 +129,7 @@ func StartPrivate(tb testing.TB) *Server {
 			return s
 		}
 	}
-	tb.Fatalf("pgtest: postgres did not start: %v\n%s", last, s.log.String())
+	tb.Fatalf("pgtest: postgres did not start: %v\n%s", last, s.log.Tail(40))
 	return nil
 }
 
@@ -298,7 +298,7 @@ func (s *Server) Restart() {
 	s.tb.Helper()
 	s.Stop()
 	if err := s.launch(); err != nil {
-		s.tb.Fatalf("pgtest: postgres did not restart: %v\n%s", err, s.log.String())
+		s.tb.Fatalf("pgtest: postgres did not restart: %v\n%s", err, s.log.Tail(40))
 	}
 }
 
@@ -329,7 +329,7 @@ func (s *Server) postmaster() int {
 func (s *Server) launch() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.log = &syncBuffer{}
+	s.log = &proctest.Output{}
 	args := append(append([]string{}, s.run...), filepath.Join(s.bin, "postgres"),
 		"-D", filepath.Join(s.dir, "data"),
 		"-p", strconv.Itoa(s.port),
@@ -344,32 +344,12 @@ func (s *Server) launch() error {
 	)
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = s.dir
-	cmd.Stdout = s.log
-	cmd.Stderr = s.log
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		return err
+	done, err := proctest.Start(cmd, s.log, func() error { return ping(s.DSN()) }, 25*time.Millisecond, readyTimeout)
+	if err != nil {
+		return fmt.Errorf("port %d: %w", s.port, err)
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	deadline := time.Now().Add(readyTimeout)
-	for {
-		err := ping(s.DSN())
-		if err == nil {
-			s.proc, s.done = cmd, done
-			return nil
-		}
-		select {
-		case <-done:
-			return fmt.Errorf("postgres exited: %v (port %d taken?)", cmd.ProcessState, s.port)
-		case <-time.After(25 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			<-done
-			return fmt.Errorf("no connection within %v: %w", readyTimeout, err)
-		}
-	}
+	s.proc, s.done = cmd, done
+	return nil
 }
 
 func ping(dsn string) error {
@@ -565,31 +545,6 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	sc := bufio.NewScanner(bytes.NewReader(b.b.Bytes()))
-	var lines []string
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	if len(lines) > 40 {
-		lines = lines[len(lines)-40:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // Counter is a pgx.QueryTracer counting the statements a pool sends: set

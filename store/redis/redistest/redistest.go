@@ -2,7 +2,6 @@ package redistest
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -19,6 +18,8 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/strongauth/strongauth/internal/proctest"
 )
 
 // Binary is the redis-server executable Start looks up on PATH.
@@ -42,8 +43,8 @@ type Server struct {
 
 	mu     sync.Mutex
 	proc   *exec.Cmd
-	done   chan struct{} // closed when proc has exited
-	output *syncBuffer   // the server's log, shown if it fails to start
+	done   <-chan struct{}  // closed when proc has exited
+	output *proctest.Output // the server's log, shown if it fails to start
 }
 
 // Start starts a redis-server for tb on a free loopback port, with a
@@ -248,7 +249,7 @@ func (s *Server) signal(sig syscall.Signal) {
 func (s *Server) launch() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.output = &syncBuffer{}
+	s.output = &proctest.Output{}
 	var args []string
 	if s.conf != "" {
 		args = append(args, s.conf)
@@ -268,32 +269,12 @@ func (s *Server) launch() error {
 	args = append(args, s.args...)
 	cmd := exec.Command(s.bin, args...)
 	cmd.Dir = s.dir
-	cmd.Stdout = s.output
-	cmd.Stderr = s.output
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		return err
+	done, err := proctest.Start(cmd, s.output, func() error { return ping(s.Addr()) }, 20*time.Millisecond, readyTimeout)
+	if err != nil {
+		return fmt.Errorf("port %d: %w", s.port, err)
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	deadline := time.Now().Add(readyTimeout)
-	for {
-		err := ping(s.Addr())
-		if err == nil {
-			s.proc, s.done = cmd, done
-			return nil
-		}
-		select {
-		case <-done:
-			return fmt.Errorf("redis-server exited: %v (port %d taken?)", cmd.ProcessState, s.port)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			<-done
-			return fmt.Errorf("no answer to PING within %v: %w", readyTimeout, err)
-		}
-	}
+	s.proc, s.done = cmd, done
+	return nil
 }
 
 // ping sends PING in the inline protocol and expects +PONG.
@@ -326,23 +307,6 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // Namespace returns a fresh random namespace ("t-" and 16 hex digits), so

@@ -1,10 +1,11 @@
 //go:build linux
 
-package pgtest
+package proctest
 
 import "syscall"
 
-// sysProcAttr makes the server die with the test process.
+// sysProcAttr makes the server die with the test process, even when that
+// is killed without cleaning up.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }
