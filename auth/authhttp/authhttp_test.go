@@ -357,6 +357,10 @@ func TestStatusLongPollAndSSE(t *testing.T) {
 	ev := <-events
 	assert.Equal(t, "flow", ev.name)
 	assert.Contains(t, ev.data, `"state":"open"`)
+	var view map[string]any
+	require.NoError(t, json.Unmarshal([]byte(ev.data), &view), "the data is one JSON value: %q", ev.data)
+	assert.Equal(t, flow, view["flow"])
+	assert.Equal(t, ev.id, jsonNum(view["version"].(float64)), "the event's id is the view's version")
 	first := ev.id
 	require.NotEmpty(t, first)
 	require.NoError(t, e.eng.Cancel(context.Background(), flow, "test"))

@@ -43,14 +43,7 @@ func (h *Handler) view(r *http.Request, f *auth.Flow) flowView {
 	for _, e := range f.Evidence {
 		v.Done = append(v.Done, e.Kind)
 	}
-	switch {
-	case f.Cancelled:
-		v.State = "cancelled"
-	case f.Completed:
-		v.State = "completed"
-	case !h.cfg.Engine.Now().Before(f.ExpiresAt):
-		v.State = "expired"
-	}
+	v.State = h.state(f)
 	if v.Offer == nil {
 		v.Offer = []auth.Kind{}
 	}
@@ -61,6 +54,20 @@ func (h *Handler) view(r *http.Request, f *auth.Flow) flowView {
 		v.Done = []auth.Kind{}
 	}
 	return v
+}
+
+// state is a flow view's state: "open", "cancelled", "completed" or
+// "expired".
+func (h *Handler) state(f *auth.Flow) string {
+	switch {
+	case f.Cancelled:
+		return "cancelled"
+	case f.Completed:
+		return "completed"
+	case !h.cfg.Engine.Now().Before(f.ExpiresAt):
+		return "expired"
+	}
+	return "open"
 }
 
 func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
@@ -429,7 +436,7 @@ func (h *Handler) poll(w http.ResponseWriter, r *http.Request, f *auth.Flow) {
 	defer ticker.Stop()
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
-	for f.Version == last && h.view(r, f).State == "open" {
+	for f.Version == last && h.state(f) == "open" { // a tick builds no view
 		select {
 		case <-r.Context().Done():
 			return
@@ -446,6 +453,22 @@ func (h *Handler) poll(w http.ResponseWriter, r *http.Request, f *auth.Flow) {
 		f = nf
 	}
 	h.writeStatus(w, r, f)
+}
+
+// writeEvent writes a view as the Server-Sent Event "flow" with id
+// version (the JSON is one line: encoding escapes every newline).
+func (h *Handler) writeEvent(w http.ResponseWriter, version uint64, v *flowView) error {
+	e := getBuf()
+	defer putBuf(e)
+	b := strconv.AppendUint(append(e.b[:0], "id: "...), version, 10)
+	b = append(b, "\nevent: flow\ndata: "...)
+	b, err := appendView(b, v) // ends in "\n"
+	if err != nil {
+		return err
+	}
+	e.b = append(b, '\n')
+	_, err = w.Write(e.b)
+	return err
 }
 
 // writeStatus answers a long poll with the flow's view.
@@ -479,8 +502,9 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, flusher http.Fl
 		if f.Version != last || !sent {
 			v := h.view(r, f)
 			if f.Version != last {
-				b, _ := json.Marshal(v)
-				fmt.Fprintf(w, "id: %d\nevent: flow\ndata: %s\n\n", f.Version, b)
+				if err := h.writeEvent(w, f.Version, &v); err != nil {
+					return
+				}
 				flusher.Flush()
 				last = f.Version
 			}
