@@ -187,3 +187,20 @@ func TestContextWithFlowRef(t *testing.T) {
 	assert.ErrorIs(t, child.Err(), context.Canceled)
 	assert.ErrorIs(t, ctx.Err(), context.Canceled)
 }
+
+// Offer answers yes or no for every factor without formatting the reasons
+// of the refused ones: one allocation, its list, whatever it refuses.
+func TestOfferAllocatesOnlyItsList(t *testing.T) {
+	st := memory.New(memory.Config{})
+	t.Cleanup(func() { st.Close() })
+	rule, err := auth.ParseRule("(ecp & sms) | webauthn")
+	require.NoError(t, err)
+	eng, err := auth.New(auth.Config{Store: st, Policies: []auth.Policy{{Action: "login", Rule: rule}},
+		Factors: []auth.Factor{authtest.Strong(auth.KindECP), authtest.Weak(auth.KindSMS), authtest.Strong(auth.KindWebAuthn), authtest.Strong(auth.KindQR)}})
+	require.NoError(t, err)
+	binding, _ := eng.NewBinding()
+	f, err := eng.Start(context.Background(), auth.StartRequest{Action: "login", Binding: binding})
+	require.NoError(t, err)
+	require.Equal(t, []auth.Kind{auth.KindECP, auth.KindWebAuthn}, eng.Offer(context.Background(), f), "sms (too early) and qr (not in the rule) refused, the rest sorted")
+	assert.LessOrEqual(t, testing.AllocsPerRun(50, func() { _ = eng.Offer(context.Background(), f) }), 1.0)
+}

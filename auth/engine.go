@@ -74,6 +74,7 @@ type policyEntry struct {
 type Engine struct {
 	store    store.Store
 	factors  map[Kind]Factor
+	kinds    []Kind // of factors, sorted
 	policies map[string]*policyEntry
 	ttl      time.Duration
 	prefix   string
@@ -138,7 +139,9 @@ func New(cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("%w: two factors of kind %q", ErrConfig, k)
 		}
 		e.factors[k] = f
+		e.kinds = append(e.kinds, k)
 	}
+	slices.Sort(e.kinds)
 	if len(cfg.Policies) == 0 {
 		return nil, fmt.Errorf("%w: no policies", ErrConfig)
 	}
@@ -448,17 +451,26 @@ func (e *Engine) Offer(ctx context.Context, f *Flow) []Kind {
 	}
 	now := e.now()
 	var ks []Kind
-	for k := range e.factors {
-		if e.gate(ctx, f, p, k, now) == nil {
+	for _, k := range e.kinds { // sorted
+		if e.checkGate(ctx, f, p, k, now, false) == nil {
 			ks = append(ks, k)
 		}
 	}
-	slices.Sort(ks)
 	return ks
 }
 
 // gate applies the built-in gate and the policy's own.
 func (e *Engine) gate(ctx context.Context, f *Flow, p *policyEntry, k Kind, now time.Time) error {
+	return e.checkGate(ctx, f, p, k, now, true)
+}
+
+// errGateQuiet is checkGate's refusal when no one reads why (Offer).
+var errGateQuiet = ErrGate
+
+// checkGate is gate; when explain is false, a refusal of the built-in gate
+// is errGateQuiet instead of an error that says why (Offer asks for every
+// factor and only needs yes or no: no message is formatted).
+func (e *Engine) checkGate(ctx context.Context, f *Flow, p *policyEntry, k Kind, now time.Time, explain bool) error {
 	if _, done := f.EvidenceOf(k); done {
 		return ErrAlreadyCompleted
 	}
@@ -466,6 +478,9 @@ func (e *Engine) gate(ctx context.Context, f *Flow, p *policyEntry, k Kind, now 
 	if p.rule.index(k) < 0 {
 		hasStrongAtom := slices.ContainsFunc(p.rule.combos, func(c combo) bool { return c.strong })
 		if !hasStrongAtom || !canBeStrong(k, e.factors[k]) {
+			if !explain {
+				return errGateQuiet
+			}
 			return fmt.Errorf("%w: %s is not part of the %q policy", ErrGate, k, f.Action)
 		}
 	}
@@ -477,9 +492,15 @@ func (e *Engine) gate(ctx context.Context, f *Flow, p *policyEntry, k Kind, now 
 			since = now.Add(-p.MaxAge)
 		}
 		if !f.StrongSince(since) {
+			if !explain {
+				return errGateQuiet
+			}
 			return fmt.Errorf("%w: %s may begin only after a strong factor", ErrGate, k)
 		}
 		if f.Subject == "" {
+			if !explain {
+				return errGateQuiet
+			}
 			return fmt.Errorf("%w: %w", ErrGate, ErrNoSubject)
 		}
 	}
