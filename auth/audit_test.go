@@ -10,6 +10,7 @@ import (
 
 	"github.com/strongauth/strongauth/auth"
 	"github.com/strongauth/strongauth/auth/authtest"
+	"github.com/strongauth/strongauth/internal/testenv"
 	"github.com/strongauth/strongauth/store/memory"
 )
 
@@ -202,5 +203,7 @@ func TestOfferAllocatesOnlyItsList(t *testing.T) {
 	f, err := eng.Start(context.Background(), auth.StartRequest{Action: "login", Binding: binding})
 	require.NoError(t, err)
 	require.Equal(t, []auth.Kind{auth.KindECP, auth.KindWebAuthn}, eng.Offer(context.Background(), f), "sms (too early) and qr (not in the rule) refused, the rest sorted")
-	assert.LessOrEqual(t, testing.AllocsPerRun(50, func() { _ = eng.Offer(context.Background(), f) }), 1.0)
+	if !testenv.Race {
+		assert.LessOrEqual(t, testing.AllocsPerRun(50, func() { _ = eng.Offer(context.Background(), f) }), 1.0)
+	}
 }
