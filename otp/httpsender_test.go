@@ -44,6 +44,10 @@ func newGateway(t *testing.T, block <-chan struct{}, statuses ...int) *gateway {
 			select {
 			case <-block:
 			case <-r.Context().Done():
+				// The client gave up: answer nothing (a 200 written now
+				// could still reach a client whose deadline has passed
+				// but whose transport is reading).
+				panic(http.ErrAbortHandler)
 			}
 		}
 		w.WriteHeader(statuses[min(n, len(statuses))-1])
