@@ -17,7 +17,7 @@ import (
 // Encoder and time.Time.MarshalJSON cost more than the rest of the HTTP
 // layer. The output is byte for byte what json.NewEncoder(w).Encode gives
 // (HTML-safe escaping, field order, omitempty, the final newline);
-// jsonenc_test.go compares the two on hostile values and FuzzAppendString
+// jsonenc_test.go compares the two on hostile values and FuzzJSONEncode
 // keeps comparing them.
 
 // Header values shared by every response. They are assigned straight into
