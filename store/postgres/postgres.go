@@ -34,7 +34,11 @@ var (
 	// lock_timeout or the context's deadline.
 	ErrTimeout = errors.New("postgres: operation timed out")
 	// ErrConnection reports a server that could not be reached, was shut
-	// down, or ended the connection during the operation.
+	// down, or ended the connection during the operation. When the
+	// connection ended after the statement was sent, its outcome is
+	// unknown: a commit whose answer was lost still stands (a credential
+	// counter may have advanced). Callers deny either way; a retry sees
+	// the stored state.
 	ErrConnection = errors.New("postgres: connection failed")
 	// ErrUnexpected reports a stored row this code did not write or a
 	// reply of the wrong shape.
