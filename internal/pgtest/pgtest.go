@@ -221,9 +221,14 @@ func (s *Server) Exec(tb testing.TB, sql string, args ...any) {
 // Terminate ends, from another connection, every backend serving a client
 // connection to the server other than its own (pg_terminate_backend): the
 // pool's connections die under it, as when an operator or a proxy cuts them.
+// Backends waiting for a lock end first, each waited for: were a lock's
+// holder to end before its waiter, the waiter could take the lock and
+// commit before its own end came (a race CI showed).
 func (s *Server) Terminate(tb testing.TB) {
 	tb.Helper()
-	s.Exec(tb, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'")
+	const clients = "FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
+	s.Exec(tb, "SELECT pg_terminate_backend(pid, 5000) "+clients+" AND wait_event_type = 'Lock'")
+	s.Exec(tb, "SELECT pg_terminate_backend(pid) "+clients)
 }
 
 // Stop shuts the server down (fast shutdown: open transactions are rolled
