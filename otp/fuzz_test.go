@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"unicode/utf8"
 )
@@ -64,23 +65,30 @@ func FuzzVerifyInput(f *testing.F) {
 	}
 	s := newTestService(f)
 	phone := testPhone(f, "+77012345612")
-	n := 0
+	var n atomic.Int64
 	f.Fuzz(func(t *testing.T, input string) {
-		n++
-		flow := fmt.Sprintf("fuzz%d", n)
-		s.plant(t, flow, "acct", phone, "123456")
-		err := s.Verify(context.Background(), Attempt{Purpose: "login", FlowID: flow, Account: "acct", Phone: phone, Code: input})
+		// Each input has its own flow and account: the account lockout
+		// (DefaultMaxFailures wrong codes with the clock standing still)
+		// must not carry over from earlier inputs; TestLockoutSurvivesResend
+		// and its neighbours cover it.
+		flow := fmt.Sprintf("fuzz%d", n.Add(1))
+		s.plant(t, flow, flow, phone, "123456")
+		err := s.Verify(context.Background(), Attempt{Purpose: "login", FlowID: flow, Account: flow, Phone: phone, Code: input})
+		_, wellFormed := s.normalizeCode(input)
 		right := strings.TrimSpace(input) == "123456" && len(input) <= 64
+		var wrong *WrongCodeError
 		switch {
 		case right && err != nil:
 			t.Fatalf("the right code %q was refused: %v", input, err)
-		case !right && err == nil:
+		case right:
+		case err == nil:
 			t.Fatalf("%q was accepted for 123456", input)
-		case err != nil && !errors.Is(err, ErrMalformedCode) && !errors.Is(err, ErrWrongCode):
-			t.Fatalf("unexpected error %v", err)
-		}
-		if _, ok := s.normalizeCode(input); !ok && !errors.Is(err, ErrMalformedCode) {
-			t.Fatalf("malformed %q was compared: %v", input, err)
+		case !wellFormed:
+			if err != ErrMalformedCode {
+				t.Fatalf("malformed %q: want exactly ErrMalformedCode, got %v", input, err)
+			}
+		case !errors.As(err, &wrong) || wrong.Remaining != int(s.maxAttempts)-1:
+			t.Fatalf("wrong code %q: want the first wrong-code refusal, got %v", input, err)
 		}
 		// The error text is one of the fixed forms, so it cannot quote the
 		// input. (Asserting only that the input is not a substring fails on
@@ -103,6 +111,7 @@ func FuzzRender(f *testing.F) {
 		f.Add(s, "входа", "123456")
 	}
 	f.Add("{action}", "{code}", "0000000000")
+	f.Add("\n{action}", "@evil.example", "123456") // a phrase as a second origin line
 	f.Fuzz(func(t *testing.T, tmpl, phrase, code string) {
 		if checkTemplate("en", tmpl) != nil || checkPhrase("p", "en", phrase) != nil {
 			return

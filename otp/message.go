@@ -172,7 +172,9 @@ func checkTemplate(lang, t string) error {
 
 // checkPhrase validates an action phrase.
 func checkPhrase(purpose, lang, p string) error {
-	if p == "" || len(p) > 100 || !utf8.ValidString(p) || strings.ContainsAny(p, "\r\n{}") {
+	// A phrase starting with "@" would make a second origin line where a
+	// template puts {action} at the start of a line ("…\n{action}").
+	if p == "" || len(p) > 100 || !utf8.ValidString(p) || strings.ContainsAny(p, "\r\n{}") || p[0] == '@' {
 		return fmt.Errorf("%w: action %q has no valid %s phrase", ErrConfig, purpose, lang)
 	}
 	return nil

@@ -50,6 +50,7 @@ func TestNewRefusesWeakOrBrokenConfig(t *testing.T) {
 		"one-segment ru":          func(c *otp.Config) { c.MaxSegments = 1 },
 		"action without kk":       func(c *otp.Config) { c.Actions = map[string]otp.Texts{"pay": {RU: "оплаты", EN: "pay"}} },
 		"action with newline":     func(c *otp.Config) { c.Actions = map[string]otp.Texts{"pay": {KK: "a\nb", RU: "b", EN: "c"}} },
+		"action as origin line":   func(c *otp.Config) { c.Actions = map[string]otp.Texts{"pay": {KK: "a", RU: "@evil.example", EN: "c"}} },
 		"invalid purpose":         func(c *otp.Config) { c.Actions = map[string]otp.Texts{"Pay!": {KK: "a", RU: "b", EN: "c"}} },
 		"key prefix with spaces":  func(c *otp.Config) { c.KeyPrefix = "a b" },
 		"key prefix with a brace": func(c *otp.Config) { c.KeyPrefix = "sa:{otp}:" },
