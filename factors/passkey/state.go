@@ -91,12 +91,19 @@ func decodeState(b []byte) (*ceremony, error) {
 	default:
 		return nil, ErrStateVersion
 	}
-	// One canonical form: no empty-but-present lists.
+	// One canonical form: no empty-but-present lists or byte strings (a
+	// login's "binding":"" or "handle":"", which omitempty drops again).
 	if len(c.Allowed) == 0 {
 		c.Allowed = nil
 	}
 	if len(c.Algs) == 0 {
 		c.Algs = nil
+	}
+	if len(c.Binding) == 0 {
+		c.Binding = nil
+	}
+	if len(c.UserHandle) == 0 {
+		c.UserHandle = nil
 	}
 	return &c, nil
 }
