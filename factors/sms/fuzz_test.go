@@ -30,9 +30,23 @@ func FuzzFinishInput(f *testing.F) {
 		if code == "" {
 			t.Fatal("accepted an empty code")
 		}
-		b, _ := json.Marshal(FinishInput{Code: code})
+		// The documented form, without HTML escaping; it may still be
+		// longer than the input (U+2028 is written as \u2028), and one over
+		// maxInput is refused.
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(FinishInput{Code: code}); err != nil {
+			t.Fatal(err)
+		}
+		b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 		again, err := parseFinishInput(b)
-		if err != nil || again != code {
+		switch {
+		case len(b) > maxInput:
+			if again != "" || !errors.Is(err, auth.ErrInvalidInput) {
+				t.Fatalf("a form of %d bytes was not refused: %v", len(b), err)
+			}
+		case err != nil || again != code:
 			t.Fatalf("%q does not round-trip: %v", code, err)
 		}
 	})
