@@ -148,6 +148,14 @@ func decodeFlow(b []byte) (*Flow, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, errCodec
 	}
+	// Only what the current form can hold: the JSON decoder takes times
+	// the binary form refuses (year 0000, or 0001-01-01 at a positive
+	// offset, before the first instant of year 1 UTC), and such a flow
+	// would be lost at its next save. Legacy records are rare; the check
+	// is one encoding.
+	if _, err := decodeFlow(encodeFlow(nil, &f)); err != nil {
+		return nil, errCodec
+	}
 	return &f, nil
 }
 

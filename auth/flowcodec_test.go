@@ -96,6 +96,23 @@ func TestFlowCodecReadsJSON(t *testing.T) {
 	assert.Equal(t, f, got)
 }
 
+// A JSON record with a time the binary form cannot hold is refused, not
+// read and then lost at its next save.
+func TestFlowCodecJSONTimesInRange(t *testing.T) {
+	for _, ts := range []string{"0000-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"} {
+		f, err := decodeFlow([]byte(`{"id":"x","created_at":"` + ts + `"}`))
+		require.ErrorIs(t, err, errCodec, ts)
+		require.Nil(t, f)
+	}
+	for _, ts := range []string{"0001-01-01T00:00:00Z", "0001-01-01T00:00:00-01:00", "9999-12-31T23:59:59Z"} {
+		f, err := decodeFlow([]byte(`{"id":"x","created_at":"` + ts + `"}`))
+		require.NoError(t, err, ts)
+		again, err := decodeFlow(encodeFlow(nil, f))
+		require.NoError(t, err, ts)
+		assert.True(t, flowsEqual(f, again), ts)
+	}
+}
+
 // A truncated, extended or altered record is refused, never half read.
 func TestFlowCodecRefuses(t *testing.T) {
 	b := encodeFlow(nil, codecSample())
