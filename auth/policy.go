@@ -473,23 +473,49 @@ func (d Decision) Alternatives() [][]string {
 	if d.Allowed || d.terminal || d.rule == nil {
 		return nil
 	}
-	var out [][]string
+	// Two passes: count, then fill one backing array (two allocations,
+	// not one per combination and per append).
+	rows, names := 0, 0
 	for _, m := range d.rule.combos {
-		var missing []string
-		for i, k := range d.rule.kinds {
-			if m.mask&(1<<i) != 0 && d.have&(1<<i) == 0 {
-				missing = append(missing, string(k))
-			}
+		if n := d.missing(m, nil); n > 0 {
+			rows, names = rows+1, names+n
 		}
-		if (m.strong && !d.haveStrong) || (!m.strong && m.mask&d.strong == 0 && len(missing) == 0) {
-			missing = append(missing, "strong")
-		}
-		if len(missing) > 0 {
-			out = append(out, missing)
+	}
+	if rows == 0 {
+		return nil
+	}
+	out := make([][]string, 0, rows)
+	backing := make([]string, 0, names)
+	for _, m := range d.rule.combos {
+		start := len(backing)
+		if d.missing(m, &backing) > 0 {
+			out = append(out, backing[start:len(backing):len(backing)]) // capped: an append by the caller copies
 		}
 	}
 	slices.SortStableFunc(out, func(a, b []string) int { return len(a) - len(b) })
 	return out
+}
+
+// missing counts what combination m lacks, appending the names to *dst
+// when dst is not nil: its kinds not in the evidence, and "strong" when it
+// needs a strong factor the evidence lacks.
+func (d Decision) missing(m combo, dst *[]string) int {
+	n := 0
+	for i, k := range d.rule.kinds {
+		if m.mask&(1<<i) != 0 && d.have&(1<<i) == 0 {
+			n++
+			if dst != nil {
+				*dst = append(*dst, string(k))
+			}
+		}
+	}
+	if (m.strong && !d.haveStrong) || (!m.strong && m.mask&d.strong == 0 && n == 0) {
+		n++
+		if dst != nil {
+			*dst = append(*dst, "strong")
+		}
+	}
+	return n
 }
 
 // decide checks evidence against a compiled rule. It allocates nothing.

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/strongauth/strongauth/internal/testenv"
 )
 
 func TestParseRuleRoundTrip(t *testing.T) {
@@ -127,7 +129,15 @@ func TestDecide(t *testing.T) {
 
 	d = c.decide(flow(ev(KindECP, Strong, now)), 0, now)
 	assert.False(t, d.Allowed)
-	assert.Equal(t, [][]string{{"sms"}, {"webauthn"}, {"qr"}}, d.Alternatives())
+	alts := d.Alternatives()
+	assert.Equal(t, [][]string{{"sms"}, {"webauthn"}, {"qr"}}, alts)
+	// The rows share one backing array, capped: a caller's append to one
+	// row does not write into the next.
+	_ = append(alts[0], "x")
+	assert.Equal(t, [][]string{{"sms"}, {"webauthn"}, {"qr"}}, alts)
+	if !testenv.Race {
+		assert.LessOrEqual(t, testing.AllocsPerRun(50, func() { _ = d.Alternatives() }), 2.0, "the list and one backing array")
+	}
 
 	d = c.decide(flow(ev(KindECP, Strong, now), ev(KindSMS, Weak, now)), 0, now)
 	assert.True(t, d.Allowed)
